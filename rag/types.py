@@ -1,0 +1,117 @@
+"""The nouns of Dispatch QA, in one module: every object that crosses a stage boundary.
+
+All are frozen pydantic models. Offsets are character offsets into the extracted text of a
+report, the text that ``ReportQA.document_text(source)`` returns, so a citation can always be
+verified by slicing: ``document_text(c.source)[c.start:c.end] == c.quote``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Span(_Frozen):
+    """A half-open character range ``[start, end)`` into a report's text."""
+
+    start: int
+    end: int
+
+
+class Sentence(Span):
+    """One sentence of a passage, with offsets into the report's text."""
+
+    text: str
+
+
+class Report(_Frozen):
+    """An ingested report: its extracted text and where it came from."""
+
+    source: str = Field(description="Stable name of the report, e.g. its file name.")
+    text: str = Field(description="The extracted text; every offset indexes into it.")
+    content_hash: str = Field(description="sha256 of the original file's bytes.")
+    title: str = ""
+
+
+class Chunk(_Frozen):
+    """A passage as stored in the index: a paragraph (or part of one) and its sentences."""
+
+    passage_id: str
+    source: str
+    text: str
+    start: int
+    end: int
+    ordinal: int = Field(description="Position of the passage within its report, from 0.")
+    sentences: tuple[Sentence, ...]
+
+
+class Passage(_Frozen):
+    """A retrieved passage, best first in ``Answer.passages``."""
+
+    passage_id: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+    ordinal: int = 0
+
+
+class Citation(_Frozen):
+    """A marker in the answer text and the exact characters of the report it quotes."""
+
+    marker: int = Field(description="The n of the [n] marker in the answer text.")
+    source: str
+    passage_id: str
+    quote: str = Field(description="Verbatim slice of the report: document_text[start:end].")
+    start: int
+    end: int
+    highlights: tuple[Span, ...] = Field(
+        default=(), description="Key words inside the quote (numbers, places, names)."
+    )
+
+
+class Answer(_Frozen):
+    """What ``ReportQA.ask`` returns: a short answer, its citations and the evidence."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    confidence: float = 0.0
+    unsupported: tuple[str, ...] = Field(
+        default=(), description="Answer sentences no cited passage supports (generative mode)."
+    )
+    retrieval_query: str = Field(default="", description="The question actually searched for.")
+
+
+class SkippedFile(_Frozen):
+    """A file that ingestion did not take, and why."""
+
+    path: str
+    reason: str
+
+
+class IngestReport(_Frozen):
+    """What ``ReportQA.ingest`` did with each file it was given."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+    notes: tuple[str, ...] = Field(
+        default=(), description="Non-fatal remarks, e.g. an encoding that was guessed."
+    )
+
+    def summary(self) -> str:
+        """One human-readable line: counts, then each skip with its reason."""
+        line = (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
+        )
+        reasons = [f"{s.path}: {s.reason}" for s in self.skipped]
+        return "; ".join([line, *reasons])
