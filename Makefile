@@ -1,0 +1,41 @@
+# Dispatch QA: `make run` starts the chat UI over seeds/, `make test` runs every test.
+# Both install what is missing first (a .venv with pinned versions; torch CPU first).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test test-llm bench lint browser install clean-index
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[llm,dev]"
+	touch $(STAMP)
+
+run: install
+	$(PY) app.py
+
+# Debian's Chromium drives the browser tests (never `playwright install`, which downloads).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check rag tests app.py && $(VENV)/bin/ruff format --check rag tests app.py
+
+bench: install
+	$(PY) -m rag eval squad ../shared/data/squad-v2-dev-10articles.json --baseline --json eval-out/squad.json
+
+clean-index:
+	rm -rf index

