@@ -34,18 +34,27 @@ _YEAR_OR_DATE = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z\u00C0-\u024F'-]+")
 
 
-def question_type(question: str) -> str:
-    """What the question asks for: number, date, place, person or other."""
+_KIND_PATTERNS = (
+    ("number", r"\bhow (many|much|long|far|big|large|old)\b|\bwhat (number|percentage|amount)"),
+    ("date", r"\bwhen\b|\bwhat (year|date|day|month|time|century)\b|\bhow long ago\b"),
+    ("place", r"\bwhere\b|\bwhat (town|city|country|place|region|province)\b"),
+    ("person", r"\bwho\b|\bwhose\b|\bwhom\b|\bwhich (group|person|man|woman|agency)\b"),
+)
+
+
+def question_kinds(question: str) -> tuple[str, ...]:
+    """What the question asks for, in order: number, date, place, person (none: ``()``).
+
+    A two-part question ("how many ... and to where?") asks for more than one kind.
+    """
     q = question.lower()
-    if re.search(r"\bhow (many|much|long|far|big|large|old)\b|\bwhat (number|percentage|amount)", q):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time|century)\b|\bhow long ago\b", q):
-        return "date"
-    if re.search(r"\bwhere\b|\bto where\b|\bwhat (town|city|country|place|region|province)\b", q):
-        return "place"
-    if re.search(r"\bwho\b|\bwhose\b|\bwhom\b|\bwhich (group|person|man|woman|agency)\b", q):
-        return "person"
-    return "other"
+    return tuple(kind for kind, pattern in _KIND_PATTERNS if re.search(pattern, q))
+
+
+def question_type(question: str) -> str:
+    """The first kind the question asks for, or "other"."""
+    kinds = question_kinds(question)
+    return kinds[0] if kinds else "other"
 
 
 def has_expected_type(kind: str, sentence: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answer import _NAME, _NUMBER, _YEAR_OR_DATE, question_type
+from rag.answer import _NAME, _NUMBER, _YEAR_OR_DATE, question_kinds
 from rag.sparse import tokenize
 from rag.types import Citation, Span
 
@@ -24,7 +24,8 @@ def highlight_spans(question: str, quote: str, start: int) -> tuple[Span, ...]:
     """
     known = set(tokenize(question))
     spans: list[Span] = []
-    for pattern in _PATTERNS.get(question_type(question), []):
+    patterns = {p for kind in question_kinds(question) for p in _PATTERNS[kind]}
+    for pattern in patterns:
         for match in pattern.finditer(quote):
             words = tokenize(match.group(0))
             if words and all(w in known for w in words):

@@ -1,0 +1,52 @@
+"""Shared fixtures: a real embedded Chroma index over seeds/, built once per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+for _name, _value in (
+    ("GRADIO_ANALYTICS_ENABLED", "False"),
+    ("HF_HUB_OFFLINE", "1"),
+    ("HF_HUB_DISABLE_TELEMETRY", "1"),
+    ("TRANSFORMERS_OFFLINE", "1"),
+    ("ANONYMIZED_TELEMETRY", "False"),
+):
+    os.environ.setdefault(_name, _value)
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SEED_SOURCE = "000_06aad305b551b79d.txt"
+BENCHMARK = REPO.parent / "shared" / "data" / "squad-v2-dev-10articles.json"
+
+
+@pytest.fixture(scope="session")
+def seeded_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding an index built from seeds/ (built once; copy it before writing)."""
+    from rag.qa import ReportQA
+
+    folder = tmp_path_factory.mktemp("seeded-index")
+    ReportQA(index_dir=folder).ingest([SEEDS])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seeded_qa(seeded_index_dir: Path):
+    """A read-only ``ReportQA`` over the seed report (do not ingest or remove with it)."""
+    from rag.qa import ReportQA
+
+    return ReportQA(index_dir=seeded_index_dir)
+
+
+@pytest.fixture()
+def fresh_qa(seeded_index_dir: Path, tmp_path: Path) -> Iterator:
+    """A writable ``ReportQA`` over a private copy of the seeded index."""
+    from rag.qa import ReportQA
+
+    folder = tmp_path / "index"
+    shutil.copytree(seeded_index_dir, folder)
+    yield ReportQA(index_dir=folder)

@@ -1,0 +1,58 @@
+"""Chunking: passages follow paragraphs, sentences split right, every offset slices exactly."""
+
+from __future__ import annotations
+
+from rag.chunk import chunk_report, split_paragraphs, split_sentences
+
+from tests.conftest import SEED_SOURCE, SEEDS
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def test_every_passage_and_sentence_slices_the_report_exactly() -> None:
+    text = (SEEDS / SEED_SOURCE).read_text(encoding="utf-8")
+    chunks = chunk_report(SEED_SOURCE, text, _words)
+    assert len(chunks) == len(split_paragraphs(text)) == 14
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+        for sentence in chunk.sentences:
+            assert text[sentence.start : sentence.end] == sentence.text
+
+
+def test_sentences_respect_abbreviations_initials_and_numbers() -> None:
+    text = "Gen. Smith met U.S. envoys at 3.5 p.m. on Jan. 4. They left. Did it work? Yes!"
+    assert [s.text for s in split_sentences(text)] == [
+        "Gen. Smith met U.S. envoys at 3.5 p.m. on Jan. 4.",
+        "They left.",
+        "Did it work?",
+        "Yes!",
+    ]
+
+
+def test_quoted_sentence_end_and_glued_period() -> None:
+    text = "They chanted, “The people want the government to fall.” Troops fired.Eleven died."
+    assert [s.text for s in split_sentences(text)] == [
+        "They chanted, “The people want the government to fall.”",
+        "Troops fired.",
+        "Eleven died.",
+    ]
+
+
+def test_long_paragraph_splits_at_sentence_boundaries_within_the_window() -> None:
+    sentence = "The convoy of twenty trucks moved slowly through the olive groves at night."
+    text = " ".join([sentence] * 12)
+    chunks = chunk_report("r.txt", text, _words, max_tokens=40)
+    assert len(chunks) == 4
+    assert all(_words(c.text) <= 40 for c in chunks)
+    assert "".join(text[c.start : c.end] for c in chunks).replace(" ", "") == text.replace(" ", "")
+
+
+def test_passage_ids_are_stable_and_change_with_the_content() -> None:
+    text = "First paragraph here.\n\nSecond one."
+    first = [c.passage_id for c in chunk_report("a.txt", text, _words, content_hash="h1")]
+    again = [c.passage_id for c in chunk_report("a.txt", text, _words, content_hash="h1")]
+    other = [c.passage_id for c in chunk_report("a.txt", text, _words, content_hash="h2")]
+    assert first == again and len(set(first)) == 2
+    assert not set(first) & set(other)

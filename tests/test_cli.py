@@ -1,0 +1,68 @@
+"""The CLI as a user runs it: a real subprocess over a real index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SEED_SOURCE
+
+
+def _rag(index: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rag", "--index-dir", str(index), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+
+
+@pytest.fixture()
+def index(seeded_index_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "index"
+    shutil.copytree(seeded_index_dir, folder)
+    return folder
+
+
+def test_ask_prints_the_answer_then_each_citation(index: Path) -> None:
+    run = _rag(index, "ask", "How many troops withdrew and to where?")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("The estimated 400 men withdrew") and "[1]" in lines[0]
+    assert f"[1] {SEED_SOURCE}, characters" in run.stdout
+    assert '"The estimated 400 men withdrew with most of their equipment' in run.stdout
+
+
+def test_ask_json_is_the_whole_answer(index: Path) -> None:
+    run = _rag(index, "ask", "When did Islamists seize Idlib?", "--json")
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    assert answer["abstained"] is False and "March 28" in answer["text"]
+    assert answer["citations"][0]["source"] == SEED_SOURCE and answer["passages"]
+
+
+def test_ingest_list_remove_round_trip(index: Path, tmp_path: Path) -> None:
+    report = tmp_path / "memo.md"
+    report.write_text("# Memo\n\nThe bridge at Kessel reopened on 4 May after repairs.\n")
+    (tmp_path / "junk.bin").write_bytes(b"\x00\x01")
+    run = _rag(index, "ingest", str(report), str(tmp_path / "junk.bin"))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("1 added, 0 updated, 0 unchanged, 1 skipped")
+    assert "junk.bin: unsupported file type" in run.stdout
+    assert _rag(index, "list").stdout.split() == [SEED_SOURCE, "memo.md"]
+    assert _rag(index, "remove", "memo.md").stdout.strip() == "removed memo.md"
+    missing = _rag(index, "remove", "memo.md")
+    assert missing.returncode == 1 and "no report named 'memo.md'" in missing.stderr
+
+
+def test_bad_question_is_a_clear_error_without_a_traceback(index: Path) -> None:
+    run = _rag(index, "ask", "   ")
+    assert run.returncode == 2
+    assert run.stderr.strip().startswith("error: the question is empty")
+    assert "Traceback" not in run.stderr
