@@ -49,7 +49,7 @@ def test_document_text_is_the_extracted_text(seeded_qa: ReportQA) -> None:
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 2001])
 def test_empty_or_overlong_question_is_a_clear_value_error(seeded_qa: ReportQA, question: str) -> None:
-    with pytest.raises(ValueError, match="empty|limit"):
+    with pytest.raises(ValueError, match=r"empty|limit"):
         seeded_qa.ask(question)
 
 
