@@ -1,0 +1,84 @@
+"""Dispatch QA chat UI: ``python app.py [--host 127.0.0.1] [--port 7860] [--auth user:pass]``.
+
+A thin launcher: it opens the index (building it from the seeds folder when it holds no
+reports), then serves the page that ``rag.ui.app.build_app`` lays out.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Nothing phones home: these must be set before gradio (or the model stack) is imported.
+for _name, _value in (
+    ("GRADIO_ANALYTICS_ENABLED", "False"),
+    ("HF_HUB_OFFLINE", "1"),
+    ("HF_HUB_DISABLE_TELEMETRY", "1"),
+    ("TRANSFORMERS_OFFLINE", "1"),
+    ("ANONYMIZED_TELEMETRY", "False"),
+):
+    os.environ[_name] = _value
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The launcher's command line."""
+    parser = argparse.ArgumentParser(description="Dispatch QA chat UI")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine)"
+    )
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--auth", help="USER:PASSWORD required to open the page (for sharing on a network)")
+    parser.add_argument("--index-dir", help="index folder (default: RAG_INDEX_DIR or ./index)")
+    args = parser.parse_args(argv)
+    if args.auth is not None and (":" not in args.auth or not all(args.auth.split(":", 1))):
+        parser.error("--auth takes USER:PASSWORD")
+    return args
+
+
+def open_index(index_dir: str | None) -> Any:
+    """The ``ReportQA`` over the index, first filled from the seeds folder if it is empty."""
+    from rag.qa import ReportQA
+
+    qa = ReportQA(index_dir=index_dir) if index_dir else ReportQA()
+    seeds = qa.settings.seeds_dir
+    if not qa.sources() and seeds.is_dir():
+        print(f"Indexing the reports in {seeds}/ ...", flush=True)
+        print(qa.ingest([seeds], progress=True).summary(), flush=True)
+    return qa
+
+
+def _warm_up(qa: Any) -> None:
+    """Load the embedding model in the background, so the first question is answered at once."""
+    with contextlib.suppress(Exception):  # only a warm-up; real questions report their own errors
+        qa.ask("warm up")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the index and serve the chat page until interrupted."""
+    args = parse_args(argv)
+    from rag.ui.app import build_app, launch_options
+
+    try:
+        qa = open_index(args.index_dir)
+    except Exception as err:
+        print(f"error: could not open the index: {err}", file=sys.stderr)
+        return 2
+    threading.Thread(target=_warm_up, args=(qa,), daemon=True).start()
+    demo = build_app(qa)
+    auth = tuple(args.auth.split(":", 1)) if args.auth else None
+    if args.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(f"warning: serving on {args.host} without --auth: anyone on the network can use it")
+    demo.queue(default_concurrency_limit=1).launch(
+        server_name=args.host, server_port=args.port, auth=auth, show_error=False, **launch_options()
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Static assets of the chat page: its CSS and the script that makes citation markers jump."""
+
+from __future__ import annotations
+
+#: Page styles; colours lean on Gradio's theme variables so dark mode works too.
+CSS = """
+.gradio-container { max-width: 1400px !important; margin: 0 auto; }
+#dq-header { display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; padding: 4px 2px 0; }
+#dq-header h1 { font-size: 1.6rem; margin: 0; letter-spacing: -0.01em;
+  font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
+  font-weight: 700; }
+#dq-header .dq-tagline { color: var(--body-text-color-subdued); font-size: 0.95rem; }
+#dq-header .dq-pill { font-size: 0.78rem; padding: 2px 9px; border-radius: 999px;
+  border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
+.dq-answer { line-height: 1.6; }
+a.dq-marker { display: inline-block; font-weight: 700; font-size: 0.8em; text-decoration: none !important;
+  padding: 0 5px; margin: 0 1px; border-radius: 6px; background: rgba(99, 102, 241, 0.16);
+  color: var(--color-accent) !important; cursor: pointer; vertical-align: 1px; }
+a.dq-marker:hover { background: rgba(99, 102, 241, 0.32); }
+.dq-abstain { border-left: 4px solid #9ca3af; padding: 6px 12px; background: rgba(156, 163, 175, 0.14);
+  border-radius: 6px; font-style: italic; }
+.dq-abstain strong { font-style: normal; }
+.dq-abstain-detail { font-size: 0.88em; color: var(--body-text-color-subdued); margin-top: 4px; }
+.dq-error { border-left: 4px solid #dc2626; padding: 6px 12px; background: rgba(220, 38, 38, 0.10);
+  border-radius: 6px; }
+.dq-unsupported { margin-top: 8px; border-left: 4px solid #d97706; padding: 4px 10px;
+  background: rgba(217, 119, 6, 0.12); border-radius: 6px; font-size: 0.92em; }
+.dq-unsupported ul { margin: 4px 0 0 18px; }
+.dq-note { margin-top: 6px; font-size: 0.85em; color: var(--body-text-color-subdued); }
+#dq-sources, #dq-report { max-height: 640px; overflow-y: auto; padding-right: 4px; }
+.dq-turn h4 { margin: 4px 0 10px; font-size: 0.95rem; }
+.dq-turn > summary { cursor: pointer; padding: 6px 0; color: var(--body-text-color-subdued); }
+details.dq-turn { border-top: 1px solid var(--border-color-primary); margin-top: 8px; }
+.dq-q { color: var(--color-accent); font-weight: 700; margin-right: 4px; }
+.dq-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px;
+  margin: 0 0 10px; background: var(--background-fill-primary);
+  transition: box-shadow .3s, border-color .3s; }
+.dq-card.dq-cited { border-left: 4px solid var(--color-accent); }
+.dq-card-head { display: flex; align-items: center; gap: 8px; font-size: 0.85rem; margin-bottom: 6px;
+  flex-wrap: wrap; }
+.dq-badge { display: inline-flex; align-items: center; justify-content: center; min-width: 22px; height: 22px;
+  border-radius: 6px; background: var(--color-accent); color: white; font-weight: 700; font-size: 0.8rem; }
+.dq-rank { color: var(--body-text-color-subdued); font-weight: 600; }
+.dq-source-name { font-weight: 600; font-family: var(--font-mono); font-size: 0.82rem;
+  word-break: break-all; }
+.dq-para, .dq-score { color: var(--body-text-color-subdued); }
+.dq-score { margin-left: auto; font-size: 0.78rem; }
+a.dq-view { margin-left: auto; font-size: 0.8rem; text-decoration: none; color: var(--color-accent); }
+.dq-passage { font-size: 0.92rem; line-height: 1.55; white-space: pre-wrap; }
+.dq-uncited .dq-passage { color: var(--body-text-color-subdued); }
+mark.dq-quote { background: rgba(250, 204, 21, 0.30); color: inherit; padding: 1px 0; border-radius: 2px; }
+mark.dq-key { background: rgba(250, 204, 21, 0.85); color: #111827; font-weight: 600; border-radius: 2px; }
+details.dq-others > summary { cursor: pointer; font-size: 0.88rem; color: var(--body-text-color-subdued);
+  padding: 4px 0 8px; }
+.dq-flash { box-shadow: 0 0 0 3px var(--color-accent) !important; }
+mark.dq-flash { background: rgba(99, 102, 241, 0.35); box-shadow: 0 2px 0 var(--color-accent); }
+.dq-report-head { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; margin-bottom: 8px; }
+.dq-report-text { white-space: pre-wrap; line-height: 1.6; font-size: 0.93rem; padding: 10px 12px;
+  border: 1px solid var(--border-color-primary); border-radius: 10px;
+  background: var(--background-fill-primary); }
+.dq-report + .dq-report { margin-top: 16px; }
+.dq-gap { color: var(--body-text-color-subdued); font-style: italic; margin: 8px 0; }
+.dq-panel-empty { color: var(--body-text-color-subdued); padding: 18px 6px; font-size: 0.93rem; }
+.dq-empty { color: var(--body-text-color-subdued); font-style: italic; }
+.dq-ingest { font-size: 0.88rem; }
+.dq-ingest ul { margin: 4px 0 0 16px; }
+.dq-ingest .dq-skip { color: #dc2626; }
+.dq-ingest .dq-same { color: var(--body-text-color-subdued); }
+.dq-ingest-counts { font-weight: 600; }
+.dq-reports { font-size: 0.85rem; }
+.dq-reports ol { margin: 4px 0 0 20px; max-height: 180px; overflow-y: auto; word-break: break-all; }
+.dq-count { font-weight: 600; }
+"""
+
+#: Put in the page's <head>: clicking a marker ([n]) or "view in report" brings its target into view.
+HEAD = """
+<script>
+(() => {
+  function openTab(name) {
+    const button = document.getElementById("dq-tab-" + name + "-button");
+    if (button && button.getAttribute("aria-selected") !== "true") { button.click(); return true; }
+    return false;
+  }
+  function reveal(id, attempt) {
+    const target = document.getElementById(id);
+    if (!target) { if (attempt < 20) setTimeout(() => reveal(id, attempt + 1), 50); return; }
+    for (let el = target.parentElement; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") el.open = true;
+    }
+    const marks = Array.from(document.querySelectorAll('mark[data-cite="' + id + '"]'));
+    const shown = target.classList.contains("dq-anchor") && marks.length ? marks : [target];
+    shown[0].scrollIntoView({ behavior: "smooth", block: "center" });
+    shown.forEach((el) => el.classList.add("dq-flash"));
+    setTimeout(() => shown.forEach((el) => el.classList.remove("dq-flash")), 1600);
+  }
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#cite-"], a[href^="#doc-"]');
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const id = link.getAttribute("href").slice(1);
+    openTab(id.startsWith("doc-") ? "report" : "sources");
+    setTimeout(() => reveal(id, 0), 60);
+  }, true);
+})();
+</script>
+"""

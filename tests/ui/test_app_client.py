@@ -1,0 +1,78 @@
+"""The running app through ``gradio_client``: ask, follow up, upload a report, ask about it, remove it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SEED_SOURCE
+from tests.ui.conftest import RunningApp
+
+NOTE = (
+    "Harbour log\n\nThe lighthouse at Port Vell was repainted red in 1998 by twelve volunteers "
+    "from the fishermen's guild.\n\nThe keeper, Marta Soler, reported "
+    "<script>alert('x')</script> nothing else."
+)
+
+
+@pytest.fixture(scope="module")
+def client(ui_app: RunningApp) -> Iterator[Any]:
+    """A gradio_client ``Client`` on the running app."""
+    from gradio_client import Client
+
+    yield Client(ui_app.url, verbose=False, download_files=False)
+
+
+def test_ask_seed_question_returns_answer_and_citations(client: Any, ui_app: RunningApp) -> None:
+    result = client.predict("How many troops withdrew and to where?", None, None, api_name="/ask")
+    assert not result["abstained"]
+    assert "400" in result["text"] and "Ariha" in result["text"] and "[1]" in result["text"]
+    first = result["citations"][0]
+    assert first["source"] == SEED_SOURCE
+    assert ui_app.qa.document_text(SEED_SOURCE)[first["start"] : first["end"]] == first["quote"]
+    assert first["highlights"]
+
+
+def test_follow_up_is_asked_in_context(client: Any) -> None:
+    history = ["How many troops withdrew and to where?"]
+    result = client.predict("And how many tanks did they have?", history, None, api_name="/ask")
+    assert result["retrieval_query"].startswith(history[0])
+
+
+def test_empty_and_overlong_questions_are_readable_errors(client: Any) -> None:
+    assert "empty" in client.predict("   ", None, None, api_name="/ask")["error"]
+    error = client.predict("why " * 2000, None, None, api_name="/ask")["error"]
+    assert "limit" in error and "Traceback" not in error
+
+
+def test_upload_ask_and_remove(client: Any, ui_app: RunningApp, tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    note = tmp_path / "harbour log.md"
+    note.write_text(NOTE, encoding="utf-8")
+    empty = tmp_path / "blank.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    status, listing, *_ = client.predict([handle_file(note), handle_file(empty)], api_name="/upload")
+    assert "1 added" in status and "1 skipped" in status and "blank.txt" in status
+    assert "harbour log.md" in listing
+    assert (ui_app.index_dir / "uploads" / "harbour log.md").is_file()
+    assert not (ui_app.index_dir / "uploads" / "blank.txt").exists()
+
+    result = client.predict("Who repainted the lighthouse at Port Vell?", None, None, api_name="/ask")
+    assert not result["abstained"] and "twelve volunteers" in result["text"]
+    assert result["citations"][0]["source"] == "harbour log.md"
+
+    again, *_ = client.predict([handle_file(note)], api_name="/upload")
+    assert "1 unchanged" in again
+
+    assert client.predict("harbour log.md", api_name="/remove") == {"removed": True}
+    assert "harbour log.md" not in client.predict(api_name="/reports")
+    assert not (ui_app.index_dir / "uploads" / "harbour log.md").exists()
+    assert client.predict("harbour log.md", api_name="/remove") == {"removed": False}
+
+
+def test_reports_lists_the_seed(client: Any) -> None:
+    assert SEED_SOURCE in client.predict(api_name="/reports")
