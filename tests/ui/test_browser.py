@@ -115,3 +115,40 @@ def test_empty_question_is_a_readable_message(page: Any) -> None:
 def test_page_makes_no_outside_requests(page: Any) -> None:
     """Nothing phones home: every request the page made went to the app itself."""
     assert page.outside == []
+
+
+HOSTILE = (
+    'Night bulletin\n\nThe ferry to Skarvik sank at 03:10 with <img src=x onerror="window.__pwned=1"> '
+    "<script>window.__pwned=2</script> 41 passengers aboard, all rescued by the coast guard.\n\n"
+    "${window.__pwned=3} The harbour master resigned."
+)
+
+
+def test_uploaded_markup_is_shown_as_text_and_can_be_removed(page: Any, tmp_path: Path) -> None:
+    """Upload a report full of markup through the page: it is indexed, cited as text, removed."""
+    report = tmp_path / "night <bulletin>.txt"
+    report.write_text(HOSTILE, encoding="utf-8")
+    page.locator("#dq-tab-reports-button").click()
+    page.locator("#dq-upload input[type=file]").set_input_files(str(report))
+    status = page.locator("#dq-upload-status .dq-ingest-counts")
+    status.wait_for(timeout=60_000)
+    assert "1 added" in status.inner_text()
+    listed = page.locator("#dq-reports-list li", has_text="night").inner_text()
+    name = listed.strip()  # the safe name it was stored under (no "<", ">", "/")
+    assert name.endswith(".txt") and not set(name) & set("<>/\\")
+
+    ask(page, "How many passengers were aboard the ferry to Skarvik?")
+    page.locator("#dq-tab-sources-button").click()
+    card = page.locator("#dq-sources .dq-latest .dq-cited").first
+    card.wait_for()
+    assert "<script>window.__pwned=2</script>" in card.inner_text()
+    assert page.evaluate("() => window.__pwned") is None
+    page.screenshot(path=str(ARTIFACTS / "hostile.png"))
+
+    page.locator("#dq-tab-reports-button").click()
+    page.locator("#dq-chosen input").fill(name)
+    page.keyboard.press("Enter")
+    page.locator("#dq-remove-btn").click()
+    page.get_by_text(f"Removed {name}.").wait_for(timeout=30_000)
+    assert name not in page.locator("#dq-reports-list").inner_text()
+    page.locator("#dq-tab-sources-button").click()
