@@ -56,7 +56,7 @@ def open_index(index_dir: str | None) -> Any:
 def _warm_up(qa: Any) -> None:
     """Load the embedding model in the background, so the first question is answered at once."""
     with contextlib.suppress(Exception):  # only a warm-up; real questions report their own errors
-        qa.ask("warm up")
+        qa.retrieve("warm up", top_k=1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
