@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,8 +20,8 @@ from rag.load import LoadError, content_hash, iter_report_files, load_text
 from rag.prompts import ABSTAIN_TEXT
 from rag.retrieve import Candidate, HybridRetriever
 from rag.settings import Settings
-from rag.sparse import SparseIndex
-from rag.store import ChromaStore
+from rag.sparse import SparseCache, SparseIndex
+from rag.store import ChromaStore, write_lock
 from rag.types import Answer, IngestReport, Passage, Report, SkippedFile
 
 
@@ -44,7 +45,8 @@ class ReportQA:
         self.store = ChromaStore(self.settings, self.embedder)
         self.answerer = ExtractiveAnswerer(self.settings.max_answer_sentences)
         self._write_lock = threading.RLock()
-        self._texts: dict[str, str] = {}
+        self._texts: dict[tuple[str, str | None], str] = {}
+        self.sparse_cache = SparseCache(self.store, self._sparse_dir)
         self.sparse = self._open_sparse()
         self.retriever = HybridRetriever(self.store, self.sparse, self.settings)
         self.generator: Any = None
@@ -62,15 +64,17 @@ class ReportQA:
         return Path(self.settings.index_dir) / f"{self.settings.collection}-sparse"
 
     def _open_sparse(self) -> SparseIndex:
-        sparse = SparseIndex.load(self._sparse_dir)
-        if sparse is None or len(sparse.ids) != self.store.passages.count():
-            sparse = sparse or SparseIndex()
-            self._rebuild_sparse(sparse)
-        return sparse
+        return self.sparse_cache.open()
 
-    def _rebuild_sparse(self, sparse: SparseIndex) -> None:
-        sparse.build((pid, text) for pid, _, text in self.store.iter_passage_texts())
-        sparse.save(self._sparse_dir)
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time: this object's threads, then (embedded) other processes."""
+        with self._write_lock:
+            if self.settings.chroma_url:
+                yield
+                return
+            with write_lock(Path(self.settings.index_dir)):
+                yield
 
     def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = False) -> IngestReport:
         """Index the reports at ``paths`` (files or folders, recursively); see ``IngestReport``."""
@@ -79,8 +83,10 @@ class ReportQA:
         added, updated, unchanged, notes = [], [], [], []
         skipped: list[SkippedFile] = []
         files = list(_named_files(paths, skipped))
-        known = self.store.report_hashes()
-        with self._write_lock:
+        with self._writing():
+            if cleaned := self.store.clean_orphans():
+                notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
+            known = dict(self.store.snapshot.hashes)
             for source, path in _progress(files, progress, "Ingesting"):
                 try:
                     outcome, note = self._ingest_file(source, path, known.get(source), progress)
@@ -89,8 +95,8 @@ class ReportQA:
                     continue
                 {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(source)
                 notes.extend(f"{source}: {n}" for n in note)
-            if added or updated:
-                self._rebuild_sparse(self.sparse)
+            if added or updated or cleaned:
+                self.sparse_cache.rebuild()
         return IngestReport(
             added=tuple(added),
             updated=tuple(updated),
@@ -115,33 +121,46 @@ class ReportQA:
         passage_vecs = self.embedder.encode([c.text for c in chunks], progress=big)
         sentence_vecs = self.embedder.encode([s.text for c in chunks for s in c.sentences], progress=big)
         report = Report(source=source, text=loaded.text, content_hash=digest, title=loaded.title)
-        self.store.put_report(report, chunks, passage_vecs, sentence_vecs)
+        if old_hash is not None:
+            self.document_text(source)  # questions pinned to the old version can still cite it
+        self.store.put_report(report, chunks, passage_vecs, sentence_vecs)  # the commit point
+        self.store.commit(source, digest)
+        self._forget_texts(source, keep={digest, old_hash})
         self.store.delete_passages(source, keep_hash=digest)
-        self._texts.pop(source, None)
         return ("added" if old_hash is None else "updated"), loaded.notes
 
     def remove(self, source: str) -> bool:
         """Delete a report from the index; False if there was none by that name."""
-        with self._write_lock:
+        with self._writing():
             if self.store.get_report(source) is None:
                 return False
             self.store.delete_report(source)
-            self._texts.pop(source, None)
-            self._rebuild_sparse(self.sparse)
+            self.store.commit(source, None)
+            self._forget_texts(source, keep=set())
+            self.sparse_cache.rebuild()
             return True
+
+    def _forget_texts(self, source: str, keep: set[str | None]) -> None:
+        for key in [k for k in list(self._texts) if k[0] == source and k[1] not in keep]:
+            self._texts.pop(key, None)
 
     def sources(self) -> list[str]:
         """Names of the indexed reports, sorted."""
         return sorted(self.store.report_hashes())
 
     def document_text(self, source: str) -> str:
-        """The extracted text of a report: every offset in an ``Answer`` indexes into it."""
-        if source not in self._texts:
-            report = self.store.get_report(source)
-            if report is None:
-                raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
-            self._texts[source] = report.text
-        return self._texts[source]
+        """The extracted text of a report: every offset in an ``Answer`` indexes into it.
+
+        The version is the one the calling thread's last question was answered from.
+        """
+        cached = self._texts.get((source, self.store.view().hashes.get(source)))
+        if cached is not None:
+            return cached
+        report = self.store.get_report(source)
+        if report is None:
+            raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
+        self._texts[(source, report.content_hash)] = report.text
+        return report.text
 
     # Questions -----------------------------------------------------------------------------
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         None, description="http://host:port of a Chroma server; unset means embedded Chroma."
     )
     collection: str = Field("dispatch", description="Prefix of the Chroma collection names.")
+    refresh_seconds: float = Field(
+        1.0, ge=0, description="How often a client checks the index for other clients' commits."
+    )
 
     # Embedding model.
     embedding_model: str = Field(

@@ -8,13 +8,19 @@ second client of a Chroma server, say). It is never rebuilt per query.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from rag.store import ChromaStore, Snapshot
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -52,13 +58,44 @@ class SparseIndex:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self.ids: list[str] = []
+        self.token: str | None = None
+        self._ids: list[str] = []
         self._bm25: object | None = None
         self._vocab: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()
 
-    def build(self, passages: Iterable[tuple[str, str]]) -> None:
-        """Index (passage id, text) pairs, replacing whatever was indexed."""
+    @property
+    def ids(self) -> list[str]:
+        """Passage ids aligned with the last ``scores()`` this thread computed.
+
+        The index can be rebuilt by another thread between ``scores()`` and reading ``ids``;
+        each thread therefore reads the ids of the version it scored against.
+        """
+        scored = getattr(self._local, "ids", None)
+        return self._ids if scored is None else scored
+
+    @ids.setter
+    def ids(self, value: list[str]) -> None:
+        self._ids = value
+
+    def __len__(self) -> int:
+        """How many passages the current version indexes."""
+        return len(self._ids)
+
+    def search(self, question: str) -> tuple[list[str], np.ndarray]:
+        """The ids and BM25 scores of one consistent version of the index."""
+        scores = self.scores(question)
+        return self.ids, scores
+
+    def adopt(self, other: SparseIndex) -> None:
+        """Take over ``other``'s contents (a newer version) in one step."""
+        with self._lock:
+            self.k1, self.b, self.token = other.k1, other.b, other.token
+            self._ids, self._bm25, self._vocab = other._ids, other._bm25, other._vocab
+
+    def build(self, passages: Iterable[tuple[str, str]], token: str | None = None) -> None:
+        """Index (passage id, text) pairs, replacing whatever was indexed; ``token`` names the state."""
         import bm25s
 
         ids, corpus = [], []
@@ -69,13 +106,14 @@ class SparseIndex:
         if corpus:
             bm25.index(corpus, show_progress=False)
         with self._lock:
-            self.ids, self._bm25 = ids, (bm25 if corpus else None)
+            self._ids, self._bm25, self.token = ids, (bm25 if corpus else None), token
             self._vocab = dict(getattr(bm25, "vocab_dict", {}) or {})
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every indexed passage for ``question`` (aligned with ``self.ids``)."""
         with self._lock:
-            bm25, ids, vocab = self._bm25, self.ids, self._vocab
+            bm25, ids, vocab = self._bm25, self._ids, self._vocab
+        self._local.ids = ids
         terms = [t for t in tokenize(question) if t in vocab]
         if bm25 is None or not terms:
             return np.zeros(len(ids), dtype=np.float32)
@@ -91,21 +129,34 @@ class SparseIndex:
         best = best[np.lexsort((best, -scores[best]))]
         return [(self.ids[i], float(scores[i])) for i in best if scores[i] > 0]
 
-    def save(self, folder: Path) -> None:
-        """Persist to ``folder`` atomically (written aside, then swapped in)."""
+    def save(self, folder: Path) -> bool:
+        """Persist to ``folder`` atomically (written aside, then swapped in); False on failure.
+
+        Several processes may save the same cache: each writes its own staging folder, and a
+        reader that catches a swap half-way sees a mismatch and rebuilds (see ``load``).
+        """
         folder = Path(folder)
-        staging = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        if self._bm25 is not None:
-            self._bm25.save(str(staging / "bm25"))  # type: ignore[attr-defined]
-        (staging / "ids.json").write_text(json.dumps({"k1": self.k1, "b": self.b, "ids": self.ids}))
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        staging.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        nonce = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging, old = (
+            folder.with_name(f"{folder.name}.tmp-{nonce}"),
+            folder.with_name(f"{folder.name}.old-{nonce}"),
+        )
+        with self._lock:
+            bm25, meta = self._bm25, {"k1": self.k1, "b": self.b, "ids": self._ids, "token": self.token}
+        try:
+            staging.mkdir(parents=True)
+            if bm25 is not None:
+                bm25.save(str(staging / "bm25"))  # type: ignore[attr-defined]
+            (staging / "ids.json").write_text(json.dumps({**meta, "nonce": nonce}))
+            if folder.exists():
+                folder.rename(old)
+            staging.rename(folder)
+            return True
+        except OSError:
+            return False
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex | None:
@@ -115,10 +166,83 @@ class SparseIndex:
         try:
             meta = json.loads((Path(folder) / "ids.json").read_text())
             index = cls(k1=meta["k1"], b=meta["b"])
-            index.ids = list(meta["ids"])
-            if index.ids:
+            index._ids, index.token = list(meta["ids"]), meta.get("token")
+            if index._ids:
                 index._bm25 = bm25s.BM25.load(str(Path(folder) / "bm25"))
                 index._vocab = dict(index._bm25.vocab_dict)  # type: ignore[attr-defined]
-            return index
+            again = json.loads((Path(folder) / "ids.json").read_text())
         except (OSError, ValueError, KeyError):
             return None
+        return index if again.get("nonce") == meta.get("nonce") else None
+
+
+class SparseCache:
+    """Keeps a ``SparseIndex`` in step with the committed state of a ``ChromaStore``.
+
+    The index is derived from Chroma and stamped with the store's state token. When the token
+    moves (another client committed), the cache first tries the copy saved on disk (the
+    writing process saves one), else rebuilds from Chroma in a background thread; questions
+    keep using the previous version meanwhile, filtered by the store's snapshot.
+    """
+
+    def __init__(self, store: ChromaStore, folder: Path, index: SparseIndex | None = None) -> None:
+        self.store = store
+        self.folder = Path(folder)
+        self.index = index or SparseIndex()
+        self._worker: threading.Thread | None = None
+        self._worker_lock = threading.Lock()
+        self._again = False
+
+    def open(self) -> SparseIndex:
+        """Load the saved index if it matches the store's state, else rebuild it now."""
+        if not self._load_matching():
+            self.rebuild()
+        self.store.listeners.append(self.on_change)
+        return self.index
+
+    def _load_matching(self) -> bool:
+        token = self.store.snapshot.token
+        saved = SparseIndex.load(self.folder)
+        if saved is None or saved.token != token:
+            return False
+        if token is None and len(saved) != self.store.passages.count():
+            return False
+        self.index.adopt(saved)
+        return True
+
+    def rebuild(self, save: bool = True) -> None:
+        """Rebuild from the committed passages in Chroma (and save the result)."""
+        token = self.store.snapshot.token
+        fresh = SparseIndex(self.index.k1, self.index.b)
+        fresh.build(self.store.iter_visible_passages(), token=token)
+        self.index.adopt(fresh)
+        if save:
+            fresh.save(self.folder)
+
+    def on_change(self, snapshot: Snapshot) -> None:
+        """Store listener: bring the index up to ``snapshot`` in the background."""
+        if self.index.token == snapshot.token:
+            return
+        with self._worker_lock:
+            if self._worker is not None and self._worker.is_alive():
+                self._again = True
+                return
+            self._worker = threading.Thread(target=self._catch_up, name="sparse-catch-up", daemon=True)
+            self._worker.start()
+
+    def _catch_up(self) -> None:
+        while True:
+            with self._worker_lock:
+                self._again = False
+            if self.index.token != self.store.snapshot.token and not self._load_matching():
+                self.rebuild(save=False)
+            with self._worker_lock:
+                if not self._again:
+                    self._worker = None
+                    return
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until a background catch-up (if any) has finished."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)

@@ -5,13 +5,27 @@ and offsets), ``<prefix>_sentences`` (one per sentence, for answer selection) an
 ``<prefix>_reports`` (one per report: its full extracted text and content hash, so every
 client of a Chroma server sees the same reports). Our embedding function is attached to all
 of them, on creation and on reopen.
+
+Consistency (see "Scale and robustness" in the README): a report becomes visible when its
+record is written, after all its passages. Every reader filters passages through a
+``Snapshot`` (source -> content hash of the committed version), so passages of a version
+being written, or of a version a crash left behind, are never returned. A state token in
+the reports collection's metadata changes at every commit; clients check it at most every
+``refresh_seconds`` and then refresh their snapshot and their BM25 cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +38,58 @@ from rag.types import Chunk, Report, Sentence
 #: Bumped whenever what we write to Chroma changes shape.
 LAYOUT_VERSION = 1
 
+#: Key of the state token in the reports collection's metadata.
+STATE_KEY = "state"
+
+#: How long (seconds) a question's pinned snapshot stays in force for its thread.
+PIN_SECONDS = 60.0
+
 
 class IndexCompatibilityError(RuntimeError):
     """The index was written by another layout version or another embedding model."""
+
+
+class IndexBusyError(RuntimeError):
+    """Another process (or another ``ReportQA``) is writing to the same embedded index."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The committed state one client answers from: the state token and each report's hash."""
+
+    token: str | None = None
+    hashes: dict[str, str] = field(default_factory=dict)
+    taken: float = field(default_factory=time.monotonic)
+
+    def visible(self, meta: dict[str, Any]) -> bool:
+        """True when a passage's metadata belongs to the committed version of its report."""
+        return self.hashes.get(meta.get("source", "")) == meta.get("report_hash")
+
+
+@contextlib.contextmanager
+def write_lock(folder: Path) -> Iterator[None]:
+    """Hold the embedded index's writer lock (``folder/.write.lock``) or raise IndexBusyError."""
+    import fcntl
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    handle = open(Path(folder) / ".write.lock", "a+")  # noqa: SIM115 - held across the yield
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            raise IndexBusyError(
+                f"index is busy: another process is ingesting into {folder}; try again when it "
+                "has finished (or use a Chroma server, RAG_CHROMA_URL, for several writers)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
 
 
 def _client(settings: Settings) -> Any:
@@ -66,6 +129,12 @@ class ChromaStore:
         self.sentences = self._collection("sentences")
         self.reports = self._collection("reports")
         self._vectorstore: Any = None
+        self._snapshot = Snapshot()
+        self._pins = threading.local()
+        self._refresh_lock = threading.Lock()
+        self._checked = 0.0
+        self.listeners: list[Callable[[Snapshot], None]] = []
+        self.refresh()
 
     def _collection(self, kind: str) -> Any:
         name = f"{self.settings.collection}_{kind}"
@@ -101,6 +170,92 @@ class ChromaStore:
                 collection_metadata=dict(self._identity),
             )
         return self._vectorstore
+
+    # Snapshot ----------------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The committed state this client currently answers from."""
+        return self._snapshot
+
+    def view(self) -> Snapshot:
+        """The snapshot this thread's current question pinned (else the current one)."""
+        pinned = getattr(self._pins, "snapshot", None)
+        if pinned is not None and time.monotonic() - getattr(self._pins, "at", 0.0) < PIN_SECONDS:
+            return pinned
+        return self._snapshot
+
+    def pin(self) -> Snapshot:
+        """Pin the current snapshot for this thread (a question reads one consistent state)."""
+        self._pins.snapshot, self._pins.at = self._snapshot, time.monotonic()
+        return self._snapshot
+
+    def state_token(self) -> str | None:
+        """The state token in Chroma: it changes whenever any client commits a change."""
+        collection = self.client.get_collection(self.reports.name, embedding_function=self._function)
+        return (collection.metadata or {}).get(STATE_KEY)
+
+    def refresh(self, force: bool = True) -> Snapshot:
+        """Re-read the token and, if it changed (or ``force``), every report's hash."""
+        with self._refresh_lock:
+            self._checked = time.monotonic()
+            token = self.state_token()
+            if force or token != self._snapshot.token:
+                old, self._snapshot = self._snapshot, Snapshot(token, self.report_hashes())
+                if old.token != token or old.hashes != self._snapshot.hashes:
+                    for listener in list(self.listeners):
+                        listener(self._snapshot)
+            return self._snapshot
+
+    def maybe_refresh(self) -> None:
+        """``refresh(force=False)`` at most every ``refresh_seconds`` (other clients' commits)."""
+        interval = getattr(self.settings, "refresh_seconds", 1.0)
+        if time.monotonic() - self._checked >= interval and not self._refresh_lock.locked():
+            self.refresh(force=False)
+
+    def commit(self, source: str, content_hash: str | None) -> None:
+        """Record in the snapshot and the state token that ``source`` is now at this version."""
+        hashes = dict(self._snapshot.hashes)
+        if content_hash is None:
+            hashes.pop(source, None)
+        else:
+            hashes[source] = content_hash
+        self._snapshot = Snapshot(self.bump_state(), hashes)
+
+    def bump_state(self) -> str:
+        """Write a new state token (other clients then refresh) and return it."""
+        token = uuid.uuid4().hex
+        self.reports.modify(metadata={**self._identity, STATE_KEY: token})
+        return token
+
+    def clean_orphans(self) -> int:
+        """Delete passages and sentences no committed report version owns (a crash's leftovers).
+
+        Cheap when there are none: the counts are compared first. Call under the writer lock.
+        """
+        snapshot = self.refresh()
+        metas = self.reports.get(include=["metadatas"])["metadatas"]
+        want_p = sum(int(m.get("passages", 0)) for m in metas)
+        want_s = sum(int(m.get("sentences", -1)) for m in metas)
+        if self.passages.count() == want_p and self.sentences.count() == want_s:
+            return 0
+        live, dead = set(), []
+        for pid, meta in self._iter_metadatas(self.passages):
+            (live.add(pid) if snapshot.visible(meta) else dead.append(pid))
+        self._delete_ids(self.passages, dead)
+        dead_s = [sid for sid, meta in self._iter_metadatas(self.sentences) if meta["passage_id"] not in live]
+        self._delete_ids(self.sentences, dead_s)
+        return len(dead) + len(dead_s)
+
+    def _iter_metadatas(self, collection: Any, page: int = 5000) -> Iterator[tuple[str, dict[str, Any]]]:
+        for offset in range(0, collection.count(), page):
+            found = collection.get(include=["metadatas"], limit=page, offset=offset)
+            yield from zip(found["ids"], found["metadatas"])
+
+    def _delete_ids(self, collection: Any, ids: list[str]) -> None:
+        size = max(1, min(self.client.get_max_batch_size(), 4000))
+        for at in range(0, len(ids), size):
+            collection.delete(ids=ids[at : at + size])
 
     # Writing -----------------------------------------------------------------------------
 
@@ -144,6 +299,7 @@ class ChromaStore:
                     "content_hash": report.content_hash,
                     "title": report.title,
                     "passages": len(chunks),
+                    "sentences": len(sentences),
                 }
             ],
         )
@@ -188,18 +344,30 @@ class ChromaStore:
         if not passage_ids:
             return {}
         found = self.passages.get(ids=list(passage_ids), include=["documents", "metadatas"])
+        view = self.view()
         return {
             pid: _chunk_from_record(pid, text, meta)
             for pid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+            if view.visible(meta)
         }
 
     def query_passages(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        """The ``n`` passages nearest to ``vector``: (passage id, cosine similarity)."""
+        """The ``n`` committed passages nearest to ``vector``: (passage id, cosine similarity).
+
+        Starts a question: refreshes the snapshot if due and pins it for this thread. Asks
+        Chroma for twice ``n`` so that uncommitted passages (filtered out) do not crowd out
+        committed ones.
+        """
+        self.maybe_refresh()
+        view = self.pin()
         count = self.passages.count()
         if count == 0:
             return []
-        found = self.passages.query(query_embeddings=[vector], n_results=min(n, count), include=["distances"])
-        return [(pid, 1.0 - dist) for pid, dist in zip(found["ids"][0], found["distances"][0])]
+        found = self.passages.query(
+            query_embeddings=[vector], n_results=min(2 * n, count), include=["distances", "metadatas"]
+        )
+        rows = zip(found["ids"][0], found["distances"][0], found["metadatas"][0])
+        return [(pid, 1.0 - dist) for pid, dist, meta in rows if view.visible(meta)][:n]
 
     def sentence_vectors(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The sentence embeddings of these passages, rows in sentence order, keyed by id."""
@@ -221,6 +389,15 @@ class ChromaStore:
             found = self.passages.get(include=["documents", "metadatas"], limit=page, offset=offset)
             for pid, text, meta in zip(found["ids"], found["documents"], found["metadatas"]):
                 yield pid, meta["source"], text
+
+    def iter_visible_passages(self, page: int = 5000) -> Iterator[tuple[str, str]]:
+        """Every passage of a committed report version as (passage id, text), page by page."""
+        view = self.refresh(force=False)
+        for offset in range(0, self.passages.count(), page):
+            found = self.passages.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            for pid, text, meta in zip(found["ids"], found["documents"], found["metadatas"]):
+                if view.visible(meta):
+                    yield pid, text
 
     def size_on_disk(self) -> int:
         """Bytes the embedded index takes (0 for a server)."""

@@ -1,0 +1,119 @@
+"""Nothing lost: a SIGKILL during ingest, two writers at once, and indexes that must be refused."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.load import content_hash
+from rag.qa import ReportQA
+from rag.store import IndexBusyError, IndexCompatibilityError, write_lock
+from tests.scale.helpers import PYTHON, REPO, check_consistent, write_reports
+
+INGEST = """
+import sys
+from rag.qa import ReportQA
+qa = ReportQA(index_dir=sys.argv[1])
+print("ready", flush=True)
+print(qa.ingest([sys.argv[2]]).summary(), flush=True)
+"""
+
+
+def _start_ingest(index: Path, reports: Path) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [str(PYTHON), "-c", INGEST, str(index), str(reports)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    return child
+
+
+def _kill_during_ingest(index: Path, reports: Path, rng: random.Random) -> None:
+    child = _start_ingest(index, reports)
+    time.sleep(rng.uniform(0.2, 6.0))
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    child.communicate()
+
+
+def _hashes(paths: list[Path]) -> dict[str, str]:
+    return {p.name: content_hash(p) for p in paths}
+
+
+def test_sigkill_during_ingest_loses_nothing_and_rerun_completes(tmp_path: Path) -> None:
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    index, reports = tmp_path / "index", tmp_path / "reports"
+    versions: dict[str, set[str]] = {}
+    for round_ in range(3):  # v1 is interrupted, then v2 (shuffled paragraphs), then v3
+        paths = write_reports(reports, 4, seed=None if round_ == 0 else round_, limit=24)
+        for name, digest in _hashes(paths).items():
+            versions.setdefault(name, set()).add(digest)
+        _kill_during_ingest(index, reports, rng)
+        qa = ReportQA(index_dir=index)  # the index opens after the kill
+        check_consistent(qa, versions)
+        del qa
+    qa = ReportQA(index_dir=index)
+    done = qa.ingest([reports])
+    assert not done.skipped, (seed, done.summary())
+    final = _hashes(paths)
+    check_consistent(qa, {name: {digest} for name, digest in final.items()})
+    assert qa.store.report_hashes() == final, seed
+    assert qa.store.clean_orphans() == 0, seed
+
+
+def test_two_processes_ingesting_at_once_work_or_get_index_busy(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first, second = tmp_path / "a", tmp_path / "b"
+    paths = write_reports(first, 2, limit=12)
+    paths += [p.rename(second / p.name) for p in write_reports(second, 3, limit=12)[2:]]
+    children = [_start_ingest(index, folder) for folder in (first, second)]
+    outcomes = [child.communicate(timeout=600) for child in children]
+    codes = [child.returncode for child in children]
+    assert 0 in codes, outcomes
+    for code, (_, err) in zip(codes, outcomes):
+        assert code == 0 or "index is busy" in err, err
+    qa = ReportQA(index_dir=index)
+    check_consistent(qa, {name: {digest} for name, digest in _hashes(paths).items()})
+
+
+def test_writer_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+    with write_lock(tmp_path), pytest.raises(IndexBusyError, match="index is busy"), write_lock(tmp_path):
+        pass
+    with write_lock(tmp_path):
+        pass
+
+
+def test_busy_index_refuses_ingest_and_stays_unchanged(fresh_qa: ReportQA, tmp_path: Path) -> None:
+    before = fresh_qa.store.report_hashes()
+    (tmp_path / "new.txt").write_text("A new report.\n\nIt says nothing much.\n")
+    with write_lock(Path(fresh_qa.settings.index_dir)), pytest.raises(IndexBusyError, match="index is busy"):
+        fresh_qa.ingest([tmp_path / "new.txt"])
+    assert fresh_qa.store.report_hashes() == before
+
+
+def test_index_of_an_older_layout_is_refused(seeded_index_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "index"
+    shutil.copytree(seeded_index_dir, folder)
+    qa = ReportQA(index_dir=folder)
+    meta = dict(qa.store.passages.metadata)
+    qa.store.passages.modify(metadata={**meta, "layout": 0})
+    del qa
+    with pytest.raises(IndexCompatibilityError, match="re-ingest"):
+        ReportQA(index_dir=folder)
+
+
+def test_index_of_another_embedding_model_is_refused(seeded_index_dir: Path) -> None:
+    with pytest.raises(IndexCompatibilityError, match="embedding_model"):
+        ReportQA(index_dir=seeded_index_dir, embedding_model=str(REPO), embedding_sha256="")
