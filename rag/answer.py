@@ -1,23 +1,22 @@
 """Answer stage (extractive): choose the sentence(s) of the top passages that answer the question.
 
-A sentence's score mixes its dense similarity to the question, its lexical overlap, the rank
-of its passage and whether it holds what the question asks for (a number for "how many", a
-date for "when", a name for "who"/"where"). The confidence of the choice decides abstention.
+A sentence's score mixes its dense similarity to the question, its coverage of the question's
+rare words (with the previous sentence, for co-reference), the rank of its passage and whether
+it holds what the question asks for (a number for "how many", a date for "when", a name for
+"who"/"where"); see ``rag.features``. The confidence of the choice decides abstention.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag import features
 from rag.retrieve import Candidate
-from rag.sparse import tokenize
 from rag.types import Chunk, Sentence
-
-#: How many of the top passages' sentences compete.
-PASSAGES_CONSIDERED = 3
 
 _NUMBER = re.compile(
     r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
@@ -79,64 +78,45 @@ class SentenceChoice:
 
 @dataclass(frozen=True)
 class Selection:
-    """The answerer's choice: sentences in answer order, and how sure it is."""
+    """The answerer's choice: sentences in answer order, and how sure it is (0 to 1)."""
 
     sentences: tuple[SentenceChoice, ...]
     confidence: float
 
 
-def _overlap(question_terms: set[str], sentence: str) -> float:
-    if not question_terms:
-        return 0.0
-    return len(question_terms & set(tokenize(sentence))) / len(question_terms)
-
-
 class ExtractiveAnswerer:
-    """Scores the sentences of the top passages and picks one or two of them."""
+    """Scores the sentences of the top passages, picks one or two, and rates its confidence.
+
+    Sentence scores and confidence are linear / logistic models over ``rag.features``; the
+    confidence is a calibrated probability that the reports answer the question.
+    """
 
     def __init__(self, max_sentences: int = 2) -> None:
         self.max_sentences = max_sentences
 
-    def run(
-        self,
-        question: str,
-        question_vec: np.ndarray,
-        candidates: list[Candidate],
-        sentence_vecs: dict[str, np.ndarray],
-    ) -> Selection:
-        """Choose the answer sentences among the top passages of ``candidates``."""
-        scored = self._score_all(question, question_vec, candidates[:PASSAGES_CONSIDERED], sentence_vecs)
-        if not scored:
+    def run(self, question: str, question_vec: np.ndarray, candidates: Sequence[Candidate]) -> Selection:
+        """Choose the answer sentences among the top passages of ``candidates`` (best first)."""
+        if not candidates:
             return Selection(sentences=(), confidence=0.0)
-        scored.sort(key=lambda s: -s.score)
-        chosen = [scored[0]]
-        if self.max_sentences > 1 and len(scored) > 1 and scored[1].score > scored[0].score - 0.05:
-            chosen.append(scored[1])
-        chosen.sort(key=lambda s: (s.chunk.source, s.sentence.start))
-        return Selection(sentences=tuple(chosen), confidence=scored[0].score)
-
-    def _score_all(
-        self,
-        question: str,
-        question_vec: np.ndarray,
-        candidates: list[Candidate],
-        sentence_vecs: dict[str, np.ndarray],
-    ) -> list[SentenceChoice]:
-        kind = question_type(question)
-        terms = set(tokenize(question))
-        out: list[SentenceChoice] = []
-        for rank, candidate in enumerate(candidates):
-            vectors = sentence_vecs.get(candidate.chunk.passage_id)
-            if vectors is None or len(vectors) != len(candidate.chunk.sentences):
-                continue
-            dense = vectors @ question_vec
-            for sentence, similarity in zip(candidate.chunk.sentences, dense.tolist()):
-                score = (
-                    similarity
-                    + 0.3 * _overlap(terms, sentence.text)
-                    + 0.1 * has_expected_type(kind, sentence.text)
-                    + 0.3 * candidate.score
-                    - 0.03 * rank
-                )
-                out.append(SentenceChoice(chunk=candidate.chunk, sentence=sentence, score=score))
-        return out
+        catalog = candidates[0].catalog
+        ranked = [c.evidence for c in candidates[: features.ANSWER_PASSAGES]]
+        passage_scores = [c.score for c in candidates[: features.ANSWER_PASSAGES]]
+        refs, matrix = features.sentence_features(question, question_vec, ranked, passage_scores, catalog.idf)
+        if not refs:
+            return Selection(sentences=(), confidence=0.0)
+        scores = matrix @ features.SENTENCE_WEIGHTS
+        texts = [e.text for e in ranked]
+        chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
+        vocab = catalog.report_vocab[ranked[0].report] if catalog.report_vocab else None
+        signals = features.abstain_features(
+            question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
+        )
+        picked = tuple(
+            SentenceChoice(
+                chunk=candidates[refs[i].passage].chunk,
+                sentence=candidates[refs[i].passage].chunk.sentences[refs[i].sentence],
+                score=float(scores[i]),
+            )
+            for i in chosen
+        )
+        return Selection(sentences=picked, confidence=features.confidence(signals))

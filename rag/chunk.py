@@ -105,6 +105,21 @@ def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit
         yield group
 
 
+def is_heading(line: str) -> bool:
+    """True for a one-line title: short, and not ending like a sentence."""
+    line = line.strip()
+    return "\n" not in line and len(line.split()) <= 25 and not line.endswith((".", "!", "?", ":", ";"))
+
+
+def _body_paragraphs(text: str) -> list[tuple[int, int]]:
+    """The paragraphs that become passages: all but a leading title line (it is the report's
+    title, used as report-level evidence, not a passage to quote)."""
+    spans = split_paragraphs(text)
+    if len(spans) > 1 and is_heading(text[spans[0][0] : spans[0][1]]):
+        return spans[1:]
+    return spans
+
+
 def chunk_report(
     source: str,
     text: str,
@@ -112,9 +127,9 @@ def chunk_report(
     max_tokens: int = 256,
     content_hash: str = "",
 ) -> list[Chunk]:
-    """Cut a report into passages: one per paragraph, long paragraphs split at sentences."""
+    """Cut a report into passages: one per paragraph (not the title line), long ones split at sentences."""
     chunks: list[Chunk] = []
-    for para_start, para_end in split_paragraphs(text):
+    for para_start, para_end in _body_paragraphs(text):
         sentences = split_sentences(text[para_start:para_end], para_start)
         for group in _window(sentences, count_tokens, max_tokens):
             start, end = group[0].start, group[-1].end

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from rag.answer import ExtractiveAnswerer, Selection
+from rag.catalog import CatalogCache
 from rag.chunk import chunk_report
 from rag.cite import cite
 from rag.conversation import standalone_question
@@ -48,7 +49,10 @@ class ReportQA:
         self._texts: dict[tuple[str, str | None], str] = {}
         self.sparse_cache = SparseCache(self.store, self._sparse_dir)
         self.sparse = self._open_sparse()
-        self.retriever = HybridRetriever(self.store, self.sparse, self.settings)
+        self.catalogs = CatalogCache(
+            self.store, self.embedder.encode, self._sparse_dir.with_suffix(".catalog")
+        )
+        self.retriever = HybridRetriever(self.store, self.sparse, self.catalogs, self.settings)
         self.generator: Any = None
         self.set_llm(chat_model or self.settings.llm)
 
@@ -97,6 +101,7 @@ class ReportQA:
                 notes.extend(f"{source}: {n}" for n in note)
             if added or updated or cleaned:
                 self.sparse_cache.rebuild()
+                self.catalogs.refresh()
         return IngestReport(
             added=tuple(added),
             updated=tuple(updated),
@@ -138,6 +143,7 @@ class ReportQA:
             self.store.commit(source, None)
             self._forget_texts(source, keep=set())
             self.sparse_cache.rebuild()
+            self.catalogs.refresh()
             return True
 
     def _forget_texts(self, source: str, keep: set[str | None]) -> None:
@@ -226,8 +232,7 @@ class ReportQA:
     ) -> Answer:
         """The extractive answer from retrieved ``candidates`` (also the generative fallback)."""
         passages = tuple(_passage(c) for c in candidates)
-        top = [c.chunk.passage_id for c in candidates[:3]]
-        selection = self.answerer.run(query, vector, candidates, self.store.sentence_vectors(top))
+        selection = self.answerer.run(query, vector, candidates)
         return self._answer(question, query, selection, passages)
 
     def _answer(

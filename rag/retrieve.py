@@ -1,4 +1,10 @@
-"""Retrieve stage: hybrid search, dense (Chroma) plus sparse (BM25), fused into one ranking."""
+"""Retrieve stage: hybrid search, then a learned rerank of the pooled passages.
+
+The pool is the dense top-N (Chroma) united with the BM25 top-N; each pooled passage is then
+scored by a linear reranker over 18 features (dense and BM25 scores of the passage, of its best
+sentences, of its report and title, coverage of the question's rare words; see
+``rag.features``), fitted pairwise on SQuAD 2.0 with leave-articles-out cross-validation.
+"""
 
 from __future__ import annotations
 
@@ -6,60 +12,66 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag import features
+from rag.catalog import Catalog, CatalogCache
 from rag.settings import Settings
 from rag.sparse import SparseIndex
 from rag.store import ChromaStore
 from rag.types import Chunk
 
-#: Weight of the dense cosine and of the max-normalised BM25 score in the fused score.
-DENSE_WEIGHT = 0.5
-SPARSE_WEIGHT = 0.5
-
 
 @dataclass(frozen=True)
 class Candidate:
-    """A retrieved passage with the signals that ranked it."""
+    """A retrieved passage, its reranker score and the signals behind it."""
 
     chunk: Chunk
     score: float
     dense: float
     sparse: float
+    evidence: features.Candidate
+    catalog: Catalog
 
 
 class HybridRetriever:
-    """Dense and BM25 candidates, fused by a weighted sum of normalised scores."""
+    """Dense and BM25 candidates, reranked by ``rag.features``."""
 
-    def __init__(self, store: ChromaStore, sparse: SparseIndex, settings: Settings) -> None:
+    def __init__(
+        self, store: ChromaStore, sparse: SparseIndex, catalogs: CatalogCache, settings: Settings
+    ) -> None:
         self.store = store
         self.sparse = sparse
+        self.catalogs = catalogs
         self.settings = settings
 
     def run(self, question: str, question_vec: np.ndarray, top_k: int | None = None) -> list[Candidate]:
-        """The best passages for ``question``, best first (``top_k`` of them)."""
-        top_k = top_k or self.settings.top_k
-        pool = self.settings.candidates
+        """The best ``top_k`` passages for ``question`` (at least the answer's), best first."""
+        top_k = max(top_k or self.settings.top_k, features.ANSWER_PASSAGES)
+        pool = max(self.settings.candidates, top_k)
         dense = dict(self.store.query_passages(question_vec, pool))
-        sparse_scores = self.sparse.scores(question)
-        sparse_top = self._sparse_top(sparse_scores, pool)
-        ids = list(dict.fromkeys([*dense, *sparse_top]))
-        chunks = self.store.get_chunks(ids)
-        ids = [pid for pid in ids if pid in chunks]
-        missing_dense = [pid for pid in ids if pid not in dense]
-        dense.update(self._dense_for(missing_dense, question_vec))
-        sparse_max = float(sparse_scores.max()) if len(sparse_scores) else 0.0
-        candidates = [
-            self._candidate(chunks[pid], dense.get(pid, 0.0), sparse_top.get(pid, 0.0), sparse_max)
-            for pid in ids
+        ids, sparse_scores = self.sparse.search(question)
+        sparse_top = _top(ids, sparse_scores, pool)
+        chunks = self.store.get_chunks(list(dict.fromkeys([*dense, *sparse_top])))
+        catalog = self.catalogs.get()
+        if not chunks or not len(catalog):
+            return []
+        dense.update(self._dense_for([pid for pid in chunks if pid not in dense], question_vec))
+        scores = catalog.score(question, question_vec, float(sparse_scores.max(initial=0.0)))
+        pooled = []
+        for pid, chunk in chunks.items():
+            evidence = catalog.candidate(chunk, dense.get(pid, 0.0), sparse_top.get(pid, 0.0), scores)
+            if evidence is not None and len(chunk.sentences):
+                pooled.append((chunk, evidence))
+        if not pooled:
+            return []
+        matrix = features.passage_features(
+            question, question_vec, [e for _, e in pooled], scores.stats, catalog.idf
+        )
+        ranked = [
+            Candidate(chunk=c, score=float(s), dense=e.dense, sparse=e.bm25, evidence=e, catalog=catalog)
+            for (c, e), s in zip(pooled, features.rerank(matrix).tolist(), strict=True)
         ]
-        candidates.sort(key=lambda c: (-c.score, c.chunk.passage_id))
-        return candidates[:top_k]
-
-    def _sparse_top(self, scores: np.ndarray, n: int) -> dict[str, float]:
-        if not len(scores):
-            return {}
-        n = min(n, len(scores))
-        best = np.argpartition(-scores, n - 1)[:n]
-        return {self.sparse.ids[i]: float(scores[i]) for i in best if scores[i] > 0}
+        ranked.sort(key=lambda c: (-c.score, c.chunk.passage_id))
+        return ranked[:top_k]
 
     def _dense_for(self, passage_ids: list[str], question_vec: np.ndarray) -> dict[str, float]:
         """Cosine of the question with passages that only BM25 found."""
@@ -67,10 +79,13 @@ class HybridRetriever:
             return {}
         found = self.store.passages.get(ids=passage_ids, include=["embeddings"])
         vectors = np.asarray(found["embeddings"], dtype=np.float32)
-        return dict(zip(found["ids"], (vectors @ question_vec).tolist()))
+        return dict(zip(found["ids"], (vectors @ question_vec).tolist(), strict=True))
 
-    @staticmethod
-    def _candidate(chunk: Chunk, dense: float, sparse: float, sparse_max: float) -> Candidate:
-        sparse_norm = sparse / sparse_max if sparse_max > 0 else 0.0
-        score = DENSE_WEIGHT * dense + SPARSE_WEIGHT * sparse_norm
-        return Candidate(chunk=chunk, score=score, dense=dense, sparse=sparse)
+
+def _top(ids: list[str], scores: np.ndarray, n: int) -> dict[str, float]:
+    """The ``n`` best-scoring ids with a positive score."""
+    if not len(scores):
+        return {}
+    n = min(n, len(scores))
+    best = np.argpartition(-scores, n - 1)[:n]
+    return {ids[i]: float(scores[i]) for i in best if scores[i] > 0}

@@ -79,10 +79,12 @@ def test_ingest_is_incremental_and_remove_deletes(fresh_qa: ReportQA, tmp_path: 
 
 
 def test_bad_files_are_skipped_with_reasons_and_lose_nothing(fresh_qa: ReportQA, tmp_path: Path) -> None:
-    (tmp_path / "empty.txt").write_bytes(b"")
-    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 10)
-    (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04")
-    result = fresh_qa.ingest([tmp_path, tmp_path / "nowhere.txt"])
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    (folder / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    result = fresh_qa.ingest([folder, folder / "nowhere.txt"])
     reasons = {Path(s.path).name: s.reason for s in result.skipped}
     assert set(reasons) == {"empty.txt", "binary.txt", "sheet.xlsx", "nowhere.txt"}
     assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]

@@ -1,0 +1,539 @@
+"""Scoring features: passage rerank, extractive sentence choice and abstention (pure functions).
+
+Fitted on SQuAD 2.0 dev (10 articles, 390 paragraphs, 3,708 questions) with leave-articles-out
+cross-validation; the weights below are pairwise / plain logistic regressions trained on all ten
+articles. Everything here is deterministic numpy; no model is called. The caller (rag.retrieve,
+rag.answer) supplies per question its text, its unit embedding and a pool of candidate passages
+(dense top-``POOL`` union BM25 top-``POOL``) with scores looked up in the indexes of
+``rag.catalog``: passage BM25, "titled" passage BM25 (title + passage), sentence BM25, report BM25,
+an IDF table over passages, report and title embeddings. A report's title is not a passage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.sparse import tokenize
+
+# --------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------
+
+#: bm25s parameters (all four BM25 indexes), method "lucene" (bm25s' default).
+BM25_K1 = 1.2
+BM25_B = 0.75
+#: Candidates each retriever contributes to the pool (dense top-N union BM25 top-N).
+POOL = 40
+#: Passages whose sentences compete for the answer.
+ANSWER_PASSAGES = 3
+#: Add the runner-up sentence when its score is within this margin of the best one...
+TWO_SENTENCE_MARGIN = 2.2
+#: ...and the two together have at most this many words.
+TWO_SENTENCE_MAX_WORDS = 70
+#: Abstain when confidence() is below this (chosen on SQuAD 2.0: ~10% answerable abstained).
+ABSTAIN_THRESHOLD = 0.325
+
+PASSAGE_FEATURES = (
+    "bm",
+    "dense",
+    "dense_gap",
+    "sdense_max",
+    "sbm_max",
+    "rep_bm",
+    "rep_dense",
+    "rep_dense_gap",
+    "title_dense",
+    "log_drank",
+    "log_brank",
+    "cov_p",
+    "cov_s",
+    "title_ovl",
+    "bm_title",
+    "bigram",
+    "win_dense",
+    "sdense_top2",
+)
+#: Linear passage reranker (pairwise logistic regression on raw features; higher = better).
+PASSAGE_WEIGHTS = np.array(
+    [
+        -2.02716,
+        1.12733,
+        1.071322,
+        10.786866,
+        -1.422009,
+        0.820561,
+        0.25615,
+        0.41651,
+        -2.439688,
+        -0.331032,
+        0.062607,
+        2.558903,
+        4.179055,
+        -1.441984,
+        4.965609,
+        3.56358,
+        1.435616,
+        -4.297625,
+    ]
+)
+
+SENTENCE_FEATURES = (
+    "s_dense",
+    "s_dense_gap",
+    "s_bm",
+    "s_cov",
+    "s_bigram",
+    "win_cov",
+    "p_gap",
+    "p_rank0",
+    "type_hit",
+    "type_miss",
+    "novel_frac",
+    "log_len",
+    "first",
+)
+SENTENCE_WEIGHTS = np.array(
+    [
+        2.630284,
+        2.662769,
+        1.355036,
+        0.919671,
+        0.804221,
+        4.704965,
+        0.566146,
+        0.211181,
+        1.495017,
+        -1.840887,
+        1.899026,
+        0.162595,
+        0.241928,
+    ]
+)
+
+ABSTAIN_FEATURES = (
+    "p_top",
+    "p_margin",
+    "s_top",
+    "s_margin",
+    "miss_p",
+    "miss_s",
+    "miss_rep",
+    "max_miss_idf",
+    "oov",
+    "cap_miss",
+    "num_miss",
+    "type_miss",
+    "neg_miss",
+    "s_dense",
+    "p_dense",
+    "q_len",
+)
+ABSTAIN_WEIGHTS = np.array(
+    [
+        -0.053738,
+        -0.000707,
+        0.05392,
+        0.018677,
+        3.780658,
+        -2.758768,
+        -0.444111,
+        -1.121668,
+        0.22277,
+        -0.257055,
+        -0.773252,
+        -0.802019,
+        -3.238569,
+        3.109025,
+        1.255452,
+        0.557562,
+    ]
+)
+ABSTAIN_BIAS = -2.91068
+
+# --------------------------------------------------------------------------------------------
+# Tokens and IDF (the tokenizer is the BM25 one, rag.sparse.tokenize)
+# --------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NEGATIONS = frozenset("not no never n't without none nor neither cannot".split())
+
+
+def idf_table(passage_tokens: Iterable[Iterable[str]]) -> dict[str, float]:
+    """IDF over passages: ``log((N + 1) / (df + 0.5))``; unseen words get ``idf_default``."""
+    df: dict[str, int] = {}
+    n = 0
+    for toks in passage_tokens:
+        n += 1
+        for w in set(toks):
+            df[w] = df.get(w, 0) + 1
+    return {w: math.log((n + 1) / (d + 0.5)) for w, d in df.items()} | {"\x00n": float(n)}
+
+
+def idf(table: dict[str, float], word: str) -> float:
+    """IDF of ``word``; a word absent from the collection gets the IDF of df = 0."""
+    v = table.get(word)
+    return v if v is not None else math.log((table["\x00n"] + 1) / 0.5)
+
+
+# --------------------------------------------------------------------------------------------
+# Question type
+# --------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|"
+    r"billions|dozen|dozens|half|several|few|percent)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b1[0-9]{3}s?\b|\b20[0-9]{2}s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:January|February|March|"
+    r"April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday|century|centuries|decade|BC|AD|BCE|CE)\b"
+)
+_CAPITAL = re.compile(r"\b[A-Z][\w\u00C0-\u024F'-]*")
+
+
+def question_type(question: str) -> str:
+    """What the question asks for: ``number``, ``date``, ``place``, ``person`` or ``other``."""
+    q = question.lower()
+    if re.search(
+        r"\bhow (many|much|long|far|big|large|old|often|tall|high|fast)\b|"
+        r"\bwhat (number|percentage|percent|amount|proportion|fraction)\b",
+        q,
+    ):
+        return "number"
+    if re.search(
+        r"\bwhen\b|\b(what|which|in what) (year|years|date|day|month|time|century|decade|"
+        r"period|era)\b|\bhow long ago\b",
+        q,
+    ):
+        return "date"
+    if re.search(
+        r"\bwhere\b|\b(what|which) (town|city|country|countries|place|region|province|"
+        r"state|continent|area|location|island|river)\b",
+        q,
+    ):
+        return "place"
+    if re.search(
+        r"\bwho\b|\bwhose\b|\bwhom\b|\b(what|which) (person|man|woman|king|leader|"
+        r"president|emperor|group|organization|company|agency)\b",
+        q,
+    ):
+        return "person"
+    return "other"
+
+
+def _type_hits(kind: str, sentence: str, question_lower_words: set[str]) -> bool:
+    """True when ``sentence`` holds an item of ``kind`` that is not already in the question."""
+    if kind == "number":
+        pat = _NUMBER
+    elif kind == "date":
+        pat = _DATE
+    elif kind in ("place", "person"):
+        # Capitalised words that are not the sentence's first word.
+        return any(
+            m.start() > 0 and m.group(0).lower() not in question_lower_words
+            for m in _CAPITAL.finditer(sentence)
+        )
+    else:
+        return False
+    return any(m.group(0).lower() not in question_lower_words for m in pat.finditer(sentence))
+
+
+# --------------------------------------------------------------------------------------------
+# Passage reranking
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pooled passage and the scores the caller looked up for it.
+
+    ``sent_spans`` are (start, end) offsets into ``text``; ``sent_vecs`` the rows of their
+    (normalised) embeddings; ``sent_bm25`` their scores in the sentence BM25 index.
+    ``report`` is any hashable report id; ``title`` the report's first line.
+    """
+
+    text: str
+    sent_spans: tuple[tuple[int, int], ...]
+    sent_vecs: np.ndarray
+    sent_bm25: np.ndarray
+    dense: float  # cosine(question, passage embedding)
+    bm25: float  # passage BM25
+    bm25_titled: float  # titled-passage BM25
+    report: object
+    report_bm25: float  # report BM25 of this passage's report
+    report_dense: float  # cosine(question, report embedding)
+    title_dense: float  # cosine(question, title embedding)
+    title: str = ""
+    tokens: tuple[str, ...] = ()  # tokenize(text), precomputed at ingest
+    sent_tokens: tuple[tuple[str, ...], ...] = ()  # tokenize(sentence) per sentence, at ingest
+    title_tokens: frozenset[str] = frozenset()  # set(tokenize(title)), at ingest
+
+
+def ingest_tokens(text: str, spans: Sequence[tuple[int, int]], title: str = "") -> dict:
+    """The token fields of :class:`Candidate`, computed once per passage at ingest."""
+    return dict(
+        tokens=tuple(tokenize(text)),
+        sent_tokens=tuple(tuple(tokenize(text[s:e])) for s, e in spans),
+        title_tokens=frozenset(tokenize(title)),
+    )
+
+
+@dataclass(frozen=True)
+class QueryStats:
+    """Collection-wide maxima the features are normalised by (from the full score arrays)."""
+
+    bm25_max: float  # max passage BM25 over the collection
+    bm25_titled_max: float  # max titled-passage BM25 over the collection
+    sent_bm25_max: float  # max sentence BM25 over the collection
+    report_bm25_max: float  # max report BM25 over all reports
+    report_dense_max: float  # max cosine(question, report embedding) over all reports
+
+
+def _coverage(q_terms: Sequence[str], q_w: np.ndarray, toks: set[str]) -> float:
+    tot = float(q_w.sum())
+    if tot <= 0:
+        return 0.0
+    return float(sum(w for t, w in zip(q_terms, q_w) if t in toks)) / tot
+
+
+def _bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(toks))
+
+
+def passage_features(
+    question: str,
+    q_vec: np.ndarray,
+    cands: Sequence[Candidate],
+    stats: QueryStats,
+    idf_tab: dict[str, float],
+) -> np.ndarray:
+    """Feature matrix (len(cands) x len(PASSAGE_FEATURES)) for the passage reranker."""
+    q_toks = tokenize(question)
+    q_terms = list(dict.fromkeys(q_toks))
+    q_set = set(q_terms)
+    q_w = np.array([idf(idf_tab, t) for t in q_terms])
+    q_big = _bigrams(q_toks)
+    dense = np.array([c.dense for c in cands])
+    bm = np.array([c.bm25 for c in cands])
+    drank = np.argsort(np.argsort(-dense, kind="stable"), kind="stable")
+    brank = np.argsort(np.argsort(-bm, kind="stable"), kind="stable")
+    dmax = float(dense.max()) if len(dense) else 0.0
+    rows = []
+    for i, c in enumerate(cands):
+        p_toks = list(c.tokens)
+        sims = c.sent_vecs @ q_vec
+        if len(c.sent_vecs) > 1:
+            win = (c.sent_vecs[:-1] + c.sent_vecs[1:]) / 2.0
+            win /= np.linalg.norm(win, axis=1, keepdims=True)
+            win_max = float((win @ q_vec).max())
+        else:
+            win_max = float(sims.max())
+        top2 = np.sort(sims)[::-1][:2].mean()
+        cov_s = max(_coverage(q_terms, q_w, set(st)) for st in c.sent_tokens)
+        t_toks = c.title_tokens
+        rows.append(
+            [
+                c.bm25 / (stats.bm25_max + 1e-9),
+                c.dense,
+                c.dense - dmax,
+                float(sims.max()),
+                float(c.sent_bm25.max()) / (stats.sent_bm25_max + 1e-9),
+                c.report_bm25 / (stats.report_bm25_max + 1e-9),
+                c.report_dense,
+                c.report_dense - stats.report_dense_max,
+                c.title_dense,
+                math.log1p(drank[i]),
+                math.log1p(brank[i]),
+                _coverage(q_terms, q_w, set(p_toks)),
+                cov_s,
+                len(t_toks & q_set) / max(1, len(t_toks)),
+                c.bm25_titled / (stats.bm25_titled_max + 1e-9),
+                len(q_big & _bigrams(p_toks)) / max(1, len(q_big)),
+                win_max,
+                float(top2),
+            ]
+        )
+    return np.asarray(rows, dtype=np.float64).reshape(len(cands), len(PASSAGE_FEATURES))
+
+
+def rerank(features: np.ndarray, weights: np.ndarray = PASSAGE_WEIGHTS) -> np.ndarray:
+    """Passage scores (higher is better): a linear function of :func:`passage_features`."""
+    return features @ weights
+
+
+# --------------------------------------------------------------------------------------------
+# Sentence choice
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentenceRef:
+    """One competing sentence: which candidate (index into the ranked list) and which sentence."""
+
+    passage: int
+    sentence: int
+    start: int
+    end: int
+
+
+def sentence_features(
+    question: str,
+    q_vec: np.ndarray,
+    ranked: Sequence[Candidate],
+    passage_scores: Sequence[float],
+    idf_tab: dict[str, float],
+    n_passages: int = ANSWER_PASSAGES,
+) -> tuple[list[SentenceRef], np.ndarray]:
+    """Features of every sentence of the ``n_passages`` best passages (``ranked`` best first)."""
+    kind = question_type(question)
+    q_toks = tokenize(question)
+    q_terms = list(dict.fromkeys(q_toks))
+    q_set = set(q_terms)
+    q_w = np.array([idf(idf_tab, t) for t in q_terms])
+    q_big = _bigrams(q_toks)
+    q_lower = set(w.lower() for w in _WORD.findall(question))
+    refs: list[SentenceRef] = []
+    rows: list[list[float]] = []
+    top = float(passage_scores[0]) if len(passage_scores) else 0.0
+    for pi, c in enumerate(ranked[:n_passages]):
+        sims = c.sent_vecs @ q_vec
+        toks = c.sent_tokens
+        for si, (s, e) in enumerate(c.sent_spans):
+            text = c.text[s:e]
+            st = set(toks[si])
+            win = st | (set(toks[si - 1]) if si > 0 else set())
+            hit = _type_hits(kind, text, q_lower)
+            novel = len(st - q_set) / max(1, len(st))
+            refs.append(SentenceRef(pi, si, s, e))
+            rows.append(
+                [
+                    float(sims[si]),
+                    0.0,
+                    float(c.sent_bm25[si]),
+                    _coverage(q_terms, q_w, st),
+                    len(q_big & _bigrams(toks[si])) / max(1, len(q_big)),
+                    _coverage(q_terms, q_w, win),
+                    float(passage_scores[pi]) - top,
+                    float(pi == 0),
+                    float(hit),
+                    float(kind != "other" and not hit),
+                    novel,
+                    math.log1p(len(text.split())),
+                    float(si == 0),
+                ]
+            )
+    x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(SENTENCE_FEATURES))
+    if len(x):
+        x[:, 1] = x[:, 0] - x[:, 0].max()
+        x[:, 2] = x[:, 2] / (x[:, 2].max() + 1e-9)
+    return refs, x
+
+
+def choose_sentences(
+    refs: Sequence[SentenceRef],
+    scores: np.ndarray,
+    ranked_texts: Sequence[str],
+    margin: float = TWO_SENTENCE_MARGIN,
+    max_words: int = TWO_SENTENCE_MAX_WORDS,
+) -> list[int]:
+    """Indices into ``refs`` of the answer: the best sentence, plus the runner-up when it is
+    within ``margin`` of the best and both fit in ``max_words``. Returned in reading order."""
+    if not len(refs):
+        return []
+    order = np.argsort(-scores, kind="stable")
+    best = int(order[0])
+    chosen = [best]
+    if len(order) > 1:
+        second = int(order[1])
+        words = sum(
+            len(ranked_texts[refs[i].passage][refs[i].start : refs[i].end].split()) for i in (best, second)
+        )
+        if scores[best] - scores[second] < margin and words <= max_words:
+            chosen.append(second)
+    return sorted(chosen, key=lambda i: (refs[i].passage, refs[i].start))
+
+
+# --------------------------------------------------------------------------------------------
+# Confidence / abstention
+# --------------------------------------------------------------------------------------------
+
+
+def abstain_features(
+    question: str,
+    q_vec: np.ndarray,
+    ranked: Sequence[Candidate],
+    passage_scores: Sequence[float],
+    refs: Sequence[SentenceRef],
+    sent_scores: np.ndarray,
+    idf_tab: dict[str, float],
+    report_vocab: set[str] | None = None,
+) -> np.ndarray:
+    """Features of the (question, best passage, best sentence) triple for :func:`confidence`.
+
+    ``report_vocab``: token set (:func:`tokenize`) of the best passage's whole report.
+    """
+    q_toks = tokenize(question)
+    q_terms = list(dict.fromkeys(q_toks))
+    q_w = np.array([idf(idf_tab, t) for t in q_terms])
+    tot = float(q_w.sum()) + 1e-9
+    top = ranked[0]
+    p_set = set(top.tokens)
+    order = np.argsort(-sent_scores, kind="stable")
+    b = refs[int(order[0])]
+    bc = ranked[b.passage]
+    s_text = bc.text[b.start : b.end]
+    s_set = set(bc.sent_tokens[b.sentence]) | (
+        set(bc.sent_tokens[b.sentence - 1]) if b.sentence > 0 else set()
+    )
+    rep = report_vocab if report_vocab is not None else p_set
+    miss = [(t, w) for t, w in zip(q_terms, q_w) if t not in p_set]
+    n_docs = idf_tab["\x00n"]
+    max_idf = math.log((n_docs + 1) / 0.5)
+    oov = sum(1 for t in q_terms if t not in idf_tab)
+    q_words = _WORD.findall(question)
+    caps = {w.lower() for w in q_words[1:] if w[:1].isupper()}
+    p_lower = set(w.lower() for w in _WORD.findall(top.text))
+    nums = {w for w in q_words if any(ch.isdigit() for ch in w)}
+    kind = question_type(question)
+    q_lower = set(w.lower() for w in q_words)
+    neg_q = any(w.lower() in _NEGATIONS for w in q_words) or "n't" in question
+    s_lower = set(w.lower() for w in _WORD.findall(s_text))
+    neg_s = bool(s_lower & _NEGATIONS) or "n't" in s_text
+    ps = np.asarray(passage_scores, dtype=float)
+    ss = np.sort(sent_scores)[::-1]
+    return np.array(
+        [
+            ps[0],
+            ps[0] - (ps[1] if len(ps) > 1 else ps[0] - 5.0),
+            ss[0],
+            ss[0] - (ss[1] if len(ss) > 1 else ss[0] - 5.0),
+            sum(w for _, w in miss) / tot,
+            sum(w for t, w in zip(q_terms, q_w) if t not in s_set) / tot,
+            sum(w for t, w in zip(q_terms, q_w) if t not in rep) / tot,
+            max((w for _, w in miss), default=0.0) / max_idf,
+            float(oov),
+            float(len(caps - p_lower)),
+            float(len({n.lower() for n in nums} - p_lower)),
+            float(kind != "other" and not _type_hits(kind, s_text, q_lower)),
+            float(neg_q and not neg_s),
+            float(bc.sent_vecs[b.sentence] @ q_vec),
+            float(top.dense),
+            math.log1p(len(q_terms)),
+        ]
+    )
+
+
+def confidence(
+    features: np.ndarray, weights: np.ndarray = ABSTAIN_WEIGHTS, bias: float = ABSTAIN_BIAS
+) -> float:
+    """Probability-like confidence that the question is answerable from the chosen evidence."""
+    z = float(features @ weights + bias)
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
