@@ -39,7 +39,7 @@ def test_key_terms_are_numbers_and_names() -> None:
 def seed_passages(gen_qa):
     candidates, _ = gen_qa.retrieve(SEED_QUESTION)
     chunks = [c.chunk for c in candidates[:5]]
-    assert SEED_ANSWER in chunks[0].text
+    assert SEED_ANSWER in chunks[0].text and any("seven tanks" in c.text for c in chunks)
     return chunks
 
 
@@ -58,7 +58,11 @@ def test_a_supported_claim_cites_the_exact_sentence(gen_qa, seed_passages) -> No
 
 
 def test_markers_are_renumbered_in_order_of_use(gen_qa, seed_passages) -> None:
-    reply = "At least seven tanks traveled over farm roads [5]. About 400 men withdrew to Ariha [1]."
+    tanks = next(n for n, c in enumerate(seed_passages, 1) if "seven tanks" in c.text)
+    ariha = next(n for n, c in enumerate(seed_passages, 1) if SEED_ANSWER in c.text)
+    reply = (
+        f"At least seven tanks traveled over farm roads [{tanks}]. About 400 men withdrew to Ariha [{ariha}]."
+    )
     checked = _verify(gen_qa, seed_passages, reply)
     assert [c.marker for c in checked.citations] == [1, 2]
     assert checked.text.endswith("roads. [1] About 400 men withdrew to Ariha. [2]")
