@@ -90,6 +90,27 @@ def passage_id(source: str, ordinal: int, content_hash: str = "") -> str:
     return f"{digest}-{content_hash[:12]}-{ordinal:05d}"
 
 
+#: A "sentence" longer than this many words (a file of one line, a table flattened to text) is
+#: cut into pieces of ``PIECE_WORDS`` words, so no quote or passage grows without bound.
+MAX_SENTENCE_WORDS = 150
+PIECE_WORDS = 100
+
+
+def _bounded(sentences: list[Sentence]) -> list[Sentence]:
+    """``sentences`` with every overlong one cut at word boundaries into bounded pieces."""
+    out: list[Sentence] = []
+    for sentence in sentences:
+        words = list(re.finditer(r"\S+", sentence.text))
+        if len(words) <= MAX_SENTENCE_WORDS:
+            out.append(sentence)
+            continue
+        for at in range(0, len(words), PIECE_WORDS):
+            first, last = words[at], words[min(at + PIECE_WORDS, len(words)) - 1]
+            start, end = sentence.start + first.start(), sentence.start + last.end()
+            out.append(Sentence(start=start, end=end, text=sentence.text[first.start() : last.end()]))
+    return out
+
+
 def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit: int):
     """Group consecutive sentences into runs whose token count stays within ``limit``."""
     group: list[Sentence] = []
@@ -130,7 +151,7 @@ def chunk_report(
     """Cut a report into passages: one per paragraph (not the title line), long ones split at sentences."""
     chunks: list[Chunk] = []
     for para_start, para_end in _body_paragraphs(text):
-        sentences = split_sentences(text[para_start:para_end], para_start)
+        sentences = _bounded(split_sentences(text[para_start:para_end], para_start))
         for group in _window(sentences, count_tokens, max_tokens):
             start, end = group[0].start, group[-1].end
             chunks.append(

@@ -55,3 +55,12 @@ def test_passage_ids_are_stable_and_change_with_the_content() -> None:
     other = [c.passage_id for c in chunk_report("a.txt", text, _words, content_hash="h2")]
     assert first == again and len(set(first)) == 2
     assert not set(first) & set(other)
+
+
+def test_an_overlong_sentence_is_cut_into_bounded_pieces() -> None:
+    text = " ".join(f"w{i}" for i in range(1000)) + " The pilot counted 41 barges. Done."
+    chunks = chunk_report("one-line.txt", text, _words, max_tokens=256)
+    sentences = [s for c in chunks for s in c.sentences]
+    assert max(_words(s.text) for s in sentences) <= 150
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+    assert any("41 barges" in s.text for s in sentences)

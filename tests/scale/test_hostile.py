@@ -92,11 +92,6 @@ def test_fifty_megabyte_text_file_is_refused_in_bounded_memory(fresh_qa: ReportQ
     assert psutil.Process().memory_info().rss - rss < 64 * 1024 * 1024
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="chunk.py does not split a sentence longer than max_passage_tokens: the answer "
-    "quotes the whole 580 kB line (reported to the lead)",
-)
 def test_one_line_without_breaks_is_indexed_and_answers(fresh_qa: ReportQA, tmp_path: Path) -> None:
     path = tmp_path / "in" / "oneline.txt"
     path.parent.mkdir()
