@@ -6,17 +6,10 @@ reports), then serves the page that ``rag.ui.app.build_app`` lays out.
 
 from __future__ import annotations
 
-import os
+from rag.offline import go_offline
 
-# Nothing phones home: these must be set before gradio (or the model stack) is imported.
-for _name, _value in (
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("HF_HUB_OFFLINE", "1"),
-    ("HF_HUB_DISABLE_TELEMETRY", "1"),
-    ("TRANSFORMERS_OFFLINE", "1"),
-    ("ANONYMIZED_TELEMETRY", "False"),
-):
-    os.environ[_name] = _value
+# Nothing phones home: set before gradio (or the model stack) is imported.
+go_offline(force=True)
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402

@@ -8,7 +8,6 @@ open carries our model and Chroma never reaches for its default one (which downl
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,10 @@ from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaVectors
 from langchain_core.embeddings import Embeddings
 
+from rag.offline import go_offline
 from rag.settings import PACKAGED_MODEL, Settings
 
-for _name, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1")):
-    os.environ.setdefault(_name, _value)
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+go_offline()
 
 
 class ModelIntegrityError(RuntimeError):

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-for _name, _value in (
-    ("GRADIO_ANALYTICS_ENABLED", "False"),
-    ("HF_HUB_OFFLINE", "1"),
-    ("HF_HUB_DISABLE_TELEMETRY", "1"),
-    ("TRANSFORMERS_OFFLINE", "1"),
-    ("ANONYMIZED_TELEMETRY", "False"),
-):
-    os.environ.setdefault(_name, _value)
+from rag.offline import go_offline
+
+go_offline()
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

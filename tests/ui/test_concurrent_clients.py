@@ -30,9 +30,7 @@ def _answer(client: Any, question: str) -> str:
     return repr(result)
 
 
-def test_eight_clients_during_an_upload_get_the_solo_answers(
-    ui_app: RunningApp, tmp_path: Path
-) -> None:
+def test_eight_clients_during_an_upload_get_the_solo_answers(ui_app: RunningApp, tmp_path: Path) -> None:
     from gradio_client import handle_file
 
     alone = _client(ui_app)
