@@ -33,6 +33,7 @@ ROWS: list[tuple[str, list[tuple[str, Getter, str]]]] = [
                 lambda s: s.answers.contained_never_abstaining,
                 "{:.3f}",
             ),
+            ("mean words of the answers given", lambda s: s.answers.mean_words, "{:.1f}"),
         ],
     ),
     (

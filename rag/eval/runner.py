@@ -51,6 +51,7 @@ class QuestionResult(m.FigureModel):
     contained: bool
     f1: float
     first_citation_gold: bool
+    words: int = Field(0, description="Words of the answer text without markers (0 if abstained).")
     citations: int
     citations_valid: int
     latency_s: float
@@ -70,6 +71,7 @@ class AnswerFigures(m.FigureModel):
     f1: float
     first_citation_gold: float
     contained_never_abstaining: float
+    mean_words: float = Field(0.0, description="Mean words of the answers given (answerable questions).")
 
 
 class AbstentionFigures(m.FigureModel):
@@ -170,6 +172,7 @@ def score_answer(
         contained=not answer.abstained and m.contains_answer(text, question.answers),
         f1=0.0 if answer.abstained else m.best_f1(text, question.answers),
         first_citation_gold=first is not None and question.is_gold(cited_passage(first, answer.passages)),
+        words=0 if answer.abstained else len(text.split()),
         citations=len(answer.citations),
         citations_valid=sum(citation_is_valid(c, document_text) for c in answer.citations),
         latency_s=latency_s,
@@ -192,7 +195,12 @@ def _answer_figures(answerable: list[QuestionResult], threshold: float) -> Answe
         f1=sum(r.f1 for r, ok in answered if ok) / len(answered) if answered else 0.0,
         first_citation_gold=m.share(r.first_citation_gold and ok for r, ok in answered),
         contained_never_abstaining=m.share(r.contained for r in answerable),
+        mean_words=_mean([r.words for r, ok in answered if ok and not r.always_abstains]),
     )
+
+
+def _mean(values: list[int]) -> float:
+    return sum(values) / len(values) if values else 0.0
 
 
 def latency_figures(latencies_s: Sequence[float]) -> dict[str, float]:
