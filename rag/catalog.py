@@ -25,7 +25,7 @@ from rag.sparse import tokenize
 from rag.types import Chunk
 
 #: Bumped when the cached catalog's shape changes.
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2
 
 
 def _bm25(corpus: list[list[str]]) -> Any:
@@ -73,6 +73,8 @@ class Catalog:
 
     token: str | None = None
     passage_ids: list[str] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    passage_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float16))
     row: dict[str, int] = field(default_factory=dict)
     passage_report: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     tokens: list[tuple[str, ...]] = field(default_factory=list)
@@ -114,6 +116,18 @@ class Catalog:
         return QueryScores(
             terms, titled, sentences, reports, report_dense, title_dense, stats, passage_bm25_max
         )
+
+    def chunks_for(self, passage_ids: list[str]) -> dict[str, Chunk]:
+        """The catalog's passages with these ids (ids it does not hold are left out)."""
+        return {pid: self.chunks[self.row[pid]] for pid in passage_ids if pid in self.row}
+
+    def dense(self, passage_ids: list[str], question_vec: np.ndarray) -> dict[str, float]:
+        """Cosine of the question with these passages (from the stored passage vectors)."""
+        rows = [self.row[pid] for pid in passage_ids if pid in self.row]
+        if not rows:
+            return {}
+        sims = self.passage_vecs[rows].astype(np.float32) @ question_vec
+        return dict(zip((self.passage_ids[r] for r in rows), sims.tolist(), strict=True))
 
     def candidate(
         self, chunk: Chunk, dense: float, bm25: float, scores: QueryScores
@@ -180,8 +194,11 @@ def build_catalog(store: Any, embed: Any, previous: Catalog | None = None) -> Ca
     ]
     catalog = Catalog(token=snapshot.token, sources=sources, titles=titles)
     report_of = {s: i for i, s in enumerate(sources)}
-    chunks = [c for c in _visible_chunks(store, snapshot) if c.source in report_of]
-    chunks.sort(key=lambda c: (report_of[c.source], c.ordinal))
+    pairs = [(c, v) for c, v in _visible_chunks(store, snapshot) if c.source in report_of]
+    pairs.sort(key=lambda pair: (report_of[pair[0].source], pair[0].ordinal))
+    chunks = [c for c, _ in pairs]
+    catalog.chunks = chunks
+    catalog.passage_vecs = np.stack([v for _, v in pairs]) if pairs else catalog.passage_vecs
     _fill_passages(catalog, chunks, report_of, _sentence_vectors(store, {c.passage_id for c in chunks}))
     _fill_reports(catalog, texts, reports, order, embed, previous)
     return catalog
@@ -191,14 +208,18 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0][:200] if text.strip() else ""
 
 
-def _visible_chunks(store: Any, snapshot: Any, page: int = 5000) -> Iterator[Chunk]:
+def _visible_chunks(store: Any, snapshot: Any, page: int = 5000) -> Iterator[tuple[Chunk, np.ndarray]]:
+    """Every passage of a committed report version, with its vector (float16)."""
     from rag.store import _chunk_from_record
 
     for offset in range(0, store.passages.count(), page):
-        found = store.passages.get(include=["documents", "metadatas"], limit=page, offset=offset)
-        for pid, text, meta in zip(found["ids"], found["documents"], found["metadatas"], strict=True):
+        found = store.passages.get(
+            include=["documents", "metadatas", "embeddings"], limit=page, offset=offset
+        )
+        rows = zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True)
+        for pid, text, meta, vector in rows:
             if snapshot.visible(meta):
-                yield _chunk_from_record(pid, text, meta)
+                yield _chunk_from_record(pid, text, meta), np.asarray(vector, dtype=np.float16)
 
 
 def _sentence_vectors(store: Any, wanted: set[str], page: int = 5000) -> dict[str, np.ndarray]:

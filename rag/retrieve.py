@@ -50,11 +50,11 @@ class HybridRetriever:
         dense = dict(self.store.query_passages(question_vec, pool))
         ids, sparse_scores = self.sparse.search(question)
         sparse_top = _top(ids, sparse_scores, pool)
-        chunks = self.store.get_chunks(list(dict.fromkeys([*dense, *sparse_top])))
         catalog = self.catalogs.get()
-        if not chunks or not len(catalog):
+        chunks = catalog.chunks_for(list(dict.fromkeys([*dense, *sparse_top])))
+        if not chunks:
             return []
-        dense.update(self._dense_for([pid for pid in chunks if pid not in dense], question_vec))
+        dense.update(catalog.dense([pid for pid in chunks if pid not in dense], question_vec))
         scores = catalog.score(question, question_vec, float(sparse_scores.max(initial=0.0)))
         pooled = []
         for pid, chunk in chunks.items():
@@ -72,14 +72,6 @@ class HybridRetriever:
         ]
         ranked.sort(key=lambda c: (-c.score, c.chunk.passage_id))
         return ranked[:top_k]
-
-    def _dense_for(self, passage_ids: list[str], question_vec: np.ndarray) -> dict[str, float]:
-        """Cosine of the question with passages that only BM25 found."""
-        if not passage_ids:
-            return {}
-        found = self.store.passages.get(ids=passage_ids, include=["embeddings"])
-        vectors = np.asarray(found["embeddings"], dtype=np.float32)
-        return dict(zip(found["ids"], (vectors @ question_vec).tolist(), strict=True))
 
 
 def _top(ids: list[str], scores: np.ndarray, n: int) -> dict[str, float]:

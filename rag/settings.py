@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     embedding_sha256: str | None = Field(
         MINILM_SHA256, description="Expected sha256 of the weights; empty disables the check."
     )
-    embedding_batch_size: int = Field(8, ge=1, description="Texts per model call at ingest (8 is fastest on CPU).")
+    embedding_batch_size: int = Field(
+        8, ge=1, description="Texts per model call at ingest (8: fastest on CPU)."
+    )
     max_passage_tokens: int = Field(
         256, ge=16, description="Paragraphs longer than this (model tokens) split at sentences."
     )
