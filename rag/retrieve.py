@@ -47,10 +47,10 @@ class HybridRetriever:
         """The best ``top_k`` passages for ``question`` (at least the answer's), best first."""
         top_k = max(top_k or self.settings.top_k, features.ANSWER_PASSAGES)
         pool = max(self.settings.candidates, top_k)
-        dense = dict(self.store.query_passages(question_vec, pool))
+        catalog = self.catalogs.get()
+        dense = dict(self.store.query_passages(question_vec, pool, visible=catalog.row.__contains__))
         ids, sparse_scores = self.sparse.search(question)
         sparse_top = _top(ids, sparse_scores, pool)
-        catalog = self.catalogs.get()
         chunks = catalog.chunks_for(list(dict.fromkeys([*dense, *sparse_top])))
         if not chunks:
             return []

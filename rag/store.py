@@ -351,20 +351,25 @@ class ChromaStore:
             if view.visible(meta)
         }
 
-    def query_passages(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+    def query_passages(
+        self, vector: np.ndarray, n: int, visible: Callable[[str], bool] | None = None
+    ) -> list[tuple[str, float]]:
         """The ``n`` committed passages nearest to ``vector``: (passage id, cosine similarity).
 
         Starts a question: refreshes the snapshot if due and pins it for this thread. Asks
         Chroma for twice ``n`` so that uncommitted passages (filtered out) do not crowd out
-        committed ones.
+        committed ones. ``visible`` (a test on the passage id, e.g. membership in a catalog
+        built from one snapshot) replaces the metadata check and spares reading metadata.
         """
         self.maybe_refresh()
         view = self.pin()
         # Chroma returns fewer results when it holds fewer: no count() round trip per question.
-        found = self.passages.query(
-            query_embeddings=[vector], n_results=2 * n, include=["distances", "metadatas"]
-        )
-        rows = zip(found["ids"][0], found["distances"][0], found["metadatas"][0])
+        include = ["distances"] if visible else ["distances", "metadatas"]
+        found = self.passages.query(query_embeddings=[vector], n_results=2 * n, include=include)
+        ids, distances = found["ids"][0], found["distances"][0]
+        if visible is not None:
+            return [(pid, 1.0 - d) for pid, d in zip(ids, distances, strict=True) if visible(pid)][:n]
+        rows = zip(ids, distances, found["metadatas"][0], strict=True)
         return [(pid, 1.0 - dist) for pid, dist, meta in rows if view.visible(meta)][:n]
 
     def sentence_vectors(self, passage_ids: Sequence[str]) -> dict[str, np.ndarray]:
