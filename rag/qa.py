@@ -146,6 +146,13 @@ class ReportQA:
             self.catalogs.refresh()
             return True
 
+    def _text_or_empty(self, source: str) -> str:
+        """The report's text, or "" if it was removed meanwhile (its citations then drop)."""
+        try:
+            return self.document_text(source)
+        except KeyError:
+            return ""
+
     def _forget_texts(self, source: str, keep: set[str | None]) -> None:
         for key in [k for k in list(self._texts) if k[0] == source and k[1] not in keep]:
             self._texts.pop(key, None)
@@ -244,7 +251,7 @@ class ReportQA:
                 (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
                 for s in selection.sentences
             ]
-            texts = {src: self.document_text(src) for src, *_ in quotes}
+            texts = {src: self._text_or_empty(src) for src, *_ in quotes}
             text, citations = cite(query, quotes, texts)
             if citations:
                 return Answer(

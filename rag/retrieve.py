@@ -47,6 +47,7 @@ class HybridRetriever:
         """The best ``top_k`` passages for ``question`` (at least the answer's), best first."""
         top_k = max(top_k or self.settings.top_k, features.ANSWER_PASSAGES)
         pool = max(self.settings.candidates, top_k)
+        self.store.maybe_refresh()  # see other clients' commits before choosing the catalog
         catalog = self.catalogs.get()
         dense = dict(self.store.query_passages(question_vec, pool, visible=catalog.row.__contains__))
         ids, sparse_scores = self.sparse.search(question)
