@@ -245,6 +245,12 @@ class ReportQA:
     def _answer(
         self, question: str, query: str, selection: Selection, passages: tuple[Passage, ...]
     ) -> Answer:
+        common = {
+            "question": question,
+            "passages": passages,
+            "confidence": selection.confidence,
+            "retrieval_query": query,
+        }
         confident = selection.sentences and selection.confidence >= self.settings.abstain_threshold
         if confident:
             quotes = [
@@ -254,23 +260,8 @@ class ReportQA:
             texts = {src: self._text_or_empty(src) for src, *_ in quotes}
             text, citations = cite(query, quotes, texts)
             if citations:
-                return Answer(
-                    question=question,
-                    text=text,
-                    abstained=False,
-                    citations=citations,
-                    passages=passages,
-                    confidence=selection.confidence,
-                    retrieval_query=query,
-                )
-        return Answer(
-            question=question,
-            text=ABSTAIN_TEXT,
-            abstained=True,
-            passages=passages,
-            confidence=selection.confidence,
-            retrieval_query=query,
-        )
+                return Answer(**common, text=text, abstained=False, citations=citations)
+        return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
 
 
 def _passage(candidate: Candidate) -> Passage:
