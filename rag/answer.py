@@ -50,23 +50,6 @@ def question_kinds(question: str) -> tuple[str, ...]:
     return tuple(kind for kind, pattern in _KIND_PATTERNS if re.search(pattern, q))
 
 
-def question_type(question: str) -> str:
-    """The first kind the question asks for, or "other"."""
-    kinds = question_kinds(question)
-    return kinds[0] if kinds else "other"
-
-
-def has_expected_type(kind: str, sentence: str) -> bool:
-    """True when ``sentence`` holds something of the kind the question asks for."""
-    if kind == "number":
-        return bool(_NUMBER.search(sentence))
-    if kind == "date":
-        return bool(_YEAR_OR_DATE.search(sentence))
-    if kind in ("place", "person"):
-        return bool(_NAME.search(sentence))
-    return True
-
-
 @dataclass(frozen=True)
 class SentenceChoice:
     """A chosen sentence with the passage it belongs to and its score."""

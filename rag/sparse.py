@@ -119,16 +119,6 @@ class SparseIndex:
             return np.zeros(len(ids), dtype=np.float32)
         return np.asarray(bm25.get_scores(terms), dtype=np.float32)  # type: ignore[attr-defined]
 
-    def top(self, question: str, n: int) -> list[tuple[str, float]]:
-        """The ``n`` best passages for ``question``: (passage id, BM25 score), best first."""
-        scores = self.scores(question)
-        if not len(scores):
-            return []
-        n = min(n, len(scores))
-        best = np.argpartition(-scores, n - 1)[:n]
-        best = best[np.lexsort((best, -scores[best]))]
-        return [(self.ids[i], float(scores[i])) for i in best if scores[i] > 0]
-
     def save(self, folder: Path) -> bool:
         """Persist to ``folder`` atomically (written aside, then swapped in); False on failure.
 

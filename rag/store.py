@@ -385,14 +385,6 @@ class ChromaStore:
             pid: np.stack([v for _, v in sorted(pairs, key=lambda p: p[0])]) for pid, pairs in rows.items()
         }
 
-    def iter_passage_texts(self, page: int = 5000) -> Iterator[tuple[str, str, str]]:
-        """Every stored passage as (passage id, source, text), page by page."""
-        total = self.passages.count()
-        for offset in range(0, total, page):
-            found = self.passages.get(include=["documents", "metadatas"], limit=page, offset=offset)
-            for pid, text, meta in zip(found["ids"], found["documents"], found["metadatas"]):
-                yield pid, meta["source"], text
-
     def iter_visible_passages(self, page: int = 5000) -> Iterator[tuple[str, str]]:
         """Every passage of a committed report version as (passage id, text), page by page."""
         view = self.refresh(force=False)
