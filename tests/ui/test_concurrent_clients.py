@@ -37,14 +37,20 @@ def test_eight_clients_during_an_upload_get_the_solo_answers(ui_app: RunningApp,
     before = {q: _answer(alone, q) for q in QUESTIONS}
     note = tmp_path / "varna depot.txt"
     note.write_text(NOTE)
-    clients = [_client(ui_app) for _ in range(8)]
-    jobs = [(clients[i % 8], QUESTIONS[i % len(QUESTIONS)]) for i in range(40)]
+    users = [_client(ui_app) for _ in range(8)]  # one Client per user: a Client is not thread-safe
+    uploader = _client(ui_app)
+
+    def session(user: Any) -> list[tuple[str, str]]:
+        return [(q, _answer(user, q)) for q in QUESTIONS]
+
     with ThreadPoolExecutor(max_workers=9) as pool:
-        upload = pool.submit(alone.predict, [handle_file(note)], api_name="/upload")
-        answers = list(pool.map(lambda job: (job[1], _answer(*job)), jobs))
+        upload = pool.submit(uploader.predict, [handle_file(note)], api_name="/upload")
+        sessions = list(pool.map(session, users))
         status = upload.result()[0]
     assert "1 added" in str(status)
     after = {q: _answer(alone, q) for q in QUESTIONS}
+    answers = [pair for pairs in sessions for pair in pairs]
+    assert len(answers) == 40
     for question, answer in answers:
         assert answer in (before[question], after[question]), question
     assert alone.predict("varna depot.txt", api_name="/remove") == {"removed": True}
