@@ -90,7 +90,7 @@ class ExtractiveAnswerer:
         scores = matrix @ features.SENTENCE_WEIGHTS
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
-        vocab = catalog.report_vocab[ranked[0].report] if catalog.report_vocab else None
+        vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
         signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )

@@ -3,8 +3,15 @@
 Built at ingest (and when another client's commit changes the index), never per query: a
 "titled" passage BM25 (title + passage), a sentence BM25, a report BM25, an IDF table over
 passages, every passage's tokens, every sentence's embedding, and each report's mean and title
-embeddings. It is cached beside the index and keyed by the store's state token, so a process
-that opens an unchanged index loads it instead of rebuilding it.
+embeddings.
+
+Rows are grouped by report, so one report's passages and sentences are contiguous. A rebuild
+reuses the rows of every report whose version did not change and reads only the changed
+reports from Chroma; only the collection-wide BM25 and IDF tables are recomputed. Passages
+are held as plain columns (texts, offset arrays) and become ``Chunk`` objects only when a
+question pools them. The catalog is cached beside the index, keyed by the store's state
+token: the two vector tables as ``.npy`` files that a process maps from disk instead of
+copying into its memory.
 """
 
 from __future__ import annotations
@@ -12,8 +19,11 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import shutil
 import sys
-from collections.abc import Iterator
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +32,16 @@ import numpy as np
 
 from rag import features
 from rag.sparse import tokenize
-from rag.types import Chunk
+from rag.types import Chunk, Sentence
 
 #: Bumped when the cached catalog's shape changes.
-CATALOG_VERSION = 2
+CATALOG_VERSION = 3
+
+#: The vector tables saved as memory-mapped ``.npy`` files rather than in the pickle.
+_MAPPED = ("passage_vecs", "sentence_vecs")
+
+#: How many reports' records are read from Chroma per request when a rebuild needs them.
+_READ_BATCH = 200
 
 
 def _bm25(corpus: list[list[str]]) -> Any:
@@ -49,7 +65,7 @@ def _scores(index: Any, terms: list[str], size: int) -> np.ndarray:
     return np.asarray(index.get_scores(known), dtype=np.float32)
 
 
-def _intern(tokens: list[str]) -> tuple[str, ...]:
+def _intern(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(sys.intern(t) for t in tokens)
 
 
@@ -68,29 +84,54 @@ class QueryScores:
 
 
 @dataclass
+class ReportRows:
+    """One report's rows of the catalog: its passages, sentences, vectors and tokens."""
+
+    source: str
+    content_hash: str
+    title: str
+    report_vec: np.ndarray
+    passage_ids: list[str]
+    texts: list[str]
+    spans: np.ndarray  # (passages, 3): start, end, ordinal
+    sentence_counts: np.ndarray  # (passages,)
+    sentence_spans: np.ndarray  # (sentences, 2): start, end in the report's text
+    passage_vecs: np.ndarray  # (passages, dim) float16
+    sentence_vecs: np.ndarray  # (sentences, dim) float16
+    tokens: list[tuple[str, ...]]
+    sentence_tokens: list[tuple[tuple[str, ...], ...]]
+    extra_tokens: tuple[str, ...]  # words of the report outside its passages (its title line)
+
+
+@dataclass
 class Catalog:
     """Derived, read-only indexes over one committed state of the collection."""
 
     token: str | None = None
+    sources: list[str] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    report_rows: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     passage_ids: list[str] = field(default_factory=list)
-    chunks: list[Chunk] = field(default_factory=list)
-    passage_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float16))
     row: dict[str, int] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+    spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))
     passage_report: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    sentence_rows: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    sentence_spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    passage_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float16))
+    sentence_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float16))
     tokens: list[tuple[str, ...]] = field(default_factory=list)
     sentence_tokens: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
-    sentence_rows: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-    sentence_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float16))
-    sources: list[str] = field(default_factory=list)
-    titles: list[str] = field(default_factory=list)
+    extra_tokens: list[tuple[str, ...]] = field(default_factory=list)
     title_tokens: list[frozenset[str]] = field(default_factory=list)
-    report_vocab: list[frozenset[str]] = field(default_factory=list)
     report_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
     title_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
     idf: dict[str, float] = field(default_factory=lambda: {"\x00n": 0.0})
     titled_bm25: Any = None
     sentence_bm25: Any = None
     report_bm25: Any = None
+    _vocab_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         """How many passages the catalog covers."""
@@ -117,17 +158,50 @@ class Catalog:
             terms, titled, sentences, reports, report_dense, title_dense, stats, passage_bm25_max
         )
 
+    def chunk(self, row: int) -> Chunk:
+        """The passage at ``row`` as a ``Chunk`` (built from the catalog's columns)."""
+        start, end, ordinal = (int(x) for x in self.spans[row])
+        text = self.texts[row]
+        first, last = int(self.sentence_rows[row]), int(self.sentence_rows[row + 1])
+        sentences = tuple(
+            Sentence.model_construct(start=int(s), end=int(e), text=text[s - start : e - start])
+            for s, e in self.sentence_spans[first:last].tolist()
+        )
+        return Chunk.model_construct(
+            passage_id=self.passage_ids[row],
+            source=self.sources[int(self.passage_report[row])],
+            text=text,
+            start=start,
+            end=end,
+            ordinal=ordinal,
+            sentences=sentences,
+        )
+
     def chunks_for(self, passage_ids: list[str]) -> dict[str, Chunk]:
         """The catalog's passages with these ids (ids it does not hold are left out)."""
-        return {pid: self.chunks[self.row[pid]] for pid in passage_ids if pid in self.row}
+        return {pid: self.chunk(self.row[pid]) for pid in passage_ids if pid in self.row}
 
     def dense(self, passage_ids: list[str], question_vec: np.ndarray) -> dict[str, float]:
         """Cosine of the question with these passages (from the stored passage vectors)."""
         rows = [self.row[pid] for pid in passage_ids if pid in self.row]
         if not rows:
             return {}
-        sims = self.passage_vecs[rows].astype(np.float32) @ question_vec
+        sims = np.asarray(self.passage_vecs[rows], dtype=np.float32) @ question_vec
         return dict(zip((self.passage_ids[r] for r in rows), sims.tolist(), strict=True))
+
+    def report_vocab(self, report: int) -> frozenset[str]:
+        """Every word (token) of a report: its passages' and its title line's."""
+        found = self._vocab_cache.get(report)
+        if found is None:
+            first, last = int(self.report_rows[report]), int(self.report_rows[report + 1])
+            words = set(self.extra_tokens[report])
+            for tokens in self.tokens[first:last]:
+                words.update(tokens)
+            found = frozenset(words)
+            if len(self._vocab_cache) > 256:
+                self._vocab_cache.clear()
+            self._vocab_cache[report] = found
+        return found
 
     def candidate(
         self, chunk: Chunk, dense: float, bm25: float, scores: QueryScores
@@ -141,7 +215,7 @@ class Catalog:
         return features.Candidate(
             text=chunk.text,
             sent_spans=tuple((s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences),
-            sent_vecs=self.sentence_vecs[first:last].astype(np.float32),
+            sent_vecs=np.asarray(self.sentence_vecs[first:last], dtype=np.float32),
             sent_bm25=scores.sentences[first:last],
             dense=dense,
             bm25=bm25,
@@ -156,138 +230,252 @@ class Catalog:
             title_tokens=self.title_tokens[report],
         )
 
+    def rows_of(self, report: int) -> ReportRows:
+        """Report number ``report``'s rows, for reuse by the next catalog."""
+        first, last = int(self.report_rows[report]), int(self.report_rows[report + 1])
+        s_first, s_last = int(self.sentence_rows[first]), int(self.sentence_rows[last])
+        return ReportRows(
+            source=self.sources[report],
+            content_hash=self.hashes[report],
+            title=self.titles[report],
+            report_vec=self.report_vecs[report],
+            passage_ids=self.passage_ids[first:last],
+            texts=self.texts[first:last],
+            spans=self.spans[first:last],
+            sentence_counts=np.diff(self.sentence_rows[first : last + 1]),
+            sentence_spans=self.sentence_spans[s_first:s_last],
+            passage_vecs=np.asarray(self.passage_vecs[first:last]),
+            sentence_vecs=np.asarray(self.sentence_vecs[s_first:s_last]),
+            tokens=self.tokens[first:last],
+            sentence_tokens=self.sentence_tokens[first:last],
+            extra_tokens=self.extra_tokens[report],
+        )
+
     # Persistence ---------------------------------------------------------------------------
 
-    def save(self, path: Path) -> None:
-        """Write the catalog to ``path`` atomically (a private file, then a rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with staging.open("wb") as handle:
-            pickle.dump((CATALOG_VERSION, self), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        staging.replace(path)
+    def save(self, folder: Path) -> None:
+        """Write the catalog to ``folder`` atomically (a private folder, then a rename)."""
+        folder = Path(folder)
+        nonce = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging = folder.with_name(f"{folder.name}.tmp-{nonce}")
+        old = folder.with_name(f"{folder.name}.old-{nonce}")
+        try:
+            staging.mkdir(parents=True)
+            for name in _MAPPED:
+                np.save(staging / f"{name}-{nonce}.npy", np.asarray(getattr(self, name)))
+            state = {k: v for k, v in vars(self).items() if k not in _MAPPED and k != "_vocab_cache"}
+            with (staging / "catalog.pkl").open("wb") as handle:
+                pickle.dump((CATALOG_VERSION, nonce, state), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            if folder.is_file():  # the single-file cache of an older version
+                folder.unlink()
+            if folder.exists():
+                folder.rename(old)
+            staging.rename(folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     @staticmethod
-    def load(path: Path, token: str | None) -> Catalog | None:
-        """The catalog cached at ``path`` if it was built for state ``token``, else None."""
+    def load(folder: Path, token: str | None) -> Catalog | None:
+        """The catalog cached in ``folder`` if it was built for state ``token``, else None."""
         try:
-            with path.open("rb") as handle:
-                version, catalog = pickle.load(handle)  # our own cache file, written by save()
+            with (Path(folder) / "catalog.pkl").open("rb") as handle:
+                version, nonce, state = pickle.load(handle)  # our own cache file, written by save()
+            if version != CATALOG_VERSION or state.get("token") != token:
+                return None
+            mapped = {n: np.load(Path(folder) / f"{n}-{nonce}.npy", mmap_mode="r") for n in _MAPPED}
+            catalog = Catalog(**state, **mapped)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
             return None
-        if version != CATALOG_VERSION or not isinstance(catalog, Catalog) or catalog.token != token:
+        if len(catalog.passage_vecs) != len(catalog.passage_ids):
             return None
         return catalog
 
 
-def build_catalog(store: Any, embed: Any, previous: Catalog | None = None) -> Catalog:
-    """Build the catalog of the committed state of ``store`` (title vectors reused if known).
+# Building ------------------------------------------------------------------------------------
 
-    ``embed`` turns a list of titles into unit vectors (the index's own model).
+
+def build_catalog(
+    store: Any, embed: Callable[[list[str]], np.ndarray], previous: Catalog | None = None
+) -> Catalog:
+    """Build the catalog of the committed state of ``store``.
+
+    Reports whose version ``previous`` already holds are copied from it; only the others are
+    read from Chroma. ``embed`` turns a list of titles into unit vectors (the index's model).
     """
     snapshot = store.refresh(force=False)
-    reports = store.reports.get(include=["metadatas", "embeddings", "documents"])
-    order = sorted(range(len(reports["ids"])), key=lambda i: reports["metadatas"][i]["source"])
-    sources = [reports["metadatas"][i]["source"] for i in order]
-    texts = [reports["documents"][i] for i in order]
-    titles = [
-        reports["metadatas"][i].get("title") or _first_line(t) for i, t in zip(order, texts, strict=True)
+    records = store.reports.get(include=["metadatas", "embeddings"])
+    metas = {m["source"]: (m, v) for m, v in zip(records["metadatas"], records["embeddings"], strict=True)}
+    sources = sorted(s for s in metas if s in snapshot.hashes)
+    known: dict[tuple[str, str], int] = {}
+    if previous is not None:
+        known = {(s, h): i for i, (s, h) in enumerate(zip(previous.sources, previous.hashes, strict=True))}
+    missing = [s for s in sources if (s, snapshot.hashes[s]) not in known]
+    fresh = read_report_rows(store, snapshot, {s: metas[s] for s in missing})
+    rows = [
+        fresh[s] if s in fresh else previous.rows_of(known[(s, snapshot.hashes[s])])  # type: ignore[union-attr]
+        for s in sources
+        if s in fresh or (s, snapshot.hashes[s]) in known
     ]
-    catalog = Catalog(token=snapshot.token, sources=sources, titles=titles)
-    report_of = {s: i for i, s in enumerate(sources)}
-    pairs = [(c, v) for c, v in _visible_chunks(store, snapshot) if c.source in report_of]
-    pairs.sort(key=lambda pair: (report_of[pair[0].source], pair[0].ordinal))
-    chunks = [c for c, _ in pairs]
-    catalog.chunks = chunks
-    catalog.passage_vecs = np.stack([v for _, v in pairs]) if pairs else catalog.passage_vecs
-    _fill_passages(catalog, chunks, report_of, _sentence_vectors(store, {c.passage_id for c in chunks}))
-    _fill_reports(catalog, texts, reports, order, embed, previous)
-    return catalog
+    titles = dict(zip(previous.titles, previous.title_vecs, strict=True)) if previous else {}
+    return assemble(snapshot.token, rows, _title_vectors([r.title for r in rows], titles, embed))
+
+
+def _title_vectors(
+    titles: list[str], known: dict[str, np.ndarray], embed: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
+    missing = sorted({t for t in titles if t not in known})
+    if missing:
+        known = {**known, **dict(zip(missing, embed(missing), strict=True))}
+    if not titles:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.asarray([known[t] for t in titles], dtype=np.float32)
+
+
+def read_report_rows(
+    store: Any, snapshot: Any, reports: dict[str, tuple[dict[str, Any], Any]]
+) -> dict[str, ReportRows]:
+    """The rows of these reports (source -> (record metadata, report vector)), read from Chroma."""
+    from rag.store import report_id
+
+    out: dict[str, ReportRows] = {}
+    names = sorted(reports)
+    for at in range(0, len(names), _READ_BATCH):
+        batch = names[at : at + _READ_BATCH]
+        texts = store.reports.get(ids=[report_id(s) for s in batch], include=["documents", "metadatas"])
+        text_of = {m["source"]: t for m, t in zip(texts["metadatas"], texts["documents"], strict=True)}
+        where = {"source": {"$in": batch}} if len(batch) > 1 else {"source": batch[0]}
+        passages = store.passages.get(where=where, include=["documents", "metadatas", "embeddings"])
+        sentences = store.sentences.get(where=where, include=["embeddings"])
+        vectors = dict(zip(sentences["ids"], sentences["embeddings"], strict=True))
+        grouped: dict[str, list[tuple[str, str, dict[str, Any], Any]]] = {s: [] for s in batch}
+        for pid, text, meta, vec in zip(
+            passages["ids"], passages["documents"], passages["metadatas"], passages["embeddings"], strict=True
+        ):
+            if snapshot.visible(meta) and meta["source"] in grouped:
+                grouped[meta["source"]].append((pid, text, meta, vec))
+        for source in batch:
+            meta, report_vec = reports[source]
+            title = meta.get("title") or _first_line(text_of.get(source, ""))
+            out[source] = _report_rows(
+                source,
+                snapshot.hashes[source],
+                title,
+                report_vec,
+                text_of.get(source, ""),
+                grouped[source],
+                vectors,
+            )
+    return out
 
 
 def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0][:200] if text.strip() else ""
 
 
-def _visible_chunks(store: Any, snapshot: Any, page: int = 5000) -> Iterator[tuple[Chunk, np.ndarray]]:
-    """Every passage of a committed report version, with its vector (float16)."""
-    from rag.store import _chunk_from_record
+def _report_rows(
+    source: str,
+    content_hash: str,
+    title: str,
+    report_vec: Any,
+    text: str,
+    records: list[tuple[str, str, dict[str, Any], Any]],
+    vectors: dict[str, Any],
+) -> ReportRows:
+    """One report's rows from its passage records (sorted by ordinal) and sentence vectors."""
+    import json
 
-    for offset in range(0, store.passages.count(), page):
-        found = store.passages.get(
-            include=["documents", "metadatas", "embeddings"], limit=page, offset=offset
-        )
-        rows = zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True)
-        for pid, text, meta, vector in rows:
-            if snapshot.visible(meta):
-                yield _chunk_from_record(pid, text, meta), np.asarray(vector, dtype=np.float16)
-
-
-def _sentence_vectors(store: Any, wanted: set[str], page: int = 5000) -> dict[str, np.ndarray]:
-    """Every sentence vector of the wanted passages, keyed by sentence id ("pid:index")."""
-    vectors: dict[str, np.ndarray] = {}
-    for offset in range(0, store.sentences.count(), page):
-        found = store.sentences.get(include=["embeddings"], limit=page, offset=offset)
-        for sid, vector in zip(found["ids"], found["embeddings"], strict=True):
-            if sid.rsplit(":", 1)[0] in wanted:
-                vectors[sid] = np.asarray(vector, dtype=np.float16)
-    return vectors
-
-
-def _fill_passages(
-    catalog: Catalog, chunks: list[Chunk], report_of: dict[str, int], vectors: dict[str, np.ndarray]
-) -> None:
-    rows, sentence_rows, sentence_corpus, titled_corpus = [], [0], [], []
-    for chunk in chunks:
-        spans = [(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences]
-        tokens = features.ingest_tokens(chunk.text, spans)
-        catalog.tokens.append(_intern(list(tokens["tokens"])))
-        catalog.sentence_tokens.append(tuple(_intern(list(t)) for t in tokens["sent_tokens"]))
-        sentence_corpus.extend(list(t) for t in tokens["sent_tokens"])
-        titled_corpus.append(tokenize(catalog.titles[report_of[chunk.source]]) + list(tokens["tokens"]))
-        dim = next(iter(vectors.values())).shape[0] if vectors else 1
-        for index in range(len(chunk.sentences)):
-            rows.append(vectors.get(f"{chunk.passage_id}:{index}", np.zeros(dim, dtype=np.float16)))
-        sentence_rows.append(sentence_rows[-1] + len(chunk.sentences))
-    catalog.passage_ids = [c.passage_id for c in chunks]
-    catalog.row = {pid: i for i, pid in enumerate(catalog.passage_ids)}
-    catalog.passage_report = np.array([report_of[c.source] for c in chunks], dtype=np.int32)
-    catalog.sentence_rows = np.array(sentence_rows, dtype=np.int64)
-    catalog.sentence_vecs = np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float16)
-    catalog.idf = features.idf_table(catalog.tokens)
-    catalog.titled_bm25 = _bm25(titled_corpus)
-    catalog.sentence_bm25 = _bm25(sentence_corpus)
-
-
-def _fill_reports(
-    catalog: Catalog,
-    texts: list[str],
-    reports: dict[str, Any],
-    order: list[int],
-    embed: Any,
-    previous: Catalog | None,
-) -> None:
-    report_tokens = [tokenize(text) for text in texts]
-    catalog.report_vocab = [frozenset(_intern(t)) for t in report_tokens]
-    catalog.title_tokens = [frozenset(tokenize(t)) for t in catalog.titles]
-    catalog.report_bm25 = _bm25(report_tokens)
-    if not texts:
-        return
-    catalog.report_vecs = np.asarray([reports["embeddings"][i] for i in order], dtype=np.float32)
-    known = (
-        dict(zip(previous.titles, previous.title_vecs, strict=True))
-        if previous and len(previous.titles)
-        else {}
+    records.sort(key=lambda r: int(r[2]["ordinal"]))
+    dim = len(report_vec)
+    spans, counts, sentence_spans, sentence_vecs, tokens, sentence_tokens = [], [], [], [], [], []
+    for pid, passage, meta, _ in records:
+        start = int(meta["start"])
+        pairs = [(int(s), int(e)) for s, e in json.loads(meta["sentences"])]
+        spans.append((start, int(meta["end"]), int(meta["ordinal"])))
+        counts.append(len(pairs))
+        sentence_spans.extend(pairs)
+        for index in range(len(pairs)):
+            vector = vectors.get(f"{pid}:{index}")
+            sentence_vecs.append(np.zeros(dim) if vector is None else vector)
+        found = features.ingest_tokens(passage, [(s - start, e - start) for s, e in pairs])
+        tokens.append(_intern(found["tokens"]))
+        sentence_tokens.append(tuple(_intern(t) for t in found["sent_tokens"]))
+    extra = Counter(tokenize(text))
+    extra.subtract(Counter(t for passage_tokens in tokens for t in passage_tokens))
+    return ReportRows(
+        source=source,
+        content_hash=content_hash,
+        title=title,
+        report_vec=np.asarray(report_vec, dtype=np.float32),
+        passage_ids=[r[0] for r in records],
+        texts=[r[1] for r in records],
+        spans=np.asarray(spans, dtype=np.int64).reshape(-1, 3),
+        sentence_counts=np.asarray(counts, dtype=np.int64),
+        sentence_spans=np.asarray(sentence_spans, dtype=np.int64).reshape(-1, 2),
+        passage_vecs=np.asarray([r[3] for r in records], dtype=np.float16).reshape(-1, dim),
+        sentence_vecs=np.asarray(sentence_vecs, dtype=np.float16).reshape(-1, dim),
+        tokens=tokens,
+        sentence_tokens=sentence_tokens,
+        extra_tokens=_intern(sorted(extra.elements())),
     )
-    missing = sorted({t for t in catalog.titles if t not in known})
-    if missing:
-        known.update(zip(missing, embed(missing), strict=True))
-    catalog.title_vecs = np.asarray([known[t] for t in catalog.titles], dtype=np.float32)
+
+
+def assemble(token: str | None, reports: list[ReportRows], title_vecs: np.ndarray) -> Catalog:
+    """The catalog of these reports' rows (in this order), with its BM25 and IDF tables."""
+    catalog = Catalog(token=token, title_vecs=title_vecs)
+    catalog.sources = [r.source for r in reports]
+    catalog.hashes = [r.content_hash for r in reports]
+    catalog.titles = [r.title for r in reports]
+    catalog.title_tokens = [frozenset(tokenize(t)) for t in catalog.titles]
+    catalog.extra_tokens = [r.extra_tokens for r in reports]
+    catalog.report_rows = np.cumsum([0, *(len(r.passage_ids) for r in reports)], dtype=np.int64)
+    for report in reports:
+        catalog.passage_ids.extend(report.passage_ids)
+        catalog.texts.extend(report.texts)
+        catalog.tokens.extend(report.tokens)
+        catalog.sentence_tokens.extend(report.sentence_tokens)
+    catalog.row = {pid: i for i, pid in enumerate(catalog.passage_ids)}
+    if reports:
+        _stack_columns(catalog, reports)
+    _index_words(catalog)
+    return catalog
+
+
+def _stack_columns(catalog: Catalog, reports: list[ReportRows]) -> None:
+    counts = np.concatenate([r.sentence_counts for r in reports])
+    catalog.spans = np.concatenate([r.spans for r in reports])
+    catalog.passage_report = np.repeat(
+        np.arange(len(reports), dtype=np.int32), [len(r.passage_ids) for r in reports]
+    )
+    catalog.sentence_rows = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    catalog.sentence_spans = np.concatenate([r.sentence_spans for r in reports])
+    catalog.passage_vecs = np.concatenate([r.passage_vecs for r in reports])
+    catalog.sentence_vecs = np.concatenate([r.sentence_vecs for r in reports])
+    catalog.report_vecs = np.stack([r.report_vec for r in reports]).astype(np.float32)
+
+
+def _index_words(catalog: Catalog) -> None:
+    """The collection-wide word tables: IDF and the titled-passage, sentence and report BM25s."""
+    title_words = [tokenize(t) for t in catalog.titles]
+    catalog.idf = features.idf_table(catalog.tokens)
+    catalog.titled_bm25 = _bm25(
+        [
+            title_words[r] + list(t)
+            for r, t in zip(catalog.passage_report.tolist(), catalog.tokens, strict=True)
+        ]
+    )
+    catalog.sentence_bm25 = _bm25([list(t) for sentences in catalog.sentence_tokens for t in sentences])
+    report_words = []
+    for report, extra in enumerate(catalog.extra_tokens):
+        first, last = int(catalog.report_rows[report]), int(catalog.report_rows[report + 1])
+        report_words.append([*extra, *(t for tokens in catalog.tokens[first:last] for t in tokens)])
+    catalog.report_bm25 = _bm25(report_words)
 
 
 class CatalogCache:
     """Keeps a ``Catalog`` in step with the store's committed state (cached on disk)."""
 
-    def __init__(self, store: Any, embed: Any, path: Path) -> None:
+    def __init__(self, store: Any, embed: Callable[[list[str]], np.ndarray], path: Path) -> None:
         import threading
 
         self.store = store
@@ -318,4 +506,6 @@ class CatalogCache:
         # A read-only index folder still answers; the catalog is then rebuilt next time.
         with contextlib.suppress(OSError):
             catalog.save(self.path)
+            # Map the saved vectors instead of holding a private copy of them.
+            catalog = Catalog.load(self.path, catalog.token) or catalog
         return catalog

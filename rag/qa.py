@@ -100,8 +100,7 @@ class ReportQA:
                 {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(source)
                 notes.extend(f"{source}: {n}" for n in note)
             if added or updated or cleaned:
-                self.sparse_cache.rebuild()
-                self.catalogs.refresh()
+                self._rebuild_indexes()
         return IngestReport(
             added=tuple(added),
             updated=tuple(updated),
@@ -142,9 +141,14 @@ class ReportQA:
             self.store.delete_report(source)
             self.store.commit(source, None)
             self._forget_texts(source, keep=set())
-            self.sparse_cache.rebuild()
-            self.catalogs.refresh()
+            self._rebuild_indexes()
             return True
+
+    def _rebuild_indexes(self) -> None:
+        """Bring the catalog and the passage BM25 up to this process's latest commit."""
+        catalog = self.catalogs.refresh()
+        tokens = (catalog.passage_ids, catalog.tokens) if catalog.token == self.store.snapshot.token else None
+        self.sparse_cache.rebuild(tokens=tokens)
 
     def _text_or_empty(self, source: str) -> str:
         """The report's text, or "" if it was removed meanwhile (its citations then drop)."""

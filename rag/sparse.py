@@ -13,7 +13,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,12 +96,17 @@ class SparseIndex:
 
     def build(self, passages: Iterable[tuple[str, str]], token: str | None = None) -> None:
         """Index (passage id, text) pairs, replacing whatever was indexed; ``token`` names the state."""
-        import bm25s
-
         ids, corpus = [], []
         for pid, text in passages:
             ids.append(pid)
-            corpus.append(tokenize(text) or ["\u2205"])
+            corpus.append(tokenize(text))
+        self.build_tokens(ids, corpus, token)
+
+    def build_tokens(self, ids: list[str], corpus: Sequence[Sequence[str]], token: str | None = None) -> None:
+        """Index passages already tokenised with :func:`tokenize` (``corpus`` aligned with ``ids``)."""
+        import bm25s
+
+        corpus = [list(tokens) or ["\u2205"] for tokens in corpus]
         bm25 = bm25s.BM25(k1=self.k1, b=self.b)
         if corpus:
             bm25.index(corpus, show_progress=False)
@@ -200,11 +205,20 @@ class SparseCache:
         self.index.adopt(saved)
         return True
 
-    def rebuild(self, save: bool = True) -> None:
-        """Rebuild from the committed passages in Chroma (and save the result)."""
+    def rebuild(
+        self, save: bool = True, tokens: tuple[list[str], Sequence[Sequence[str]]] | None = None
+    ) -> None:
+        """Rebuild from the committed passages in Chroma (and save the result).
+
+        ``tokens`` (passage ids and their tokens, of the store's current state) spares reading
+        and tokenising every passage again.
+        """
         token = self.store.snapshot.token
         fresh = SparseIndex(self.index.k1, self.index.b)
-        fresh.build(self.store.iter_visible_passages(), token=token)
+        if tokens is not None:
+            fresh.build_tokens(tokens[0], tokens[1], token=token)
+        else:
+            fresh.build(self.store.iter_visible_passages(), token=token)
         self.index.adopt(fresh)
         if save:
             fresh.save(self.folder)
