@@ -18,6 +18,7 @@ from rag.cite import cite
 from rag.conversation import standalone_question
 from rag.embed import Embedder
 from rag.load import LoadError, content_hash, iter_report_files, load_text
+from rag.offline import limit_blas_threads
 from rag.prompts import ABSTAIN_TEXT
 from rag.retrieve import Candidate, HybridRetriever
 from rag.settings import Settings
@@ -42,6 +43,7 @@ class ReportQA:
         chat_model = overrides.pop("llm") if not isinstance(overrides.get("llm"), (str, type(None))) else None
         base = settings.model_dump() if settings else {}
         self.settings = Settings(**{**base, **overrides})
+        limit_blas_threads(self.settings.blas_threads)
         self.embedder = Embedder(self.settings)
         self.store = ChromaStore(self.settings, self.embedder)
         self.answerer = ExtractiveAnswerer(self.settings.max_answer_sentences)

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(
         8, ge=1, description="Texts per model call at ingest (8: fastest on CPU)."
     )
+    blas_threads: int = Field(
+        1,
+        ge=0,
+        description="Threads of numpy's BLAS pool (0: leave it alone); idle BLAS threads spin and "
+        "slow the question's embedding on small CPUs.",
+    )
     max_passage_tokens: int = Field(
         256, ge=16, description="Paragraphs longer than this (model tokens) split at sentences."
     )
