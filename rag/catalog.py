@@ -17,6 +17,7 @@ copying into its memory.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pickle
 import shutil
@@ -383,7 +384,6 @@ def _report_rows(
     vectors: dict[str, Any],
 ) -> ReportRows:
     """One report's rows from its passage records (sorted by ordinal) and sentence vectors."""
-    import json
 
     records.sort(key=lambda r: int(r[2]["ordinal"]))
     dim = len(report_vec)
