@@ -98,8 +98,11 @@ def _article_text(article: dict[str, Any]) -> tuple[str, list[int]]:
     for i, paragraph in enumerate(article["paragraphs"]):
         if i:
             text += "\n\n"
-        offsets.append(len(text))
-        text += paragraph["context"]
+        # The loader strips white space around paragraphs; strip it here too (answers keep their
+        # offsets) so that the product's text of the report is exactly the file's.
+        context = paragraph["context"]
+        offsets.append(len(text) - (len(context) - len(context.lstrip())))
+        text += context.strip()
     return text, offsets
 
 

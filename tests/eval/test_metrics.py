@@ -32,6 +32,7 @@ from rag.eval.runner import (
     split_sentences,
     summarize,
 )
+from rag.load import load_text
 from rag.types import Answer, Citation, IngestReport, Passage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -418,6 +419,45 @@ def test_squad_articles_become_reports_with_gold_offsets(tmp_path: Path) -> None
     assert a.is_gold(first) and not a.is_gold(second) and c.is_gold(second) and not b.is_gold(first)
     assert not a.is_gold(first.model_copy(update={"source": "002_Normans.txt"}))
     assert report_file_name(7, "???") == "007_article.txt"
+
+
+def test_squad_paragraph_white_space_is_stripped_as_the_loader_does(tmp_path: Path) -> None:
+    """SQuAD's Packet_switching has a paragraph ending in two spaces: the loader strips them, so
+    the written report must too, or every later gold offset is off by two."""
+    qas = [
+        {
+            "id": "q",
+            "question": "Who?",
+            "is_impossible": False,
+            "answers": [{"text": "Baran", "answer_start": 2}],
+        }
+    ]
+    article = {
+        "title": "T",
+        "paragraphs": [
+            {"context": "  Baran named it.  ", "qas": qas},
+            {
+                "context": "Next.",
+                "qas": [
+                    {
+                        "id": "r",
+                        "question": "What?",
+                        "is_impossible": False,
+                        "answers": [{"text": "Next", "answer_start": 0}],
+                    }
+                ],
+            },
+        ],
+    }
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps({"data": [article]}), encoding="utf-8")
+    eval_set = load_squad(path, tmp_path / "reports")
+    file = eval_set.reports_dir / "001_T.txt"
+    text = file.read_text(encoding="utf-8")
+    assert text == load_text(file).text == "T\n\nBaran named it.\n\nNext."
+    for question in eval_set.questions:
+        start = question.gold_offsets[0]
+        assert text[start : start + len(question.answers[0])] == question.answers[0]
 
 
 def test_limit_spreads_questions_evenly() -> None:
