@@ -102,4 +102,4 @@ class ExtractiveAnswerer:
             )
             for i in chosen
         )
-        return Selection(sentences=picked, confidence=features.confidence(signals))
+        return Selection(sentences=picked, confidence=features.guarded_confidence(signals, question, vocab))

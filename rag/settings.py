@@ -63,8 +63,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=1)
     max_answer_sentences: int = Field(2, ge=1, le=5)
     abstain_threshold: float = Field(
-        0.305,
-        description="Abstain when the answer's confidence (0-1) is below this; 0.305 abstains on "
+        0.30,
+        description="Abstain when the answer's confidence (0-1) is below this; 0.30 abstains on "
         "~10% of answerable SQuAD 2.0 questions.",
     )
     llm: str | None = Field(None, description="Chat model spec for generative mode; unset means extractive.")

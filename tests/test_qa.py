@@ -58,6 +58,14 @@ def test_question_the_reports_cannot_answer_abstains(seeded_qa: ReportQA) -> Non
     assert answer.abstained and answer.text == ABSTAIN_TEXT and not answer.citations
 
 
+def test_a_number_the_report_never_mentions_means_abstaining(seeded_qa: ReportQA) -> None:
+    # The report tells of 11 civilians killed in 2011; nothing about 2015. Without the year the
+    # same question is answered from that sentence.
+    assert seeded_qa.ask("How many civilians were killed in Ariha in 2015?").abstained
+    answer = seeded_qa.ask("How many civilians were killed when troops opened fire on the marchers?")
+    assert not answer.abstained and "at least 11 civilians" in answer.text
+
+
 def test_ingest_is_incremental_and_remove_deletes(fresh_qa: ReportQA, tmp_path: Path) -> None:
     folder = tmp_path / "reports"
     folder.mkdir()

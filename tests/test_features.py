@@ -1,0 +1,52 @@
+"""The answer stage's pure rules: two-sentence choice and the unsupported-number guard."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag import features
+from rag.features import SentenceRef
+
+
+def _refs(*lengths: int) -> tuple[list[SentenceRef], list[str]]:
+    """One passage whose sentences have the given word counts."""
+    sentences = [" ".join(["w"] * n) + "." for n in lengths]
+    text = " ".join(sentences)
+    refs, start = [], 0
+    for i, sentence in enumerate(sentences):
+        refs.append(SentenceRef(0, i, start, start + len(sentence)))
+        start += len(sentence) + 1
+    return refs, [text]
+
+
+def test_runner_up_within_the_margin_joins_the_answer_in_reading_order() -> None:
+    refs, texts = _refs(20, 20, 20)
+    scores = np.array([1.0, 5.0, 5.0 - features.TWO_SENTENCE_MARGIN / 2])
+    assert features.choose_sentences(refs, scores, texts) == [1, 2]
+
+
+def test_runner_up_beyond_the_margin_stays_out() -> None:
+    refs, texts = _refs(20, 20)
+    scores = np.array([5.0, 5.0 - features.TWO_SENTENCE_MARGIN - 0.1])
+    assert features.choose_sentences(refs, scores, texts) == [0]
+
+
+def test_two_sentences_over_the_word_cap_give_the_best_one_alone() -> None:
+    refs, texts = _refs(features.TWO_SENTENCE_MAX_WORDS, 10)
+    assert features.choose_sentences(refs, np.array([5.0, 4.9]), texts) == [0]
+
+
+def test_numbers_of_the_question_that_the_report_never_uses() -> None:
+    vocab = set(features.tokenize("In 2011 at least 11 civilians of 70,000 died."))
+    assert features.unsupported_numbers("How many died in Ariha in 2015?", vocab) == ["2015"]
+    assert features.unsupported_numbers("What happened in 2011 to 70,000 people?", vocab) == []
+    assert features.unsupported_numbers("How many died?", vocab) == []
+    assert features.unsupported_numbers("In 2015?", None) == []
+
+
+def test_an_unsupported_number_zeroes_the_confidence() -> None:
+    signals = np.zeros(len(features.ABSTAIN_FEATURES))
+    vocab = {"2011"}
+    assert features.guarded_confidence(signals, "Who won in 2015?", vocab) == 0.0
+    assert features.guarded_confidence(signals, "Who won in 2011?", vocab) == features.confidence(signals)
+    assert 0.0 < features.confidence(signals) < 1.0
