@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 
 from rag import features
-from rag.sparse import tokenize
+from rag.sparse import TOKENIZER, tokenize
 from rag.types import Chunk, Sentence
 
-#: Bumped when the cached catalog's shape changes.
-CATALOG_VERSION = 3
+#: Changes when the cached catalog's shape or the tokenizer changes (the cache is then rebuilt).
+CATALOG_VERSION = f"4/{TOKENIZER}"
 
 #: The vector tables saved as memory-mapped ``.npy`` files rather than in the pickle.
 _MAPPED = ("passage_vecs", "sentence_vecs")

@@ -7,6 +7,7 @@ second client of a Chroma server, say). It is never rebuilt per query.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import Stemmer
 
 if TYPE_CHECKING:
     from rag.store import ChromaStore, Snapshot
@@ -37,19 +39,27 @@ STOPWORDS = frozenset(
 )
 
 
+#: Names the tokenizer; an index or catalog saved with another one is rebuilt, not reused.
+TOKENIZER = "snowball-english/stopwords-1"
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords, lightly stemmed."""
+    """Lower-cased word tokens without stopwords, Snowball-stemmed ("dominated" -> "domin")."""
     return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
 
 
+_STEMMERS = threading.local()
+
+
+@functools.lru_cache(maxsize=262_144)
 def _stem(word: str) -> str:
-    """A tiny suffix stripper (plural and -ing/-ed forms) that keeps numbers intact."""
-    if word.isdigit() or len(word) <= 3:
+    """The English Snowball stem of ``word``; numbers stay intact ("1990" is not a stem)."""
+    if word.isdigit():
         return word
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
-    return word
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:  # PyStemmer objects are not thread-safe: one per thread
+        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
+    return stemmer.stemWord(word)
 
 
 class SparseIndex:
@@ -138,6 +148,7 @@ class SparseIndex:
         )
         with self._lock:
             bm25, meta = self._bm25, {"k1": self.k1, "b": self.b, "ids": self._ids, "token": self.token}
+            meta["tokenizer"] = TOKENIZER
         try:
             staging.mkdir(parents=True)
             if bm25 is not None:
@@ -160,6 +171,8 @@ class SparseIndex:
 
         try:
             meta = json.loads((Path(folder) / "ids.json").read_text())
+            if meta.get("tokenizer") != TOKENIZER:
+                return None
             index = cls(k1=meta["k1"], b=meta["b"])
             index._ids, index.token = list(meta["ids"]), meta.get("token")
             if index._ids:
