@@ -22,6 +22,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from rag import features
-from rag.sparse import TOKENIZER, tokenize
+from rag.sparse import TOKENIZER, SparseIndex, tokenize
 from rag.types import Chunk, Sentence
 
 #: Changes when the cached catalog's shape or the tokenizer changes (the cache is then rebuilt).
@@ -40,6 +41,9 @@ CATALOG_VERSION = f"4/{TOKENIZER}"
 
 #: The vector tables saved as memory-mapped ``.npy`` files rather than in the pickle.
 _MAPPED = ("passage_vecs", "sentence_vecs")
+
+#: Serialises the lazy build of ``Catalog.passage_index`` (rare: only on a state change).
+_PASSAGE_INDEX_LOCK = threading.Lock()
 
 #: How many reports' records are read from Chroma per request when a rebuild needs them.
 _READ_BATCH = 200
@@ -133,6 +137,7 @@ class Catalog:
     sentence_bm25: Any = None
     report_bm25: Any = None
     _vocab_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _passage_index: list[SparseIndex] = field(default_factory=list, repr=False, compare=False)
 
     def __len__(self) -> int:
         """How many passages the catalog covers."""
@@ -189,6 +194,20 @@ class Catalog:
             return {}
         sims = np.asarray(self.passage_vecs[rows], dtype=np.float32) @ question_vec
         return dict(zip((self.passage_ids[r] for r in rows), sims.tolist(), strict=True))
+
+    def passage_index(self) -> SparseIndex:
+        """A passage BM25 of exactly this catalog's state, built from its tokens on first use.
+
+        The retriever falls back to it while the shared ``SparseIndex`` is at another state
+        (an ingest between publishing the catalog and swapping the index, another client's
+        commit), so that one question never mixes two states of the collection.
+        """
+        with _PASSAGE_INDEX_LOCK:
+            if not self._passage_index:
+                index = SparseIndex(features.BM25_K1, features.BM25_B)
+                index.build_tokens(self.passage_ids, self.tokens, token=self.token)
+                self._passage_index.append(index)
+            return self._passage_index[0]
 
     def report_vocab(self, report: int) -> frozenset[str]:
         """Every word (token) of a report: its passages' and its title line's."""
@@ -264,7 +283,7 @@ class Catalog:
             staging.mkdir(parents=True)
             for name in _MAPPED:
                 np.save(staging / f"{name}-{nonce}.npy", np.asarray(getattr(self, name)))
-            state = {k: v for k, v in vars(self).items() if k not in _MAPPED and k != "_vocab_cache"}
+            state = {k: v for k, v in vars(self).items() if k not in _MAPPED and not k.startswith("_")}
             with (staging / "catalog.pkl").open("wb") as handle:
                 pickle.dump((CATALOG_VERSION, nonce, state), handle, protocol=pickle.HIGHEST_PROTOCOL)
             if folder.is_file():  # the single-file cache of an older version

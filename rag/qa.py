@@ -149,8 +149,10 @@ class ReportQA:
     def _rebuild_indexes(self) -> None:
         """Bring the catalog and the passage BM25 up to this process's latest commit."""
         catalog = self.catalogs.refresh()
-        tokens = (catalog.passage_ids, catalog.tokens) if catalog.token == self.store.snapshot.token else None
-        self.sparse_cache.rebuild(tokens=tokens)
+        if catalog.token == self.store.snapshot.token:
+            self.sparse_cache.adopt(catalog.passage_index())
+        else:
+            self.sparse_cache.rebuild()
 
     def _text_or_empty(self, source: str) -> str:
         """The report's text, or "" if it was removed meanwhile (its citations then drop)."""

@@ -50,7 +50,9 @@ class HybridRetriever:
         self.store.maybe_refresh()  # see other clients' commits before choosing the catalog
         catalog = self.catalogs.get()
         dense = dict(self.store.query_passages(question_vec, pool, visible=catalog.row.__contains__))
-        ids, sparse_scores = self.sparse.search(question)
+        ids, sparse_scores, state = self.sparse.search(question)
+        if state != catalog.token:  # the shared index is at another state: use the catalog's own
+            ids, sparse_scores, _ = catalog.passage_index().search(question)
         sparse_top = _top(ids, sparse_scores, pool)
         chunks = catalog.chunks_for(list(dict.fromkeys([*dense, *sparse_top])))
         if not chunks:

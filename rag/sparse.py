@@ -93,10 +93,15 @@ class SparseIndex:
         """How many passages the current version indexes."""
         return len(self._ids)
 
-    def search(self, question: str) -> tuple[list[str], np.ndarray]:
-        """The ids and BM25 scores of one consistent version of the index."""
-        scores = self.scores(question)
-        return self.ids, scores
+    def search(self, question: str) -> tuple[list[str], np.ndarray, str | None]:
+        """The ids, BM25 scores and state token of one consistent version of the index."""
+        with self._lock:
+            bm25, ids, vocab, token = self._bm25, self._ids, self._vocab, self.token
+        self._local.ids = ids
+        terms = [t for t in tokenize(question) if t in vocab]
+        if bm25 is None or not terms:
+            return ids, np.zeros(len(ids), dtype=np.float32), token
+        return ids, np.asarray(bm25.get_scores(terms), dtype=np.float32), token  # type: ignore[attr-defined]
 
     def adopt(self, other: SparseIndex) -> None:
         """Take over ``other``'s contents (a newer version) in one step."""
@@ -126,13 +131,7 @@ class SparseIndex:
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every indexed passage for ``question`` (aligned with ``self.ids``)."""
-        with self._lock:
-            bm25, ids, vocab = self._bm25, self._ids, self._vocab
-        self._local.ids = ids
-        terms = [t for t in tokenize(question) if t in vocab]
-        if bm25 is None or not terms:
-            return np.zeros(len(ids), dtype=np.float32)
-        return np.asarray(bm25.get_scores(terms), dtype=np.float32)  # type: ignore[attr-defined]
+        return self.search(question)[1]
 
     def save(self, folder: Path) -> bool:
         """Persist to ``folder`` atomically (written aside, then swapped in); False on failure.
@@ -235,6 +234,11 @@ class SparseCache:
         self.index.adopt(fresh)
         if save:
             fresh.save(self.folder)
+
+    def adopt(self, index: SparseIndex) -> None:
+        """Serve ``index`` (built for the store's current state elsewhere) and save it."""
+        self.index.adopt(index)
+        index.save(self.folder)
 
     def on_change(self, snapshot: Snapshot) -> None:
         """Store listener: bring the index up to ``snapshot`` in the background."""

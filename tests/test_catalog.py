@@ -8,7 +8,7 @@ import numpy as np
 
 from rag import ReportQA
 from rag.catalog import Catalog, build_catalog
-from rag.sparse import tokenize
+from rag.sparse import SparseIndex, tokenize
 from tests.conftest import SEED_SOURCE
 
 BRIEFING = """Harbour briefing
@@ -88,3 +88,16 @@ def test_a_damaged_cache_is_rebuilt(fresh_qa: ReportQA) -> None:
     answer = again.ask("How many troops withdrew and to where?")
     assert "400" in answer.text and not answer.abstained
     assert Catalog.load(folder, again.store.snapshot.token) is not None  # rewritten
+
+
+def test_a_question_never_mixes_the_catalog_of_one_state_with_the_bm25_of_another(
+    fresh_qa: ReportQA, tmp_path: Path
+) -> None:
+    fresh_qa.ingest([_write(tmp_path / "in", BRIEFING)])
+    question = "How many passengers did the ferry Aurora carry?"
+    expected = fresh_qa.ask(question)
+    assert "212 passengers" in expected.text
+    stale = SparseIndex()
+    stale.build([("elsewhere", "The ferry Aurora carried passengers.")], token="an older state")
+    fresh_qa.sparse.adopt(stale)  # as if an ingest had published the catalog but not the BM25
+    assert fresh_qa.ask(question) == expected
