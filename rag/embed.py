@@ -8,7 +8,9 @@ open carries our model and Chroma never reaches for its default one (which downl
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,11 @@ from chromadb.api.types import Embeddings as ChromaVectors
 from langchain_core.embeddings import Embeddings
 
 from rag.offline import go_offline
+from rag.onnx_backend import OnnxEncoder, export_model, onnx_file_for
 from rag.settings import PACKAGED_MODEL, Settings
 
 go_offline()
+log = logging.getLogger(__name__)
 
 
 class ModelIntegrityError(RuntimeError):
@@ -55,7 +59,12 @@ def weights_sha256(model_dir: Path) -> str:
 
 
 class Embedder(Embeddings):
-    """Normalised sentence embeddings from a local sentence-transformers model, loaded lazily."""
+    """Normalised sentence embeddings from a local sentence-transformers model, loaded lazily.
+
+    The ``onnx`` backend (default) runs the model exported to ONNX (``rag.onnx_backend``; no
+    torch import, a cold start of about a second); ``torch`` runs sentence-transformers. Both
+    give the same vectors (to 1e-6), so an index built with one answers with the other.
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
@@ -65,47 +74,62 @@ class Embedder(Embeddings):
 
     @property
     def model(self) -> Any:
-        """The loaded ``SentenceTransformer`` (loaded and verified on first use)."""
+        """The loaded encoder (loaded and verified on first use)."""
         if self._model is None:
             with self._lock:
                 if self._model is None:
                     self._model = self._load()
         return self._model
 
+    @property
+    def backend(self) -> str:
+        """The backend in use: ``onnx`` or ``torch`` (after a fallback, ``torch``)."""
+        return "onnx" if isinstance(self.model, OnnxEncoder) else "torch"
+
     def _load(self) -> Any:
         model_dir = resolve_model_path(self.model_name)
+        digest = weights_sha256(model_dir)
         expected = self.settings.embedding_sha256
-        if expected:
-            actual = weights_sha256(model_dir)
-            if actual != expected:
-                raise ModelIntegrityError(
-                    f"embedding model weights in {model_dir} have sha256 {actual}, "
-                    f"expected {expected} (set RAG_EMBEDDING_SHA256 for another model)"
+        if expected and digest != expected:
+            raise ModelIntegrityError(
+                f"embedding model weights in {model_dir} have sha256 {digest}, "
+                f"expected {expected} (set RAG_EMBEDDING_SHA256 for another model)"
+            )
+        if self.settings.embedding_backend == "onnx":
+            try:
+                return self._load_onnx(model_dir, digest)
+            except Exception as err:  # any failure falls back to torch, loudly
+                reason = str(err).splitlines()[0][:300] if str(err) else type(err).__name__
+                warnings.warn(
+                    f"embedding model: ONNX backend unavailable ({reason}); using torch", stacklevel=2
                 )
-        from sentence_transformers import SentenceTransformer
+        return TorchEncoder(model_dir)
 
-        return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    def _load_onnx(self, model_dir: Path, digest: str) -> OnnxEncoder:
+        onnx_file = onnx_file_for(model_dir, digest, self.settings.model_cache_dir)
+        if onnx_file.is_file():
+            try:
+                return OnnxEncoder(model_dir, onnx_file)
+            except Exception:  # a damaged cache file: export it again
+                onnx_file.unlink(missing_ok=True)
+        log.warning("exporting the embedding model to ONNX (once per machine) at %s", onnx_file)
+        export_model(model_dir, onnx_file)
+        return OnnxEncoder(model_dir, onnx_file)
 
     @property
     def dimension(self) -> int:
         """Length of every embedding vector."""
-        return int(self.model.get_sentence_embedding_dimension())
+        return self.model.dimension
 
     def count_tokens(self, text: str) -> int:
         """How many model tokens ``text`` takes (without special tokens)."""
-        return len(self.model.tokenizer.tokenize(text))
+        return self.model.count_tokens(text)
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 embeddings of ``texts``, one row each, in batches."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.settings.embedding_batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
+        vectors = self.model.encode(texts, self.settings.embedding_batch_size, progress)
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -115,6 +139,30 @@ class Embedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """LangChain: embed one query."""
         return self.encode([text])[0].tolist()
+
+
+class TorchEncoder:
+    """sentence-transformers on torch (CPU), behind the same interface as ``OnnxEncoder``."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def count_tokens(self, text: str) -> int:
+        """Model tokens of ``text`` without special tokens."""
+        return len(self.model.tokenizer.tokenize(text))
+
+    def encode(self, texts: list[str], batch_size: int, progress: bool = False) -> np.ndarray:
+        """Unit-length embeddings of ``texts``."""
+        return self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
 
 
 class ChromaEmbedding(EmbeddingFunction[Documents]):

@@ -6,7 +6,9 @@ environment. Arguments win over the environment, which wins over the defaults be
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +43,15 @@ class Settings(BaseSettings):
     )
     embedding_sha256: str | None = Field(
         MINILM_SHA256, description="Expected sha256 of the weights; empty disables the check."
+    )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="'onnx': the model exported once to ONNX Runtime (no torch at run time, fast "
+        "cold start); 'torch': sentence-transformers. Same vectors either way.",
+    )
+    model_cache_dir: Path = Field(
+        Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache") / "dispatch-qa",
+        description="Where the ONNX export of the embedding model is cached.",
     )
     embedding_batch_size: int = Field(
         8, ge=1, description="Texts per model call at ingest (8: fastest on CPU)."

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from chromadb.api.client import SharedSystemClient
 
 from rag.load import content_hash
 from rag.qa import ReportQA
@@ -49,6 +50,13 @@ def _hashes(paths: list[Path]) -> dict[str, str]:
     return {p.name: content_hash(p) for p in paths}
 
 
+def _reopened(index: Path) -> ReportQA:
+    """Open the index as a new process would: Chroma keeps one client per folder and process,
+    whose vector segments are loaded once, so drop it first (else it misses the child's writes)."""
+    SharedSystemClient.clear_system_cache()
+    return ReportQA(index_dir=index)
+
+
 def test_sigkill_during_ingest_loses_nothing_and_rerun_completes(tmp_path: Path) -> None:
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
@@ -59,10 +67,10 @@ def test_sigkill_during_ingest_loses_nothing_and_rerun_completes(tmp_path: Path)
         for name, digest in _hashes(paths).items():
             versions.setdefault(name, set()).add(digest)
         _kill_during_ingest(index, reports, rng)
-        qa = ReportQA(index_dir=index)  # the index opens after the kill
+        qa = _reopened(index)  # the index opens after the kill
         check_consistent(qa, versions)
         del qa
-    qa = ReportQA(index_dir=index)
+    qa = _reopened(index)
     done = qa.ingest([reports])
     assert not done.skipped, (seed, done.summary())
     final = _hashes(paths)

@@ -1,0 +1,58 @@
+"""The embed stage: the ONNX backend gives torch's vectors, and falls back to torch when it cannot run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import embed
+from rag.embed import Embedder
+from rag.onnx_backend import OnnxUnavailableError
+from rag.settings import Settings
+from tests.conftest import SEEDS
+
+TEXTS = [
+    *[p for p in next(SEEDS.iterdir()).read_text(encoding="utf-8").split("\n\n") if p.strip()],
+    "How many troops withdrew and to where?",
+    "x",
+    "word " * 600,  # longer than the model's 256-token window: truncated alike
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> Embedder:
+    return Embedder(Settings(embedding_backend="torch"))
+
+
+def test_onnx_vectors_and_token_counts_are_torchs(torch_embedder: Embedder) -> None:
+    onnx = Embedder()
+    assert onnx.backend == "onnx" and torch_embedder.backend == "torch"
+    got, expected = onnx.encode(TEXTS), torch_embedder.encode(TEXTS)
+    assert got.shape == expected.shape == (len(TEXTS), 384)
+    assert float(np.abs(got - expected).max()) < 1e-5
+    assert [onnx.count_tokens(t) for t in TEXTS] == [torch_embedder.count_tokens(t) for t in TEXTS]
+
+
+def test_a_damaged_export_is_exported_again(tmp_path: Path, torch_embedder: Embedder) -> None:
+    first = Embedder(Settings(model_cache_dir=tmp_path))
+    assert first.backend == "onnx"
+    (exported,) = tmp_path.glob("*.onnx")
+    exported.write_bytes(b"not an onnx file")
+    again = Embedder(Settings(model_cache_dir=tmp_path))
+    assert again.backend == "onnx" and exported.stat().st_size > 1_000_000
+    assert float(np.abs(again.encode(TEXTS[:2]) - torch_embedder.encode(TEXTS[:2])).max()) < 1e-5
+
+
+def test_a_failed_export_falls_back_to_torch_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(model_dir: Path, target: Path) -> None:
+        raise OnnxUnavailableError("no exporter here")
+
+    monkeypatch.setattr(embed, "export_model", fail)
+    fallback = Embedder(Settings(model_cache_dir=tmp_path))
+    with pytest.warns(UserWarning, match="ONNX backend unavailable \\(no exporter here\\); using torch"):
+        assert fallback.backend == "torch"
+    assert fallback.encode(["How many troops withdrew?"]).shape == (1, 384)
