@@ -134,7 +134,9 @@ class ChromaStore:
         self._refresh_lock = threading.Lock()
         self._checked = 0.0
         self.listeners: list[Callable[[Snapshot], None]] = []
+        self._reopen_on_change = False
         self.refresh()
+        self._reopen_on_change = not settings.chroma_url
 
     def _collection(self, kind: str) -> Any:
         name = f"{self.settings.collection}_{kind}"
@@ -200,12 +202,30 @@ class ChromaStore:
         with self._refresh_lock:
             self._checked = time.monotonic()
             token = self.state_token()
+            if token != self._snapshot.token and self._reopen_on_change:
+                self._reopen()
             if force or token != self._snapshot.token:
                 old, self._snapshot = self._snapshot, Snapshot(token, self.report_hashes())
                 if old.token != token or old.hashes != self._snapshot.hashes:
                     for listener in list(self.listeners):
                         listener(self._snapshot)
             return self._snapshot
+
+    def _reopen(self) -> None:
+        """Open the embedded index afresh after another process committed to it.
+
+        Chroma keeps one client per folder and process and loads its vector segments once, so
+        without this the new reports' vectors stay invisible to dense search and reading them
+        fails ("Error finding id"). Questions in flight finish on the old client.
+        """
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(self.settings.index_dir), None)
+        self.client = _client(self.settings)
+        self.passages = self._collection("passages")
+        self.sentences = self._collection("sentences")
+        self.reports = self._collection("reports")
+        self._vectorstore = None
 
     def maybe_refresh(self) -> None:
         """``refresh(force=False)`` at most every ``refresh_seconds`` (other clients' commits)."""

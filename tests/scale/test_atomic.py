@@ -15,7 +15,7 @@ from chromadb.api.client import SharedSystemClient
 from rag.load import content_hash
 from rag.qa import ReportQA
 from rag.store import IndexBusyError, IndexCompatibilityError, write_lock
-from tests.scale.helpers import PYTHON, REPO, check_consistent, write_reports
+from tests.scale.helpers import PYTHON, REPO, check_consistent, questions, write_reports
 
 INGEST = """
 import sys
@@ -125,3 +125,33 @@ def test_index_of_an_older_layout_is_refused(seeded_index_dir: Path, tmp_path: P
 def test_index_of_another_embedding_model_is_refused(seeded_index_dir: Path) -> None:
     with pytest.raises(IndexCompatibilityError, match="embedding_model"):
         ReportQA(index_dir=seeded_index_dir, embedding_model=str(REPO), embedding_sha256="")
+
+
+def test_an_open_reader_sees_another_process_s_ingest_without_a_restart(tmp_path: Path) -> None:
+    first, second = write_reports(tmp_path / "a", 2, limit=12)
+    reader = ReportQA(index_dir=tmp_path / "index", refresh_seconds=0)
+    reader.ingest([first])
+    question = "What is computational complexity theory?"  # only the second report says
+    assert reader.ask(question).abstained
+    child = _start_ingest(tmp_path / "index", second)
+    child.communicate(timeout=600)
+    assert child.returncode == 0
+    answer = reader.ask(question)
+    assert not answer.abstained and answer.citations[0].source == second.name
+    nearest = reader.store.query_passages(reader.embedder.encode([question])[0], 3)
+    chunks = reader.store.get_chunks([pid for pid, _ in nearest])
+    assert {chunk.source for chunk in chunks.values()} == {second.name}  # dense search sees them
+
+
+def test_an_open_reader_keeps_answering_when_a_writer_is_killed(tmp_path: Path) -> None:
+    index, reports = tmp_path / "index", tmp_path / "reports"
+    paths = write_reports(reports, 4, limit=24)
+    reader = ReportQA(index_dir=index, refresh_seconds=0)
+    reader.ingest([paths[0]])
+    for delay in (1.5, 3.0):
+        _kill_during_ingest(index, reports, random.Random(delay))
+        for question in questions(6, 4):
+            answer = reader.ask(question)  # no error from vectors the reader had not loaded
+            for c in answer.citations:
+                assert reader.document_text(c.source)[c.start : c.end] == c.quote
+        check_consistent(reader, {name: {digest} for name, digest in _hashes(paths).items()})
