@@ -135,6 +135,7 @@ class ChromaStore:
         self._checked = 0.0
         self.listeners: list[Callable[[Snapshot], None]] = []
         self._reopen_on_change = False
+        self._retired: list[Any] = []
         self.refresh()
         self._reopen_on_change = not settings.chroma_url
 
@@ -220,12 +221,19 @@ class ChromaStore:
         """
         from chromadb.api.client import SharedSystemClient
 
-        SharedSystemClient._identifier_to_system.pop(str(self.settings.index_dir), None)
+        previous = SharedSystemClient._identifier_to_system.pop(str(self.settings.index_dir), None)
         self.client = _client(self.settings)
         self.passages = self._collection("passages")
         self.sentences = self._collection("sentences")
         self.reports = self._collection("reports")
         self._vectorstore = None
+        # Stop the client retired by the previous reopen (long idle by now), keep this one's
+        # predecessor alive for the questions still running on it.
+        while self._retired:
+            with contextlib.suppress(Exception):
+                self._retired.pop().stop()
+        if previous is not None:
+            self._retired.append(previous)
 
     def maybe_refresh(self) -> None:
         """``refresh(force=False)`` at most every ``refresh_seconds`` (other clients' commits)."""
