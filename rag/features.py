@@ -564,9 +564,15 @@ def unsupported_numbers(question: str, report_vocab: Collection[str] | None) -> 
     if report_vocab is None:
         return []
     numbers = [w for w in _WORD.findall(question) if any(ch.isdigit() for ch in w)]
-    return [n for n in numbers if not set(tokenize(n)) <= set(report_vocab)]
+    return [n for n in numbers if not all(t in report_vocab for t in tokenize(n))]
 
 
-def guarded_confidence(signals: np.ndarray, question: str, report_vocab: Collection[str] | None) -> float:
+def guarded_confidence(
+    signals: np.ndarray,
+    question: str,
+    report_vocab: Collection[str] | None,
+    weights: np.ndarray = ABSTAIN_WEIGHTS,
+    bias: float = ABSTAIN_BIAS,
+) -> float:
     """:func:`confidence`, or 0 when the question names a number its best report never uses."""
-    return 0.0 if unsupported_numbers(question, report_vocab) else confidence(signals)
+    return 0.0 if unsupported_numbers(question, report_vocab) else confidence(signals, weights, bias)

@@ -217,20 +217,11 @@ class SparseCache:
         self.index.adopt(saved)
         return True
 
-    def rebuild(
-        self, save: bool = True, tokens: tuple[list[str], Sequence[Sequence[str]]] | None = None
-    ) -> None:
-        """Rebuild from the committed passages in Chroma (and save the result).
-
-        ``tokens`` (passage ids and their tokens, of the store's current state) spares reading
-        and tokenising every passage again.
-        """
+    def rebuild(self, save: bool = True) -> None:
+        """Rebuild from the committed passages in Chroma (and save the result)."""
         token = self.store.snapshot.token
         fresh = SparseIndex(self.index.k1, self.index.b)
-        if tokens is not None:
-            fresh.build_tokens(tokens[0], tokens[1], token=token)
-        else:
-            fresh.build(self.store.iter_visible_passages(), token=token)
+        fresh.build(self.store.iter_visible_passages(), token=token)
         self.index.adopt(fresh)
         if save:
             fresh.save(self.folder)

@@ -13,8 +13,6 @@ in-sample run here uses the freshly fitted coefficients, which match).
 
 from __future__ import annotations
 
-import re
-import string
 import sys
 import time
 from dataclasses import dataclass
@@ -33,14 +31,6 @@ PAIR_C = 0.1
 HARD_NEG = 20
 WORD_BUDGET = 39.0  # mean words over answered questions that the margin is tuned to stay under
 MARGINS = np.round(np.arange(0.0, 6.01, 0.1), 2)
-
-
-# ----------------------------------------------------------------------------- SQuAD helpers
-def squad_norm(s: str) -> str:
-    s = s.lower()
-    s = "".join(ch for ch in s if ch not in set(string.punctuation))
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    return " ".join(s.split())
 
 
 # ----------------------------------------------------------------------------- indexes
@@ -272,9 +262,7 @@ def run_chain(W: World, PF, train: np.ndarray, test: np.ndarray, margin: float |
             text=ans[q][2],
             hit=ans[q][3],
             n_sent=len(ans[q][1]),
-            conf=0.0
-            if R.unsupported_numbers(c.questions[q], W.report_vocab[sent[q][0][0].report])
-            else R.confidence(AF[q], wa, ba),
+            conf=R.guarded_confidence(AF[q], c.questions[q], W.report_vocab[sent[q][0][0].report], wa, ba),
             oracle=bool(sent[q][3].any()),
         )
     context = dict(sent=sent, ps=ps, ans=ans, AF=AF)
