@@ -11,14 +11,16 @@ import hashlib
 import re
 from collections.abc import Callable
 
+from rag.header import is_marker_paragraph, line_role, parse_header
 from rag.types import Chunk, Sentence
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # A sentence ends at . ! or ? (plus closing quotes/brackets), before white space and a
 # character that can open a sentence. Also at a period glued to a capital ("civilians.On").
+# An ellipsis ("...", a separator in NWS products: "LOCATION...45.0N") never ends a sentence.
 _SENTENCE_END = re.compile(
-    r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9\u00C0-\u024F])"
-    r"|[.!?]+[\"'”’)\]]*(?=[A-Z][a-z])"
+    r"(?<!\.)(?:\.|[!?]+|[!?]\.)[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9\u00C0-\u024F])"
+    r"|(?<=[^\s.])(?:\.|[!?]+)[\"'”’)\]]*(?=[A-Z][a-z])"
     r"|\n+"
 )
 _ABBREVIATIONS = frozenset(
@@ -40,18 +42,72 @@ def _is_abbreviation(text: str, period_at: int) -> bool:
     return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
 
 
-def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
-    """Split ``text`` into sentences; offsets are shifted by ``offset`` (the text's position)."""
+def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -> list[Sentence]:
+    """Split ``text`` into sentences; offsets are shifted by ``offset`` (the text's position).
+
+    A line break ends a sentence, unless ``wrap_width`` is given (the text is hard-wrapped at
+    about that many characters) and the line continues a sentence (see ``_continues``).
+    """
     sentences: list[Sentence] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
         if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
+            continue
+        if match.group(0)[0] == "\n" and wrap_width and _continues(text, match.start(), wrap_width):
             continue
         end = match.end() if not match.group(0).startswith("\n") else match.start()
         _append_trimmed(sentences, text, start, end, offset)
         start = match.end()
     _append_trimmed(sentences, text, start, len(text), offset)
     return sentences
+
+
+# A line that starts a unit of its own: a list item, a "Key: value" line, an NWS "KEY WORDS...value"
+# line, "..." headline or ".Section..." line, an underline.
+_UNIT_START = re.compile(
+    r"^(?:[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
+    r"|[A-Z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
+    r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
+    r"|\.\.\.|\.[A-Z][a-z]+\.\.\.|[-=_]{3,}$)"
+)
+
+
+def _continues(text: str, newline: int, wrap_width: int) -> bool:
+    """Whether the line break at ``newline`` only wraps a line (the sentence goes on).
+
+    It does when the next line does not start a unit of its own, the line before is no label
+    ("NOTE:") and is full: the next line's first word would not have fitted on it, or it
+    reaches 80% of the width (hand-wrapped bulletins break lines early).
+    """
+    line_start = text.rfind("\n", 0, newline) + 1
+    before = text[line_start:newline].rstrip()
+    after_end = text.find("\n", newline + 1)
+    after = text[newline + 1 : after_end if after_end >= 0 else len(text)].strip()
+    if not before or not after or _UNIT_START.match(after) or line_role(after) != "text":
+        return False
+    if re.search(r"\w-$", before) and after[:1].isalnum():
+        return True
+    if before.endswith(":") or line_role(before) != "text":
+        return False
+    return len(before) >= 0.8 * wrap_width or len(before) + 1 + len(after.split()[0]) > wrap_width
+
+
+def wrap_width(text: str) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None if its lines are not wrapped.
+
+    Taken as the longest line that another line follows in its paragraph, when at least three
+    such lines come within 15% of it (a wrapped text has many lines near its margin).
+    """
+    lengths = [
+        len(line.rstrip())
+        for paragraph in _PARAGRAPH_BREAK.split(text)
+        for line in paragraph.strip("\n").split("\n")[:-1]
+    ]
+    if not lengths:
+        return None
+    widest = max(lengths)
+    near = sum(length >= 0.85 * widest for length in lengths)
+    return widest if widest >= 40 and near >= 3 else None
 
 
 def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
@@ -126,19 +182,16 @@ def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit
         yield group
 
 
-def is_heading(line: str) -> bool:
-    """True for a one-line title: short, and not ending like a sentence."""
-    line = line.strip()
-    return "\n" not in line and len(line.split()) <= 25 and not line.endswith((".", "!", "?", ":", ";"))
-
-
 def _body_paragraphs(text: str) -> list[tuple[int, int]]:
-    """The paragraphs that become passages: all but a leading title line (it is the report's
-    title, used as report-level evidence, not a passage to quote)."""
+    """The paragraphs that become passages: not the header block (title, codes, issuer: they
+    are the report's metadata, see ``rag.header``) but its date line, as a passage of its own;
+    not the paragraphs of end markers and codes (``$$``, ``&&``, initials)."""
     spans = split_paragraphs(text)
-    if len(spans) > 1 and is_heading(text[spans[0][0] : spans[0][1]]):
-        return spans[1:]
-    return spans
+    if not spans:
+        return []
+    header = parse_header(text, spans)
+    body = [(s, e) for s, e in spans if s >= header.body_start and not is_marker_paragraph(text[s:e])]
+    return ([header.date_span] if header.date_span else []) + body
 
 
 def chunk_report(
@@ -150,8 +203,9 @@ def chunk_report(
 ) -> list[Chunk]:
     """Cut a report into passages: one per paragraph (not the title line), long ones split at sentences."""
     chunks: list[Chunk] = []
+    width = wrap_width(text)
     for para_start, para_end in _body_paragraphs(text):
-        sentences = _bounded(split_sentences(text[para_start:para_end], para_start))
+        sentences = _bounded(split_sentences(text[para_start:para_end], para_start, width))
         for group in _window(sentences, count_tokens, max_tokens):
             start, end = group[0].start, group[-1].end
             chunks.append(

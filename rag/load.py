@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from rag.chunk import split_paragraphs
+from rag.header import parse_header
+
 #: File suffixes ``load_text`` can read (compared in lower case).
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
 
@@ -52,6 +55,8 @@ class LoadedText:
     text: str
     title: str
     notes: tuple[str, ...] = ()
+    date: str = ""
+    kind: str = ""
 
 
 @dataclass
@@ -98,8 +103,12 @@ def load_text(path: Path, max_bytes: int = 50_000_000) -> LoadedText:
     text = normalize_text(extracted.text)
     if not text:
         raise LoadError(_EMPTY_REASONS[suffix])
-    title = _clean_title(extracted.title) or _first_line_title(text, markdown=suffix == ".md")
-    return LoadedText(text=text, title=title, notes=tuple(extracted.notes))
+    header = parse_header(text, split_paragraphs(text))
+    title = _clean_title(extracted.title) or _clean_title(header.title)
+    title = title or _first_line_title(text, markdown=suffix == ".md")
+    return LoadedText(
+        text=text, title=title, notes=tuple(extracted.notes), date=header.date, kind=header.kind
+    )
 
 
 def iter_report_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -428,7 +437,12 @@ def _visible_text(html: str) -> _Extracted:
 
 
 def _read_pdf(data: bytes) -> _Extracted:
-    """A PDF's text layer, pages separated by a blank line."""
+    """A PDF's text in reading order, a line per paragraph (see ``rag.pdf_layout``).
+
+    pypdf opens the file first (so a corrupt or locked PDF is refused with its reason) and
+    gives the metadata title; pdfminer.six's layout analysis gives the text. If the layout
+    analysis fails, pypdf's plain text extraction is used, with a note.
+    """
     from pypdf import PdfReader
 
     try:
@@ -439,8 +453,13 @@ def _read_pdf(data: bytes) -> _Extracted:
         raise
     except Exception as exc:
         raise LoadError(f"corrupt PDF: {_reason(exc)}") from exc
+    try:
+        from rag.pdf_layout import pdf_paragraphs
+
+        return _Extracted(text="\n\n".join(pdf_paragraphs(data)), title=_pdf_title(reader))
+    except Exception as exc:  # pdfminer failed on this file: fall back to pypdf's text
+        notes = [f"PDF layout analysis failed ({_reason(exc)}); text read line by line"]
     texts: list[str] = []
-    notes: list[str] = []
     for number, page in enumerate(pages, start=1):
         try:
             texts.append(page.extract_text() or "")

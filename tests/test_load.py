@@ -268,7 +268,8 @@ def test_text_pdf_extracts_pages_and_title(tmp_path: Path) -> None:
         title="Valley Flood",
     )
     loaded = load_text(write(tmp_path, "report.pdf", pdf))
-    assert loaded.text == ("Flood report for the valley.\nWater rose 3 metres.\n\nPage two: 1,200 moved.")
+    # Each short line was ended on purpose (the next word would have fitted): a paragraph each.
+    assert loaded.text == ("Flood report for the valley.\n\nWater rose 3 metres.\n\nPage two: 1,200 moved.")
     assert loaded.title == "Valley Flood"
 
 
