@@ -83,7 +83,9 @@ def _continues(text: str, newline: int, wrap_width: int) -> bool:
     before = text[line_start:newline].rstrip()
     after_end = text.find("\n", newline + 1)
     after = text[newline + 1 : after_end if after_end >= 0 else len(text)].strip()
-    if not before or not after or _UNIT_START.match(after) or line_role(after) != "text":
+    if not before or not after or line_role(after) != "text":
+        return False
+    if _UNIT_START.match(after) and not (after.startswith("...") and not before.endswith("...")):
         return False
     if re.search(r"\w-$", before) and after[:1].isalnum():
         return True
@@ -182,16 +184,36 @@ def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit
         yield group
 
 
-def _body_paragraphs(text: str) -> list[tuple[int, int]]:
-    """The paragraphs that become passages: not the header block (title, codes, issuer: they
-    are the report's metadata, see ``rag.header``) but its date line, as a passage of its own;
-    not the paragraphs of end markers and codes (``$$``, ``&&``, initials)."""
+def _body_paragraphs(text: str) -> list[list[tuple[int, int]]]:
+    """The paragraphs that become passages, grouped: a heading line goes with the paragraph
+    after it (".Tornado #1...Panola County" with its "Rating: EF2" lines).
+
+    Not the header block (title, codes, issuer: they are the report's metadata, see
+    ``rag.header``) but its date line, as a passage of its own; not the paragraphs of end
+    markers and codes (``$$``, ``&&``, initials)."""
     spans = split_paragraphs(text)
     if not spans:
         return []
     header = parse_header(text, spans)
-    body = [(s, e) for s, e in spans if s >= header.body_start and not is_marker_paragraph(text[s:e])]
-    return ([header.date_span] if header.date_span else []) + body
+    groups: list[list[tuple[int, int]]] = [[header.date_span]] if header.date_span else []
+    pending: list[tuple[int, int]] = []
+    for start, end in spans:
+        if start < header.body_start or is_marker_paragraph(text[start:end]):
+            continue
+        pending.append((start, end))
+        if not _is_heading(text[start:end]):
+            groups.append(pending)
+            pending = []
+    return groups + ([pending] if pending else [])
+
+
+def _is_heading(paragraph: str) -> bool:
+    """A one-line paragraph of at most 12 words that does not end like a sentence."""
+    return (
+        "\n" not in paragraph
+        and len(paragraph.split()) <= 12
+        and (paragraph.endswith("...") or not paragraph.endswith((".", "!", "?", ";", ",")))
+    )
 
 
 def chunk_report(
@@ -201,13 +223,18 @@ def chunk_report(
     max_tokens: int = 256,
     content_hash: str = "",
 ) -> list[Chunk]:
-    """Cut a report into passages: one per paragraph (not the title line), long ones split at sentences."""
+    """Cut a report into passages: one per paragraph (not the header block), long ones split at
+    sentences. Heading lines before a paragraph open its first passage but are not sentences
+    (they give the passage its context; they are not answers)."""
     chunks: list[Chunk] = []
     width = wrap_width(text)
-    for para_start, para_end in _body_paragraphs(text):
-        sentences = _bounded(split_sentences(text[para_start:para_end], para_start, width))
-        for group in _window(sentences, count_tokens, max_tokens):
+    for paragraphs in _body_paragraphs(text):
+        *headings, (body_start, body_end) = paragraphs
+        found = split_sentences(text[body_start:body_end], body_start, width)
+        for number, group in enumerate(_window(_bounded(found), count_tokens, max_tokens)):
             start, end = group[0].start, group[-1].end
+            if number == 0 and headings:  # the headings are the passage's context, not sentences
+                start = headings[0][0]
             chunks.append(
                 Chunk(
                     passage_id=passage_id(source, len(chunks), content_hash),
