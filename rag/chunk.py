@@ -66,7 +66,7 @@ def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -
 # line, "..." headline or ".Section..." line, an underline.
 _UNIT_START = re.compile(
     r"^(?:[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
-    r"|[A-Z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
+    r"|[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
     r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
     r"|\.\.\.|\.[A-Z][a-z]+\.\.\.|[-=_]{3,}$)"
 )

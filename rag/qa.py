@@ -126,7 +126,14 @@ class ReportQA:
         big = progress and len(chunks) > 200
         passage_vecs = self.embedder.encode([c.text for c in chunks], progress=big)
         sentence_vecs = self.embedder.encode([s.text for c in chunks for s in c.sentences], progress=big)
-        report = Report(source=source, text=loaded.text, content_hash=digest, title=loaded.title)
+        report = Report(
+            source=source,
+            text=loaded.text,
+            content_hash=digest,
+            title=loaded.title,
+            date=loaded.date,
+            kind=loaded.kind,
+        )
         if old_hash is not None:
             self.document_text(source)  # questions pinned to the old version can still cite it
         self.store.put_report(report, chunks, passage_vecs, sentence_vecs)  # the commit point
@@ -169,6 +176,13 @@ class ReportQA:
         """Names of the indexed reports, sorted."""
         return sorted(self.store.report_hashes())
 
+    def report(self, source: str) -> Report:
+        """A report's record: its text and its header's metadata (title, date, kind)."""
+        report = self.store.get_report(source)
+        if report is None:
+            raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
+        return report
+
     def document_text(self, source: str) -> str:
         """The extracted text of a report: every offset in an ``Answer`` indexes into it.
 
@@ -177,9 +191,7 @@ class ReportQA:
         cached = self._texts.get((source, self.store.view().hashes.get(source)))
         if cached is not None:
             return cached
-        report = self.store.get_report(source)
-        if report is None:
-            raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
+        report = self.report(source)
         self._texts[(source, report.content_hash)] = report.text
         return report.text
 

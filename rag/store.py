@@ -326,6 +326,8 @@ class ChromaStore:
                     "source": report.source,
                     "content_hash": report.content_hash,
                     "title": report.title,
+                    "date": report.date,
+                    "kind": report.kind,
                     "passages": len(chunks),
                     "sentences": len(sentences),
                 }
@@ -365,6 +367,8 @@ class ChromaStore:
             text=found["documents"][0],
             content_hash=meta["content_hash"],
             title=meta.get("title", ""),
+            date=meta.get("date", ""),
+            kind=meta.get("kind", ""),
         )
 
     def get_chunks(self, passage_ids: Sequence[str]) -> dict[str, Chunk]:

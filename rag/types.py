@@ -34,6 +34,8 @@ class Report(_Frozen):
     text: str = Field(description="The extracted text; every offset indexes into it.")
     content_hash: str = Field(description="sha256 of the original file's bytes.")
     title: str = ""
+    date: str = Field(default="", description="Issue date line of its header, e.g. 'January 11, 2024'.")
+    kind: str = Field(default="", description="Product kind from its header, e.g. 'Fact sheet'.")
 
 
 class Chunk(_Frozen):

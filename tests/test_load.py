@@ -249,7 +249,7 @@ def test_docx_round_trips_its_paragraphs(tmp_path: Path) -> None:
     document.save(path)
     loaded = load_text(path)
     assert loaded.text == "\n\n".join(
-        ["Assessment", NEWS_PARAGRAPHS[0], NEWS_PARAGRAPHS[2], "District\tEvacuated\nNorth\t1,200"]
+        ["Assessment", NEWS_PARAGRAPHS[0], NEWS_PARAGRAPHS[2], "District: North; Evacuated: 1,200"]
     )
     assert loaded.title == "Valley flood assessment"
 

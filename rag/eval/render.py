@@ -1,0 +1,87 @@
+"""Render a text report as the files users bring: a wrapped-line PDF, a DOCX, an HTML page.
+
+Used by the format-invariance benchmark and the reading tests. The report's first paragraph is
+its title; the others are body paragraphs. The PDF is laid out by fpdf2 (a development
+dependency) in DejaVu Sans from matplotlib's fonts, with a running header and page numbers, in
+one or two columns, so that every line break inside a paragraph is a wrap.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import matplotlib
+
+
+def _font(name: str) -> str:
+    return str(Path(matplotlib.get_data_path(), "fonts", "ttf", name))
+
+
+def split_report(text: str) -> tuple[str, list[str]]:
+    """(title, body paragraphs) of a text report: its first paragraph is the title."""
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    return paragraphs[0], paragraphs[1:]
+
+
+def to_pdf(text: str, path: Path, columns: int = 1, running_header: str = "", font_size: float = 10) -> Path:
+    """Write the report as a PDF with wrapped lines (``columns`` 1 or 2), page header and numbers."""
+    from fpdf import FPDF
+
+    title, body = split_report(text)
+
+    class _Report(FPDF):
+        def header(self) -> None:
+            if self.page_no() > 1 and running_header:
+                self.set_font("dejavu", size=8)
+                self.cell(0, 8, running_header, align="R")
+                self.ln(12)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("dejavu", size=8)
+            self.cell(0, 10, str(self.page_no()), align="C")
+
+    pdf = _Report(format="letter")
+    pdf.add_font("dejavu", "", _font("DejaVuSans.ttf"))
+    pdf.add_font("dejavu", "B", _font("DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.add_page()
+    pdf.set_font("dejavu", "B", 16)
+    pdf.multi_cell(0, 8, title)
+    pdf.ln(4)
+    pdf.set_font("dejavu", size=font_size)
+    with pdf.text_columns(ncols=columns, gutter=12, text_align="LEFT") as cols:
+        for paragraph in body:
+            cols.write(paragraph)
+            cols.ln()
+            cols.ln()
+    pdf.output(str(path))
+    return path
+
+
+def to_docx(text: str, path: Path) -> Path:
+    """Write the report as a Word document: a title heading, then one paragraph each."""
+    import docx
+
+    title, body = split_report(text)
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for paragraph in body:
+        document.add_paragraph(paragraph)
+    document.save(str(path))
+    return path
+
+
+def to_html(text: str, path: Path) -> Path:
+    """Write the report as a small news-like web page (title, navigation, article, footer)."""
+    title, body = split_report(text)
+    paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in body)
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article>"
+        f"<h1>{html.escape(title)}</h1>\n{paragraphs}\n</article>"
+        "<footer>© Example News</footer></body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
