@@ -276,29 +276,37 @@ def _paragraph_lines(lines: list[tuple[Line, bool, float]]) -> list[list[Line]]:
     """Lines grouped into paragraphs (see the module docstring for when a break is kept)."""
     paragraphs: list[list[Line]] = []
     previous: Line | None = None
+    previous_edge = 0.0
     for line, jump, edge in lines:
-        if previous is None or _breaks(previous, line, jump, edge):
+        if previous is None or _breaks(previous, line, jump, previous_edge if jump else edge):
             paragraphs.append([])
         paragraphs[-1].append(line)
-        previous = line
+        previous, previous_edge = line, edge
     return paragraphs
 
 
 def _breaks(previous: Line, line: Line, jump: bool, edge: float) -> bool:
-    """Whether ``line`` starts a new paragraph after ``previous``."""
+    """Whether ``line`` starts a new paragraph after ``previous`` (``edge``: the right edge of
+    ``line``'s column, or at a jump to a new column or page, of ``previous``'s)."""
     if previous.table or line.table:
         return True
     if abs(previous.size - line.size) > 0.6 or previous.bold != line.bold or _BULLET.match(line.text):
         return True
     if jump:  # a new column or page: the paragraph goes on unless the last line ended one
-        return bool(_TERMINAL.search(previous.text)) and not line.text[:1].islower()
+        ended = _TERMINAL.search(previous.text) and not line.text[:1].islower()
+        return bool(ended) and _fits(previous, line, edge)
     gap = previous.y0 - line.y1
     if gap > 0.5 * line.size or gap < -line.size:  # a blank space, or a jump back up the page
         return True
     if line.text[:1].islower() and not _TERMINAL.search(previous.text):
         return False
-    space = 0.3 * line.size
-    return previous.x1 + space + line.first_word_width < edge - 1
+    return _fits(previous, line, edge)
+
+
+def _fits(previous: Line, line: Line, edge: float) -> bool:
+    """Whether ``line``'s first word would have fitted at the end of ``previous``: the line
+    was ended on purpose, not wrapped."""
+    return previous.x1 + 0.3 * line.size + line.first_word_width < edge - 1
 
 
 def _join(texts: list[str], vocabulary: Counter[str]) -> str:
