@@ -64,12 +64,14 @@ def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -
 
 # A line that starts a unit of its own: a list item, a "Key: value" line, an NWS "KEY WORDS...value"
 # line, "..." headline or ".Section..." line, an underline.
+_LIST_ITEM = r"[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
 _UNIT_START = re.compile(
-    r"^(?:[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
+    rf"^(?:{_LIST_ITEM}"
     r"|[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
     r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
     r"|\.\.\.|\.[A-Z][a-z]+\.\.\.|[-=_]{3,}$)"
 )
+_LIST_ITEM_START = re.compile(rf"^(?:{_LIST_ITEM})")
 
 
 def _continues(text: str, newline: int, wrap_width: int) -> bool:
@@ -184,9 +186,10 @@ def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit
         yield group
 
 
-def _body_paragraphs(text: str) -> list[list[tuple[int, int]]]:
-    """The paragraphs that become passages, grouped: a heading line goes with the paragraph
-    after it (".Tornado #1...Panola County" with its "Rating: EF2" lines).
+def _body_paragraphs(text: str) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
+    """The paragraphs that become passages, grouped as (headings, paragraphs): a heading line
+    goes with the paragraph after it (".Tornado #1...Panola County" with its "Rating: EF2"
+    lines); list items go with the paragraph that introduces them ("...guidelines:").
 
     Not the header block (title, codes, issuer: they are the report's metadata, see
     ``rag.header``) but its date line, as a passage of its own; not the paragraphs of end
@@ -195,16 +198,30 @@ def _body_paragraphs(text: str) -> list[list[tuple[int, int]]]:
     if not spans:
         return []
     header = parse_header(text, spans)
-    groups: list[list[tuple[int, int]]] = [[header.date_span]] if header.date_span else []
-    pending: list[tuple[int, int]] = []
+    groups = [([], [header.date_span])] if header.date_span else []
+    headings: list[tuple[int, int]] = []
     for start, end in spans:
-        if start < header.body_start or is_marker_paragraph(text[start:end]):
+        paragraph = text[start:end]
+        if start < header.body_start or is_marker_paragraph(paragraph):
             continue
-        pending.append((start, end))
-        if not _is_heading(text[start:end]):
-            groups.append(pending)
-            pending = []
-    return groups + ([pending] if pending else [])
+        if not headings and groups and _continues_list(text, groups[-1][1][-1], paragraph):
+            groups[-1][1].append((start, end))
+        elif _is_heading(paragraph):
+            headings.append((start, end))
+        else:
+            groups.append((headings, [(start, end)]))
+            headings = []
+    return groups + ([(headings[:-1], headings[-1:])] if headings else [])
+
+
+def _continues_list(text: str, previous: tuple[int, int], paragraph: str) -> bool:
+    """Whether ``paragraph`` is a list item of the list ``previous`` opens or continues."""
+    before = text[previous[0] : previous[1]]
+    opens = before.endswith(":") or _LIST_ITEM_START.match(before) or not _SENTENCE_CLOSE.search(before)
+    return bool(_LIST_ITEM_START.match(paragraph) and opens)
+
+
+_SENTENCE_CLOSE = re.compile(r"[.!?][\"'”’)\]]*$")
 
 
 def _is_heading(paragraph: str) -> bool:
@@ -228,9 +245,8 @@ def chunk_report(
     (they give the passage its context; they are not answers)."""
     chunks: list[Chunk] = []
     width = wrap_width(text)
-    for paragraphs in _body_paragraphs(text):
-        *headings, (body_start, body_end) = paragraphs
-        found = split_sentences(text[body_start:body_end], body_start, width)
+    for headings, paragraphs in _body_paragraphs(text):
+        found = [s for p0, p1 in paragraphs for s in split_sentences(text[p0:p1], p0, width)]
         for number, group in enumerate(_window(_bounded(found), count_tokens, max_tokens)):
             start, end = group[0].start, group[-1].end
             if number == 0 and headings:  # the headings are the passage's context, not sentences

@@ -51,7 +51,7 @@ def _print_answer(answer: Any) -> None:
     print(answer.text)
     for citation in answer.citations:
         print(f"\n[{citation.marker}] {citation.source}, characters {citation.start}-{citation.end}:")
-        print(f'    "{citation.quote}"')
+        print(f'    "{" ".join(citation.quote.split())}"')  # a quote may span wrapped lines
     for line in answer.unsupported:
         print(f"\n(unsupported by the reports: {line})")
 

@@ -19,9 +19,13 @@ def _font(name: str) -> str:
 
 
 def split_report(text: str) -> tuple[str, list[str]]:
-    """(title, body paragraphs) of a text report: its first paragraph is the title."""
+    """(title, body paragraphs) of a text report: its first paragraph, if it is a title line
+    (at most 25 words, not ending like a sentence), is the title; else the title is empty."""
     paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
-    return paragraphs[0], paragraphs[1:]
+    first = paragraphs[0] if paragraphs else ""
+    if len(first.split()) <= 25 and not first.endswith((".", "!", "?")):
+        return first, paragraphs[1:]
+    return "", paragraphs
 
 
 def to_pdf(text: str, path: Path, columns: int = 1, running_header: str = "", font_size: float = 10) -> Path:
@@ -47,9 +51,10 @@ def to_pdf(text: str, path: Path, columns: int = 1, running_header: str = "", fo
     pdf.add_font("dejavu", "B", _font("DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
-    pdf.set_font("dejavu", "B", 16)
-    pdf.multi_cell(0, 8, title)
-    pdf.ln(4)
+    if title:
+        pdf.set_font("dejavu", "B", 16)
+        pdf.multi_cell(0, 8, title)
+        pdf.ln(4)
     pdf.set_font("dejavu", size=font_size)
     with pdf.text_columns(ncols=columns, gutter=12, text_align="LEFT") as cols:
         for paragraph in body:
@@ -66,7 +71,8 @@ def to_docx(text: str, path: Path) -> Path:
 
     title, body = split_report(text)
     document = docx.Document()
-    document.add_heading(title, level=1)
+    if title:
+        document.add_heading(title, level=1)
     for paragraph in body:
         document.add_paragraph(paragraph)
     document.save(str(path))
@@ -76,12 +82,12 @@ def to_docx(text: str, path: Path) -> Path:
 def to_html(text: str, path: Path) -> Path:
     """Write the report as a small news-like web page (title, navigation, article, footer)."""
     title, body = split_report(text)
+    heading = f"<h1>{html.escape(title)}</h1>\n" if title else ""
     paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in body)
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-        f"<body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article>"
-        f"<h1>{html.escape(title)}</h1>\n{paragraphs}\n</article>"
-        "<footer>© Example News</footer></body></html>"
+        f"<body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        f"<article>{heading}{paragraphs}\n</article><footer>© Example News</footer></body></html>"
     )
     path.write_text(page, encoding="utf-8")
     return path
