@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not port_free(args.host, args.port):
         print(
             f"error: port {args.port} on {args.host} is in use: stop what uses it, or choose another "
-            "with --port"
+            "with --port",
+            file=sys.stderr,
         )
         return 2
     try:

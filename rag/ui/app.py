@@ -247,13 +247,13 @@ class ChatHandlers:
         """Remove the report the user confirmed (not whatever is chosen now)."""
         hide = gr.Group(visible=False)
         if not source:
-            return (gr.skip(),) * 5 + (hide, None)
+            return (gr.skip(),) * 6 + (hide, None)
         try:
             removed = self.session.remove(source)
         except Exception as err:
             log.exception("removing %r failed", source)
             status = render.error_message(_readable(err), heading=f"Could not remove {source}.")
-            return (status, *(gr.skip(),) * 4, hide, None)
+            return (status, *(gr.skip(),) * 5, hide, None)
         message = f"Removed {source}." if removed else f"{source} was not in the index."
         status = f'<div class="dq-ingest">{render.esc(message)}</div>'
         return (status, *self._reports_outputs(query, None, scope), hide, None)
