@@ -473,7 +473,7 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
     ask_in = [main["box"], chat, answers, side["top_k"], side["mode"], side["spec"], scope]
     ask_out = [main["box"], chat, answers, main["panel"], main["report"], main["tabs"], side["badge"], stored]
     for trigger in (main["box"].submit, main["ask"].click):
-        trigger(h.respond, ask_in, ask_out, api_name="ui_ask", **private)
+        trigger(h.respond, ask_in, ask_out, api_name="ui_ask", show_progress="hidden", **private)
     cleared = [chat, answers, main["panel"], main["report"], stored]
     main["clear"].click(h.clear, None, cleared, api_name="ui_clear", **private)
     chat.clear(h.clear, None, cleared, api_name="ui_trash", **private)

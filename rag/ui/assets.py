@@ -73,8 +73,9 @@ mark.dq-flash { background: rgba(99, 102, 241, 0.35); box-shadow: 0 2px 0 var(--
 .dq-count { font-weight: 600; margin-bottom: 4px; }
 #dq-top { align-items: center; }
 #dq-header-box { flex-grow: 4; }
-.dq-mode { white-space: nowrap; float: right; }
-.dq-mode.dq-down { border-color: #d97706; color: #b45309; background: rgba(217, 119, 6, 0.12); }
+#dq-llm-badge { white-space: nowrap; float: right; font-size: 0.78rem; padding: 2px 9px; border-radius: 999px;
+  border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
+#dq-llm-badge.dq-down { border-color: #d97706; color: #b45309; background: rgba(217, 119, 6, 0.12); }
 .dq-uncertain { border-left: 4px solid #d97706; padding: 6px 12px; background: rgba(217, 119, 6, 0.08);
   border-radius: 6px; }
 .dq-uncertain-head { font-size: 0.85em; font-weight: 600; color: #b45309; margin-bottom: 4px; }
@@ -86,10 +87,11 @@ mark.dq-flash { background: rgba(99, 102, 241, 0.35); box-shadow: 0 2px 0 var(--
 .dq-scope-note { font-size: 0.85rem; color: var(--body-text-color-subdued); margin: -4px 2px 0; }
 .dq-scope-note.dq-scoped { color: var(--color-accent); font-weight: 600; }
 .dq-report-table-wrap, .dq-reports { max-height: 360px; overflow-y: auto; }
-table.dq-report-table { width: 100%; border-collapse: collapse; font-size: 0.82rem; }
+table.dq-report-table { width: 100%; border-collapse: collapse; font-size: 0.82rem; border: none; }
+table.dq-report-table th, table.dq-report-table td { border: none !important; }
 table.dq-report-table th { text-align: left; position: sticky; top: 0;
   background: var(--background-fill-secondary); padding: 4px 6px; }
-table.dq-report-table td { padding: 4px 6px; border-top: 1px solid var(--border-color-primary);
+table.dq-report-table td { padding: 4px 6px; border-top: 1px solid var(--border-color-primary) !important;
   vertical-align: top; }
 table.dq-report-table .dq-num { text-align: right; white-space: nowrap; }
 .dq-report-title { font-weight: 600; }

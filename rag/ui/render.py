@@ -136,7 +136,7 @@ def answer_message(answer: Answer, turn: int, note: str = "") -> str:
     extra = unsupported_block(answer.unsupported) if answer.unsupported else ""
     if any(has_instructions(c.quote) for c in answer.citations):
         extra += f'<div class="dq-flag">⚑ {esc(INSTRUCTIONS_FLAG)}</div>'
-    note_html = f'<div class="dq-note">ⓘ {esc(note)}</div>' if note else ""
+    note_html = f'<div class="dq-note">Note: {esc(note)}</div>' if note else ""
     if support == "uncertain":
         head = (
             '<div class="dq-uncertain-head">? Uncertain: the reports may not fully support this; '
@@ -163,7 +163,7 @@ def abstain_message(answer: Answer, note: str = "") -> str:
         if looked
         else "No indexed report could be searched."
     )
-    note_html = f'<div class="dq-note">ⓘ {esc(note)}</div>' if note else ""
+    note_html = f'<div class="dq-note">Note: {esc(note)}</div>' if note else ""
     return (
         f'<div class="dq-abstain"><strong>∅ {esc(answer.text)}</strong>'
         f'<div class="dq-abstain-detail">{esc(detail)} Try rephrasing, or add a report that covers it.</div>'

@@ -40,7 +40,7 @@ UNCERTAIN_QUESTION = "Which groups are among the rebel forces?"
 class SlowChatModel(BaseChatModel):
     """A chat model that writes the seed answer word by word, slowly enough to watch it stream."""
 
-    reply: str = f"{SEED_ANSWER} [1]"
+    reply: str = SEED_ANSWER  # no [n] marker, as small models write: attributed after the fact
     delay: float = 0.25
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
@@ -119,14 +119,15 @@ def _shot(page: Any, name: str) -> None:
 def test_generative_answer_streams_then_the_verified_text_replaces_it(page: Any) -> None:
     """Generative mode: words appear one after another, then the checked answer with its marker."""
     assert "Generative" in page.locator("#dq-llm-badge").inner_text()
-    page.locator("#dq-question textarea").fill("How many troops withdrew and to where?")
+    page.locator("#dq-question textarea").fill("Where did the estimated 400 men withdraw to?")
     page.locator("#dq-ask").click()
     streaming = page.locator("#dq-chat .dq-streaming")
     streaming.wait_for(timeout=60_000)
     seen = []
-    while streaming.count() and len(seen) < 200:
-        seen.append(streaming.last.inner_text())
-        if len(seen) == 4:
+    script = "() => document.querySelector('#dq-chat .dq-streaming')?.innerText ?? null"
+    while (text := page.evaluate(script)) is not None and len(seen) < 300:
+        seen.append(text)
+        if len(seen) == 6:
             _shot(page, "streaming.png")
         time.sleep(0.1)
     partial = {s.split("Writing")[0].strip() for s in seen if s}
@@ -142,12 +143,14 @@ def test_unreachable_chat_model_is_one_header_badge(page: Any) -> None:
     spec = page.get_by_label("Chat model for generative mode")
     spec.fill("openai-compatible:http://127.0.0.1:9/v1#nothing-listens")
     ask(page, "When did Islamists seize Idlib?")
-    badge = page.locator("#dq-llm-badge")
-    assert "unreachable" in badge.inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('#dq-llm-badge').textContent.includes('unreachable')", timeout=10_000
+    )
     answer = page.locator("#dq-chat .dq-answer").last
     assert "March 28" in answer.inner_text() and "extractively" not in answer.inner_text()
     _shot(page, "badge.png")
-    page.get_by_label("Extractive").check()
+    page.locator("#dq-tab-settings-button").click()
+    page.get_by_label("Extractive", exact=True).check()
     page.wait_for_function("() => document.querySelector('#dq-llm-badge').textContent.includes('Extractive')")
 
 
@@ -157,8 +160,10 @@ def test_uncertain_answer_looks_different(page: Any) -> None:
     assert "dq-uncertain" in (last.get_attribute("class") or "")
     assert "Uncertain" in last.inner_text()
     plain = page.locator("#dq-chat .dq-answer:not(.dq-uncertain)").first
-    assert plain.evaluate("e => getComputedStyle(e).borderLeftStyle") == "none"
-    assert last.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+    style = "e => [getComputedStyle(e).borderLeftWidth, getComputedStyle(e).backgroundColor]"
+    plain_border, plain_bg = plain.evaluate(style)
+    border, background = last.evaluate(style)
+    assert plain_border == "0px" and border == "4px" and background != plain_bg
     _shot(page, "uncertain.png")
 
 
@@ -201,7 +206,9 @@ def test_scope_limits_the_answer_to_the_chosen_report(page: Any) -> None:
     ask(page, "How many troops withdrew and to where?")
     answer = page.locator("#dq-chat .dq-answer").last
     assert "120 troops" in answer.inner_text()
-    sources = page.locator("#dq-sources .dq-latest .dq-source-name").all_inner_texts()
+    sources = page.locator("#dq-sources .dq-latest .dq-source-name").evaluate_all(
+        "els => els.map(e => e.textContent)"
+    )
     assert sources and set(sources) == {"harbour.txt"}
     _shot(page, "scope.png")
     page.locator("#dq-scope .token-remove, #dq-scope [aria-label^='Remove']").first.click()
@@ -259,9 +266,9 @@ def test_remove_asks_first_and_keeps_the_upload_until_confirmed(
     assert page.locator("#dq-chosen input").input_value().startswith("yankee note.txt")
 
     page.locator("#dq-remove-btn").click()
-    confirm = page.locator("#dq-confirm")
+    confirm = page.locator("#dq-confirm-remove")
     confirm.wait_for()
-    assert "yankee note.txt" in confirm.inner_text()
+    assert "Remove yankee note.txt from the index?" in page.locator(".dq-confirm-text").inner_text()
     _shot(page, "remove-confirm.png")
     assert "yankee note.txt" in daily_app.qa.sources() and copy.is_file()
     page.locator("#dq-cancel-remove").click()
