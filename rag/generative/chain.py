@@ -111,15 +111,25 @@ class GenerativeAnswerer:
         """True when a chat model was built (it may still fail to answer)."""
         return self.model is not None
 
-    def ask(self, question: str, history: Sequence[Any] = (), top_k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        top_k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
         """The verified generative answer to a checked question (extractive on failure)."""
-        return self.chain.invoke({"question": question, "history": list(history), "top_k": top_k})
+        return self.chain.invoke(_inputs(question, history, top_k, sources))
 
     def stream(
-        self, question: str, history: Sequence[Any] = (), top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        top_k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the reply's text pieces as they arrive, then the verified ``Answer``."""
-        state = self.prepare.invoke({"question": question, "history": list(history), "top_k": top_k})
+        state = self.prepare.invoke(_inputs(question, history, top_k, sources))
         pieces: list[str] = []
         try:
             if self.model is None:
@@ -153,7 +163,7 @@ class GenerativeAnswerer:
         return self.condense(state["question"], state["history"])
 
     def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
-        candidates, vector = self.qa.retrieve(state["query"], state["top_k"])
+        candidates, vector = self.qa.retrieve(state["query"], state["top_k"], state.get("sources"))
         return {**state, "candidates": candidates, "vector": vector}
 
     @staticmethod
@@ -227,6 +237,13 @@ class GenerativeAnswerer:
                 "note": "",
             }
         )
+
+
+def _inputs(
+    question: str, history: Sequence[Any], top_k: int | None, sources: Sequence[str] | None
+) -> dict[str, Any]:
+    """The chain's input state."""
+    return {"question": question, "history": list(history), "top_k": top_k, "sources": sources}
 
 
 def _clean_question(text: str, limit: int) -> str:

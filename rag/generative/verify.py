@@ -1,8 +1,9 @@
 """Parse a chat model's reply into cited sentences and check every citation against its passage.
 
 A reply is split into sentences; each sentence's ``[n]`` markers name passages of the prompt.
-A marker naming no supplied passage is dropped. Each remaining (sentence, passage) pair is
-checked: lexical support (share of the claim's content words found in the passage), embedding
+A marker naming no supplied passage is dropped; a sentence with no marker at all is attributed
+after the fact to the one passage that supports it best (if any does). Each (sentence, passage)
+pair is checked: lexical support (share of the claim's content words found in the passage), embedding
 support (best cosine of the claim with the passage's sentences) and key terms (every number
 and name of the claim must appear in the passage). A supported pair becomes a ``Citation``
 quoting the passage sentence that supports the claim best, with exact report offsets.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.cite import highlight_spans, is_verified
+from rag.instructions import has_instructions
 from rag.prompts import ABSTAIN_TEXT
 from rag.sparse import tokenize
 from rag.types import Chunk, Citation
@@ -120,14 +122,20 @@ def key_terms(claim: str) -> set[str]:
 def support(
     claim: str, claim_vec: np.ndarray, chunk: Chunk, sentence_vecs: np.ndarray, passage: int
 ) -> Support:
-    """How well passage ``chunk`` supports ``claim``; the best sentence is the citation."""
-    claim_terms = set(tokenize(claim))
-    passage_terms = set(tokenize(chunk.text))
-    cosines = sentence_vecs @ claim_vec if len(sentence_vecs) else np.zeros(0)
-    lexical = [_overlap(claim_terms, set(tokenize(s.text))) for s in chunk.sentences]
-    if not len(cosines):
+    """How well passage ``chunk`` supports ``claim``; the best sentence is the citation.
+
+    Sentences that read like instructions to a model never support a claim: a reply that
+    repeats them followed them.
+    """
+    usable = [i for i, s in enumerate(chunk.sentences) if not has_instructions(s.text)]
+    if not len(sentence_vecs) or not usable:
         return Support(passage=passage, sentence=0, score=0.0, supported=False)
-    best = int(np.argmax(LEXICAL_WEIGHT * np.asarray(lexical) + (1 - LEXICAL_WEIGHT) * cosines))
+    claim_terms = set(tokenize(claim))
+    terms = [set(tokenize(chunk.sentences[i].text)) for i in usable]
+    passage_terms = set().union(*terms)
+    cosines = sentence_vecs[usable] @ claim_vec
+    lexical = np.asarray([_overlap(claim_terms, t) for t in terms])
+    best = usable[int(np.argmax(LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * cosines))]
     passage_lex = _overlap(claim_terms, passage_terms) if claim_terms else float(cosines.max())
     score = LEXICAL_WEIGHT * passage_lex + (1 - LEXICAL_WEIGHT) * float(cosines.max())
     missing = key_terms(claim) - passage_terms
@@ -146,17 +154,15 @@ def verify(
 ) -> Verified:
     """Check each cited claim of ``reply`` against the passages ``chunks`` (numbered from 1)."""
     claims = parse_reply(reply, len(chunks))
-    cited = [c for c in claims if c.markers and not c.is_abstention]
-    vectors = encode([c.text for c in cited]) if cited else np.zeros((0, 0))
-    vec_of = {id(c): v for c, v in zip(cited, vectors)}
+    checked = [c for c in claims if not c.is_abstention]
+    vectors = encode([c.text for c in checked]) if checked else np.zeros((0, 0))
+    vec_of = {id(c): v for c, v in zip(checked, vectors)}
     builder = _CitationBuilder(question, chunks, report_text)
     parts, unsupported, scores = [], [], []
     for claim in claims:
         found = []
-        for n in claim.markers if id(claim) in vec_of else ():
-            chunk = chunks[n - 1]
-            result = support(claim.text, vec_of[id(claim)], chunk, _vectors(chunk, sentence_vecs, encode), n)
-            if result.supported and (marker := builder.marker(result)):
+        for result in _supports(claim, vec_of.get(id(claim)), chunks, sentence_vecs, encode):
+            if marker := builder.marker(result):
                 found.append(marker)
                 scores.append(result.score)
         if not found and not claim.is_abstention:
@@ -170,6 +176,32 @@ def verify(
         abstained=abstained,
         confidence=float(np.mean(scores)) if scores else 0.0,
     )
+
+
+def _supports(
+    claim: Claim,
+    claim_vec: np.ndarray | None,
+    chunks: Sequence[Chunk],
+    sentence_vecs: dict[str, np.ndarray],
+    encode: Encoder,
+) -> list[Support]:
+    """The supported (claim, passage) pairs of a claim.
+
+    A claim with markers is checked against the passages it names. A claim with none (small
+    models often write no ``[n]``) is attributed after the fact, as RAGFlow's
+    ``insert_citations`` does: the one passage that supports it best, if any supports it.
+    """
+    if claim_vec is None:
+        return []
+    numbers = claim.markers if claim.markers or claim.dropped else tuple(range(1, len(chunks) + 1))
+    results = [
+        support(claim.text, claim_vec, chunks[n - 1], _vectors(chunks[n - 1], sentence_vecs, encode), n)
+        for n in numbers
+    ]
+    supported = [r for r in results if r.supported]
+    if claim.markers:
+        return supported
+    return [max(supported, key=lambda r: r.score)] if supported else []
 
 
 class _CitationBuilder:

@@ -2,8 +2,10 @@
 
 The page holds no retrieval or answering logic; every handler calls ``ReportQA`` (through
 ``UISession``) and draws the result with ``rag.ui.render``. Handlers never raise: errors
-become readable messages. API endpoints (for ``gradio_client``): ``ask``, ``reports``,
-``remove``, and ``upload`` (the upload box).
+become readable messages. Each page load reads the current reports; the conversation is kept
+in the browser (``BrowserState``) and survives a reload. API endpoints (for
+``gradio_client``): ``ask`` (question, history, top_k, sources), ``reports``, ``remove``, and
+``upload`` (the upload box).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 import gradio as gr
 
+from rag.store import IndexBusyError
+from rag.types import Answer
 from rag.ui import render
 from rag.ui.assets import CSS, HEAD
 from rag.ui.session import EXTRACTIVE, GENERATIVE, MODES, UISession
@@ -49,14 +53,48 @@ def _header(count: int) -> str:
     return (
         '<div id="dq-header"><h1>Dispatch QA</h1>'
         '<span class="dq-tagline">Ask about your reports. Every answer quotes its source.</span>'
-        f'<span class="dq-pill">{count} report{plural} indexed{_SEP}offline</span></div>'
+        f'<span class="dq-pill" id="dq-count">{count} report{plural} indexed{_SEP}offline</span></div>'
     )
+
+
+def _badge(mode: str, spec: str, problem: str = "") -> str:
+    """The one header badge that says how answers are made (and if the chat model is down)."""
+    if mode != GENERATIVE:
+        return '<span class="dq-pill dq-mode" id="dq-llm-badge">Extractive answers</span>'
+    if problem:
+        return (
+            f'<span class="dq-pill dq-mode dq-down" id="dq-llm-badge" title="{render.esc(problem)}">'
+            f"⚠ Chat model unreachable{_SEP}answering extractively</span>"
+        )
+    name = render.esc(spec or "chat model")
+    return f'<span class="dq-pill dq-mode" id="dq-llm-badge">Generative{_SEP}{name}</span>'
 
 
 def _readable(err: BaseException) -> str:
     text = str(err.args[0] if isinstance(err, KeyError) and err.args else err).strip()
     text = text or type(err).__name__
     return text[0].upper() + text[1:]
+
+
+def _llm_problem(note: str) -> str:
+    """The note of an answer whose chat model could not be used ('' for any other note)."""
+    return note if note.endswith("answering extractively") else ""
+
+
+def _scope_note(chosen: list[str], total: int) -> str:
+    if not chosen:
+        return f'<div class="dq-scope-note">Searching all {total} report{"s" if total != 1 else ""}.</div>'
+    names = ", ".join(render.esc(s) for s in chosen[:3]) + (" …" if len(chosen) > 3 else "")
+    return f'<div class="dq-scope-note dq-scoped">Searching {len(chosen)} of {total} reports: {names}</div>'
+
+
+def _stored(chat: list, answers: list) -> dict:
+    """What the browser keeps of a conversation (the last ``KEEP_TURNS`` turns)."""
+    return {"chat": chat, "answers": [a.model_dump(mode="json") for a in answers[-KEEP_TURNS:]]}
+
+
+#: Turns of a conversation kept in the browser across reloads.
+KEEP_TURNS = 30
 
 
 class ChatHandlers:
@@ -66,98 +104,159 @@ class ChatHandlers:
         self.session = session
 
     def respond(
-        self, question: str, chat: list, answers: list, top_k: float, mode: str, spec: str
+        self,
+        question: str,
+        chat: list,
+        answers: list,
+        top_k: float,
+        mode: str,
+        spec: str,
+        scope: list[str] | None,
     ) -> Iterator[tuple]:
-        """Answer a question from the input box: chat, answers, sources panel, report view."""
+        """Answer a question: chat (streamed in generative mode), answers, panels, badge, storage."""
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question about the reports first.")
-            yield gr.skip(), chat, answers, gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), chat, answers, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         pending = [*chat, {"role": "user", "content": render.esc(question)}]
-        waiting = '<div class="dq-note">Searching the reports…</div>'
-        yield (
-            "",
-            [*pending, {"role": "assistant", "content": waiting}],
-            answers,
-            gr.skip(),
-            gr.skip(),
-            gr.skip(),
-        )
+        skip5 = (gr.skip(),) * 5
+
+        def show(message: dict | str) -> tuple:
+            reply = message if isinstance(message, dict) else {"role": "assistant", "content": message}
+            return ("", [*pending, reply], answers, *skip5)
+
+        yield show('<div class="dq-note">Searching the reports…</div>')
+        history = [a.question for a in answers]
+        streamed = ""
         try:
-            history = [a.question for a in answers]
-            answer, note = self.session.ask(question, history, int(top_k), mode, spec)
+            for piece in self.session.stream(question, history, int(top_k), mode, spec, scope or None):
+                if isinstance(piece, str):
+                    streamed += piece
+                    yield show(render.streaming_message(streamed))
+                else:
+                    answer = piece
         except ValueError as err:
-            yield (
-                "",
-                [*pending, render.message_error(_readable(err))],
-                answers,
-                gr.skip(),
-                gr.skip(),
-                gr.skip(),
-            )
+            yield show(render.message_error(_readable(err)))
             return
         except Exception as err:
             log.exception("answering %r failed", question)
-            message = render.message_error(f"Something went wrong while answering ({_readable(err)}).")
-            yield "", [*pending, message], answers, gr.skip(), gr.skip(), gr.skip()
+            yield show(render.message_error(f"Something went wrong while answering ({_readable(err)})."))
             return
+        problem = _llm_problem(answer.note)
         answers = [*answers, answer]
         turn = len(answers) - 1
-        reply = {"role": "assistant", "content": render.answer_message(answer, turn, note)}
+        reply = {
+            "role": "assistant",
+            "content": render.answer_message(answer, turn, "" if problem else answer.note),
+        }
         sources = render.sources_panel(answers, self.session.document_text)
         report = (
             render.cited_reports_view(answer, turn, self.session.document_text)
             if answer.citations
             else gr.skip()
         )
-        yield "", [*pending, reply], answers, sources, report, gr.Tabs(selected="sources")
+        chat = [*pending, reply]
+        badge = _badge(mode, spec or self.session.default_spec, problem)
+        yield "", chat, answers, sources, report, gr.Tabs(selected="sources"), badge, _stored(chat, answers)
 
     def clear(self) -> tuple:
-        """A new conversation: empty chat and panels."""
+        """A new conversation: empty chat, history, panels and stored copy."""
         return (
             [],
             [],
             render.sources_panel([], self.session.document_text),
             render.cited_reports_view(None, None, self.session.document_text),
+            {},
         )
 
-    def upload(self, files: list | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+    def load(self, stored: dict | None, query: str, chosen: str | None) -> tuple:
+        """A page (re)opened: the current reports list and count, and the stored conversation."""
+        stored = stored or {}
+        try:
+            answers = [Answer.model_validate(a) for a in stored.get("answers", [])]
+            chat = list(stored.get("chat", []))
+        except Exception:  # stored by another version of the page: start afresh
+            answers, chat = [], []
+        last = len(answers) - 1
+        report = (
+            render.cited_reports_view(answers[-1], last, self.session.document_text)
+            if answers and answers[-1].citations
+            else gr.skip()
+        )
+        panel = render.sources_panel(answers, self.session.document_text)
+        return (*self._reports_outputs(query, chosen, []), chat, answers, panel, report)
+
+    def search(self, query: str | None, chosen: str | None) -> tuple:
+        """Narrow the reports list and the report picker to those matching ``query``."""
+        reports = self.session.reports()
+        shown = [r for r in reports if r.matches(query)] if (query or "").strip() else reports
+        names = [r.source for r in shown]
+        value = chosen if chosen in names else (names[0] if names else None)
+        return render.reports_list(reports, query or "", value), gr.Dropdown(
+            choices=_choices(shown), value=value
+        )
+
+    def upload(
+        self,
+        files: list | None,
+        query: str | None = None,
+        chosen: str | None = None,
+        scope: list[str] | None = None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple:
         """Ingest uploaded files with a progress bar; say what was added, updated, skipped and why."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), None
+            return (gr.skip(),) * 6 + (None,)
 
         def step(done: int, total: int, name: str) -> None:
             progress((done, total), desc=f"Indexing {name}" if name else "Done", unit="files")
 
-        chosen = None
         try:
             report, names = self.session.ingest_uploads(paths, step)
             status = render.ingest_summary(report, names)
-            chosen = next(iter(report.added + report.updated), None)
+            chosen = next(iter(report.added + report.updated), chosen)  # unchanged: keep the choice
+        except IndexBusyError:
+            status = render.error_message(
+                "Another process is adding reports to this index right now; upload again when it "
+                "has finished.",
+                heading="Not indexed: the index is busy.",
+            )
         except Exception as err:
             log.exception("ingesting uploads failed")
-            status = render.error_message(f"The upload could not be indexed ({_readable(err)}).")
-        return (status, *self._reports_outputs(chosen), None)
+            status = render.error_message(_readable(err), heading="The upload could not be indexed.")
+        return (status, *self._reports_outputs(query, chosen, scope), None)
 
-    def remove(self, source: str | None) -> tuple:
-        """Remove the chosen report from the index."""
+    def ask_remove(self, source: str | None) -> tuple:
+        """Ask to confirm removing ``source``: nothing is removed before the user confirms."""
         if not source:
             gr.Warning("Choose a report to remove first.")
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), None
+        text = (
+            f'<div class="dq-confirm-text">Remove <b>{render.esc(source)}</b> from the index? '
+            "Its passages and its uploaded copy are deleted; answers can no longer cite it.</div>"
+        )
+        return gr.Group(visible=True), text, source
+
+    def cancel_remove(self) -> tuple:
+        """Close the confirmation without removing anything."""
+        return gr.Group(visible=False), None
+
+    def remove(self, source: str | None, query: str, scope: list[str] | None) -> tuple:
+        """Remove the report the user confirmed (not whatever is chosen now)."""
+        hide = gr.Group(visible=False)
+        if not source:
+            return (gr.skip(),) * 6 + (hide, None)
         try:
             removed = self.session.remove(source)
         except Exception as err:
             log.exception("removing %r failed", source)
-            return (
-                render.error_message(f"Could not remove {source} ({_readable(err)})."),
-                gr.skip(),
-                gr.skip(),
-                gr.skip(),
-            )
+            status = render.error_message(_readable(err), heading=f"Could not remove {source}.")
+            return (status, *(gr.skip(),) * 5, hide, None)
         message = f"Removed {source}." if removed else f"{source} was not in the index."
-        return (f'<div class="dq-ingest">{render.esc(message)}</div>', *self._reports_outputs(None))
+        status = f'<div class="dq-ingest">{render.esc(message)}</div>'
+        return (status, *self._reports_outputs(query, None, scope), hide, None)
 
     def view(self, source: str | None, answers: list) -> tuple:
         """Show a whole report in the Report tab, with the latest answer's quotes highlighted."""
@@ -169,27 +268,42 @@ class ChatHandlers:
         html = render.cited_reports_view(last, turn, self.session.document_text, chosen=source)
         return html, gr.Tabs(selected="report")
 
-    def _reports_outputs(self, chosen: str | None) -> tuple:
-        sources = self.session.sources()
-        value = chosen if chosen in sources else (sources[0] if sources else None)
+    def rescope(self, scope: list[str] | None) -> str:
+        """The line above the chat that says which reports are searched."""
+        return _scope_note(list(scope or []), len(self.session.sources()))
+
+    def _reports_outputs(self, query: str | None, chosen: str | None, scope: list[str] | None) -> tuple:
+        """Reports list, report picker, header count, scope picker and its line, all current."""
+        reports = self.session.reports()
+        names = [r.source for r in reports]
+        listing, picker = self.search(query, chosen if chosen in names else None)
+        kept = [s for s in (scope or []) if s in names]
         return (
-            render.reports_list(sources),
-            gr.Dropdown(choices=sources, value=value),
-            _header(len(sources)),
+            listing,
+            picker,
+            _header(len(reports)),
+            gr.Dropdown(choices=_choices(reports), value=kept),
+            _scope_note(kept, len(reports)),
         )
 
     # API -----------------------------------------------------------------------------------
 
-    def api_ask(self, question: str, history: list[str] | None = None, top_k: int | None = None) -> dict:
-        """Answer a question; the ``Answer`` as JSON (plus ``note``), or ``{"error": message}``."""
+    def api_ask(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        top_k: int | None = None,
+        sources: list[str] | None = None,
+    ) -> dict:
+        """Answer a question (within ``sources``, if given); the ``Answer`` as JSON, or ``{"error": ...}``."""
         try:
-            answer, note = self.session.ask(question, history or [], top_k, EXTRACTIVE, "")
+            answer = self.session.ask(question, history or [], top_k, EXTRACTIVE, "", sources)
         except ValueError as err:
             return {"error": _readable(err)}
         except Exception as err:
             log.exception("api ask failed")
             return {"error": f"Something went wrong while answering ({_readable(err)})."}
-        return {**answer.model_dump(mode="json"), "note": note}
+        return answer.model_dump(mode="json")
 
     def api_reports(self) -> list[str]:
         """Names of the indexed reports."""
@@ -203,14 +317,25 @@ class ChatHandlers:
             return {"removed": False, "error": _readable(err)}
 
 
+def _choices(reports: list) -> list[tuple[str, str]]:
+    """Picker entries: "name · title" (what the search box matches), the name as value."""
+    return [(f"{r.source}{_SEP}{r.title[:70]}" if r.title else r.source, r.source) for r in reports]
+
+
 def build_app(qa: Any, upload_dir: str | None = None) -> gr.Blocks:
-    """The chat page over ``qa`` (a ``ReportQA``); launch it with ``launch_options()``."""
+    """The chat page over ``qa`` (a ``ReportQA``); launch it with ``launch_options()``.
+
+    Every page load reads the current reports (another client's changes included) and the
+    conversation kept in the browser.
+    """
     session = UISession(qa, upload_dir)
     handlers = ChatHandlers(session)
-    sources = session.sources()
     with gr.Blocks(title="Dispatch QA", fill_width=True) as demo:
-        header = gr.HTML(_header(len(sources)))
+        with gr.Row(equal_height=True, elem_id="dq-top"):
+            header = gr.HTML(_header(0), elem_id="dq-header-box")
+            badge = gr.HTML(_badge(GENERATIVE if session.default_spec else EXTRACTIVE, session.default_spec))
         answers = gr.State([])
+        stored = gr.BrowserState({}, storage_key="dispatch-qa-chat")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 main = _chat_column()
@@ -225,17 +350,26 @@ def build_app(qa: Any, upload_dir: str | None = None) -> gr.Blocks:
                         render.cited_reports_view(None, None, session.document_text), elem_id="dq-report"
                     )
                 with gr.Tab("Reports", id="reports", elem_id="dq-tab-reports"):
-                    side = _reports_tab(sources)
+                    side = _reports_tab()
                 with gr.Tab("Settings", id="settings", elem_id="dq-tab-settings"):
-                    side.update(_settings_tab(qa))
-        _wire(demo, handlers, header, answers, side, main)
+                    side.update(_settings_tab(qa, session.default_spec))
+        side.update(header=header, badge=badge, stored=stored, answers=answers)
+        _wire(demo, handlers, side, main)
     return demo
 
 
 def _chat_column() -> dict[str, Any]:
-    """The chat, the question box and the example questions."""
+    """The reports to search, the chat, the question box and the example questions."""
+    scope = gr.Dropdown(
+        choices=[],
+        value=[],
+        multiselect=True,
+        label="Search in (type to find reports; empty = all reports)",
+        elem_id="dq-scope",
+    )
+    scope_note = gr.HTML("", elem_id="dq-scope-note")
     chat = gr.Chatbot(
-        height=600,
+        height=560,
         show_label=False,
         elem_id="dq-chat",
         placeholder=PLACEHOLDER,
@@ -255,11 +389,11 @@ def _chat_column() -> dict[str, Any]:
         ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="dq-ask")
     gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="Try asking")
     clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="dq-clear")
-    return {"chat": chat, "box": box, "ask": ask, "clear": clear}
+    return {"chat": chat, "box": box, "ask": ask, "clear": clear, "scope": scope, "scope_note": scope_note}
 
 
-def _reports_tab(sources: list[str]) -> dict[str, Any]:
-    """Upload reports, see which are indexed, view or remove one."""
+def _reports_tab() -> dict[str, Any]:
+    """Upload reports, find them in the list, view or remove one (after confirming)."""
     files = gr.File(
         label="Add reports: txt, md, html, pdf, docx (several at once)",
         file_count="multiple",
@@ -268,74 +402,106 @@ def _reports_tab(sources: list[str]) -> dict[str, Any]:
         elem_id="dq-upload",
     )
     status = gr.HTML("", elem_id="dq-upload-status")
-    listing = gr.HTML(render.reports_list(sources), elem_id="dq-reports-list")
+    search = gr.Textbox(
+        placeholder="Search reports by name, title, date or kind…",
+        show_label=False,
+        elem_id="dq-report-search",
+    )
+    listing = gr.HTML(render.reports_list([]), elem_id="dq-reports-list")
     with gr.Row(equal_height=True):
         chosen = gr.Dropdown(
-            choices=sources,
-            value=sources[0] if sources else None,
-            label="Report",
-            interactive=True,
-            scale=3,
-            elem_id="dq-chosen",
+            choices=[], value=None, label="Report", interactive=True, scale=3, elem_id="dq-chosen"
         )
         view = gr.Button("View", size="sm", variant="secondary", scale=1, min_width=70, elem_id="dq-view-btn")
         remove = gr.Button(
-            "Remove", size="sm", variant="stop", scale=1, min_width=70, elem_id="dq-remove-btn"
+            "Remove…", size="sm", variant="stop", scale=1, min_width=70, elem_id="dq-remove-btn"
         )
+    with gr.Group(visible=False, elem_id="dq-confirm") as confirm:
+        confirm_text = gr.HTML("")
+        with gr.Row():
+            yes = gr.Button("Remove it", variant="stop", size="sm", elem_id="dq-confirm-remove")
+            no = gr.Button("Cancel", variant="secondary", size="sm", elem_id="dq-cancel-remove")
     return {
         "files": files,
         "status": status,
+        "search": search,
         "listing": listing,
         "chosen": chosen,
         "view": view,
         "remove": remove,
+        "confirm": confirm,
+        "confirm_text": confirm_text,
+        "yes": yes,
+        "no": no,
+        "pending": gr.State(None),
     }
 
 
-def _settings_tab(qa: Any) -> dict[str, Any]:
+def _settings_tab(qa: Any, spec: str) -> dict[str, Any]:
     """Answer mode, chat model and passages to retrieve; they apply to the next question."""
-    llm = qa.settings.llm or ""
-    mode = gr.Radio(list(MODES), value=GENERATIVE if llm else EXTRACTIVE, label="Answer mode")
-    spec = gr.Textbox(
-        value=llm,
+    mode = gr.Radio(
+        list(MODES),
+        value=GENERATIVE if spec else EXTRACTIVE,
+        label="Answer mode",
+        info="Extractive quotes the reports and never calls a chat model.",
+    )
+    spec_box = gr.Textbox(
+        value=spec,
         label="Chat model for generative mode",
         placeholder="ollama:llama3.2  or  openai-compatible:http://127.0.0.1:8080/v1#model",
-        info="If the model cannot be reached, the answer is extractive and says why.",
+        info="The reply streams in, then its checked version replaces it. If the model cannot be "
+        "reached, answers are extractive and the header says so.",
     )
-    top_k = gr.Slider(1, 30, value=qa.settings.top_k, step=1, label="Passages to retrieve")
+    top_k = gr.Slider(1, 30, value=min(30, qa.settings.top_k), step=1, label="Passages to retrieve")
     gr.Markdown("Changes apply to the next question; no restart needed.", elem_classes="dq-note")
-    return {"mode": mode, "spec": spec, "top_k": top_k}
+    return {"mode": mode, "spec": spec_box, "top_k": top_k}
 
 
-def _wire(
-    demo: gr.Blocks, h: ChatHandlers, header: gr.HTML, answers: gr.State, side: dict, main: dict
-) -> None:
+def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
     """Connect events to handlers, and register the API endpoints."""
-    ask_in = [main["box"], main["chat"], answers, side["top_k"], side["mode"], side["spec"]]
-    ask_out = [main["box"], main["chat"], answers, main["panel"], main["report"], main["tabs"]]
+    private = {"api_visibility": "private"}
+    chat, answers, stored = main["chat"], side["answers"], side["stored"]
+    scope = main["scope"]
+    listing = [side["listing"], side["chosen"], side["header"], scope, main["scope_note"]]
+    demo.load(
+        h.load,
+        [stored, side["search"], side["chosen"]],
+        [*listing, chat, answers, main["panel"], main["report"]],
+        api_name="ui_load",
+        **private,
+    )
+    ask_in = [main["box"], chat, answers, side["top_k"], side["mode"], side["spec"], scope]
+    ask_out = [main["box"], chat, answers, main["panel"], main["report"], main["tabs"], side["badge"], stored]
     for trigger in (main["box"].submit, main["ask"].click):
-        trigger(h.respond, ask_in, ask_out, api_name="ui_ask", api_visibility="private")
-    main["clear"].click(
-        h.clear,
-        None,
-        [main["chat"], answers, main["panel"], main["report"]],
-        api_name="ui_clear",
-        api_visibility="private",
+        trigger(h.respond, ask_in, ask_out, api_name="ui_ask", show_progress="hidden", **private)
+    cleared = [chat, answers, main["panel"], main["report"], stored]
+    main["clear"].click(h.clear, None, cleared, api_name="ui_clear", **private)
+    chat.clear(h.clear, None, cleared, api_name="ui_trash", **private)
+    scope.change(h.rescope, [scope], [main["scope_note"]], api_name="ui_scope", **private)
+    side["search"].change(
+        h.search, [side["search"], side["chosen"]], [side["listing"], side["chosen"]], **private
     )
-    listing = [side["listing"], side["chosen"], header]
     side["files"].upload(
-        h.upload, [side["files"]], [side["status"], *listing, side["files"]], api_name="upload"
+        h.upload,
+        [side["files"], side["search"], side["chosen"], scope],
+        [side["status"], *listing, side["files"]],
+        api_name="upload",
     )
-    side["remove"].click(
-        h.remove, [side["chosen"]], [side["status"], *listing], api_name="ui_remove", api_visibility="private"
+    confirm = [side["confirm"], side["confirm_text"], side["pending"]]
+    side["remove"].click(h.ask_remove, [side["chosen"]], confirm, api_name="ui_remove", **private)
+    side["no"].click(h.cancel_remove, None, [side["confirm"], side["pending"]], **private)
+    side["chosen"].change(h.cancel_remove, None, [side["confirm"], side["pending"]], **private)
+    side["yes"].click(
+        h.remove,
+        [side["pending"], side["search"], scope],
+        [side["status"], *listing, side["confirm"], side["pending"]],
+        api_name="ui_confirm_remove",
+        **private,
     )
     side["view"].click(
-        h.view,
-        [side["chosen"], answers],
-        [main["report"], main["tabs"]],
-        api_name="ui_view",
-        api_visibility="private",
+        h.view, [side["chosen"], answers], [main["report"], main["tabs"]], api_name="ui_view", **private
     )
+    side["mode"].change(lambda m, s: _badge(m, s), [side["mode"], side["spec"]], [side["badge"]], **private)
     gr.api(h.api_ask, api_name="ask")
     gr.api(h.api_reports, api_name="reports")
     gr.api(h.api_remove, api_name="remove")

@@ -1,4 +1,5 @@
-"""Static assets of the chat page: its CSS and the script that makes citation markers jump."""
+"""Static assets of the chat page: its CSS and the script that makes citation markers jump
+(and gives chat bubbles a plain-text ``aria-label``)."""
 
 from __future__ import annotations
 
@@ -69,11 +70,38 @@ mark.dq-flash { background: rgba(99, 102, 241, 0.35); box-shadow: 0 2px 0 var(--
 .dq-ingest-counts { font-weight: 600; }
 .dq-reports { font-size: 0.85rem; }
 .dq-reports ol { margin: 4px 0 0 20px; max-height: 180px; overflow-y: auto; word-break: break-all; }
-.dq-count { font-weight: 600; }
+.dq-count { font-weight: 600; margin-bottom: 4px; }
+#dq-top { align-items: center; }
+#dq-header-box { flex-grow: 4; }
+#dq-llm-badge { white-space: nowrap; float: right; font-size: 0.78rem; padding: 2px 9px; border-radius: 999px;
+  border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
+#dq-llm-badge.dq-down { border-color: #d97706; color: #b45309; background: rgba(217, 119, 6, 0.12); }
+.dq-uncertain { border-left: 4px solid #d97706; padding: 6px 12px; background: rgba(217, 119, 6, 0.08);
+  border-radius: 6px; }
+.dq-uncertain-head { font-size: 0.85em; font-weight: 600; color: #b45309; margin-bottom: 4px; }
+.dq-streaming { line-height: 1.6; color: var(--body-text-color-subdued); }
+.dq-cursor { animation: dq-blink 1s steps(2) infinite; margin-left: 2px; }
+@keyframes dq-blink { 50% { opacity: 0; } }
+.dq-flag { margin-top: 6px; font-size: 0.85em; border-left: 4px solid #7c3aed; padding: 2px 8px;
+  background: rgba(124, 58, 237, 0.10); border-radius: 4px; }
+.dq-scope-note { font-size: 0.85rem; color: var(--body-text-color-subdued); margin: -4px 2px 0; }
+.dq-scope-note.dq-scoped { color: var(--color-accent); font-weight: 600; }
+.dq-report-table-wrap, .dq-reports { max-height: 360px; overflow-y: auto; }
+table.dq-report-table { width: 100%; border-collapse: collapse; font-size: 0.82rem; border: none; }
+table.dq-report-table th, table.dq-report-table td { border: none !important; }
+table.dq-report-table th { text-align: left; position: sticky; top: 0;
+  background: var(--background-fill-secondary); padding: 4px 6px; }
+table.dq-report-table td { padding: 4px 6px; border-top: 1px solid var(--border-color-primary) !important;
+  vertical-align: top; }
+table.dq-report-table .dq-num { text-align: right; white-space: nowrap; }
+.dq-report-title { font-weight: 600; }
+tr.dq-chosen-row { background: rgba(99, 102, 241, 0.10); }
+#dq-confirm { border: 1px solid #dc2626; border-radius: 8px; padding: 8px; }
+.dq-confirm-text { font-size: 0.9rem; padding: 4px 6px; }
 """
 
 #: Put in the page's <head>: clicking a marker ([n]) or "view in report" brings its target into view.
-HEAD = """
+HEAD = r"""
 <script>
 (() => {
   function openTab(name) {
@@ -93,6 +121,20 @@ HEAD = """
     shown.forEach((el) => el.classList.add("dq-flash"));
     setTimeout(() => shown.forEach((el) => el.classList.remove("dq-flash")), 1600);
   }
+  // Chat bubbles: Gradio puts the message's HTML in aria-label; screen readers get its text.
+  function plainLabels(root) {
+    root.querySelectorAll('#dq-chat [aria-label*="<"]').forEach((el) => {
+      const label = el.getAttribute("aria-label");
+      if (!/<[a-z][^>]*>/i.test(label)) return;
+      const who = (label.match(/^[\w ]+'s message: /) || [""])[0];
+      const text = (el.textContent || "").replace(/\s+/g, " ").trim().replace(/</g, "‹");
+      const plain = (who + text).slice(0, 600);
+      if (plain !== label) el.setAttribute("aria-label", plain);
+    });
+  }
+  new MutationObserver(() => plainLabels(document)).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"],
+  });
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest('a[href^="#cite-"], a[href^="#doc-"]');
     if (!link) return;

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.chunk import split_paragraphs
+from rag.instructions import has_instructions
 from rag.types import Answer, Citation, IngestReport, Passage
 
 #: Reports longer than this many characters are shown as windows around their citations.
@@ -97,12 +98,27 @@ def _html_text(text: str) -> str:
     return "<br>".join(esc(line) for line in text.strip().splitlines() if line.strip())
 
 
+#: The three looks of an answer, by ``Answer.support``.
+SUPPORT_LOOKS = ("answered", "uncertain", "abstained")
+
+#: Shown with a quote or passage that reads like instructions to a model.
+INSTRUCTIONS_FLAG = "This passage contains instructions; they are quoted as report text, never followed."
+
+
+def support_of(answer: Answer) -> str:
+    """``Answer.support`` ("answered", "uncertain" or "abstained"), read defensively."""
+    support = getattr(answer, "support", None)
+    return support if support in SUPPORT_LOOKS else ("abstained" if answer.abstained else "answered")
+
+
 def answer_message(answer: Answer, turn: int, note: str = "") -> str:
     """The assistant's chat message: answer text with each ``[n]`` a link to its source card.
 
-    The message is one HTML block (no blank lines), so markdown never reinterprets report text.
+    An uncertain answer is headed as such; an abstention looks unlike an answer. The message
+    is one HTML block (no blank lines), so markdown never reinterprets report text.
     """
-    if answer.abstained:
+    support = support_of(answer)
+    if support == "abstained":
         return abstain_message(answer, note)
     known = {c.marker for c in answer.citations}
     parts: list[str] = []
@@ -118,8 +134,25 @@ def answer_message(answer: Answer, turn: int, note: str = "") -> str:
     parts.append(_html_text(answer.text[last:]))
     body = "".join(parts).strip()
     extra = unsupported_block(answer.unsupported) if answer.unsupported else ""
-    note_html = f'<div class="dq-note">ⓘ {esc(note)}</div>' if note else ""
+    if any(has_instructions(c.quote) for c in answer.citations):
+        extra += f'<div class="dq-flag">⚑ {esc(INSTRUCTIONS_FLAG)}</div>'
+    note_html = f'<div class="dq-note">Note: {esc(note)}</div>' if note else ""
+    if support == "uncertain":
+        head = (
+            '<div class="dq-uncertain-head">? Uncertain: the reports may not fully support this; '
+            "check the quoted passage.</div>"
+        )
+        return f'<div class="dq-answer dq-uncertain">{head}{body}{extra}{note_html}</div>'
     return f'<div class="dq-answer">{body}{extra}{note_html}</div>'
+
+
+def streaming_message(text: str) -> str:
+    """A generative reply while it arrives: plain escaped text, marked as not yet verified."""
+    body = _html_text(text) or "…"
+    return (
+        f'<div class="dq-streaming">{body}<span class="dq-cursor">▍</span>'
+        '<div class="dq-note">Writing… citations are checked when the reply is complete.</div></div>'
+    )
 
 
 def abstain_message(answer: Answer, note: str = "") -> str:
@@ -130,7 +163,7 @@ def abstain_message(answer: Answer, note: str = "") -> str:
         if looked
         else "No indexed report could be searched."
     )
-    note_html = f'<div class="dq-note">ⓘ {esc(note)}</div>' if note else ""
+    note_html = f'<div class="dq-note">Note: {esc(note)}</div>' if note else ""
     return (
         f'<div class="dq-abstain"><strong>∅ {esc(answer.text)}</strong>'
         f'<div class="dq-abstain-detail">{esc(detail)} Try rephrasing, or add a report that covers it.</div>'
@@ -147,9 +180,9 @@ def unsupported_block(sentences: Sequence[str]) -> str:
     )
 
 
-def error_message(text: str) -> str:
-    """A readable error shown in the chat in place of an answer."""
-    return f'<div class="dq-error"><strong>⚠ Could not answer.</strong> {esc(text)}</div>'
+def error_message(text: str, heading: str = "Could not answer.") -> str:
+    """A readable error under ``heading`` (in the chat in place of an answer, or in a panel)."""
+    return f'<div class="dq-error"><strong>⚠ {esc(heading)}</strong> {esc(text)}</div>'
 
 
 # Sources panel --------------------------------------------------------------------------------
@@ -185,8 +218,13 @@ def citation_card(citation: Citation, answer: Answer, turn: int, document: str |
         f'<div class="dq-card dq-cited" id="cite-{turn}-{citation.marker}">'
         f'<div class="dq-card-head"><span class="dq-badge">{citation.marker}</span>'
         f"{_where(citation.source, document, citation.start)}{view}</div>"
-        f'<div class="dq-passage">{body}</div></div>'
+        f'<div class="dq-passage">{body}</div>{_flag(passage.text if passage else citation.quote)}</div>'
     )
+
+
+def _flag(text: str) -> str:
+    """The instructions flag for a shown passage, or ''."""
+    return f'<div class="dq-flag">⚑ {esc(INSTRUCTIONS_FLAG)}</div>' if has_instructions(text) else ""
 
 
 def passage_card(passage: Passage, rank: int, document: str | None) -> str:
@@ -195,7 +233,7 @@ def passage_card(passage: Passage, rank: int, document: str | None) -> str:
         f'<div class="dq-card dq-uncited"><div class="dq-card-head"><span class="dq-rank">#{rank}</span>'
         f"{_where(passage.source, document, passage.start)}"
         f'<span class="dq-score">score {passage.score:.3f}</span></div>'
-        f'<div class="dq-passage">{esc(passage.text)}</div></div>'
+        f'<div class="dq-passage">{esc(passage.text)}</div>{_flag(passage.text)}</div>'
     )
 
 
@@ -339,14 +377,55 @@ def ingest_summary(report: IngestReport, display_names: dict[str, str] | None = 
     return f'<div class="dq-ingest"><div class="dq-ingest-counts">{counts}</div><ul>{items}</ul></div>'
 
 
-def reports_list(sources: Sequence[str]) -> str:
-    """The indexed reports, as a compact list."""
-    if not sources:
+def reports_list(reports: Sequence[Any], query: str = "", chosen: str | None = None) -> str:
+    """The indexed reports (``ReportInfo`` rows) matching ``query``: title, date, kind, size."""
+    total = len(reports)
+    if not total:
         return '<div class="dq-reports"><p class="dq-empty">No reports indexed. Upload some above.</p></div>'
-    items = "".join(f"<li>{esc(s)}</li>" for s in sources)
-    plural = "s" if len(sources) != 1 else ""
-    count = f'<div class="dq-count">{len(sources)} report{plural} indexed</div>'
-    return f'<div class="dq-reports">{count}<ol>{items}</ol></div>'
+    shown = [r for r in reports if r.matches(query)] if query.strip() else list(reports)
+    plural = "s" if total != 1 else ""
+    count = f"{total} report{plural} indexed"
+    if query.strip():
+        count += f'{_SEP}{len(shown)} matching "{esc(query.strip())}"'
+    rows = "".join(_report_row(r, r.source == chosen) for r in shown[:MAX_LISTED])
+    more = (
+        f'<p class="dq-empty">{len(shown) - MAX_LISTED} more: type in the search box to narrow the list.</p>'
+        if len(shown) > MAX_LISTED
+        else ""
+    )
+    table = (
+        '<table class="dq-report-table"><thead><tr><th>Report</th><th>Date</th><th>Kind</th>'
+        '<th class="dq-num">Size</th><th class="dq-num">Passages</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+        if shown
+        else '<p class="dq-empty">No report matches the search.</p>'
+    )
+    return f'<div class="dq-reports"><div class="dq-count">{count}</div>{table}{more}</div>'
+
+
+#: Rows the reports table draws at most (the search box narrows the rest).
+MAX_LISTED = 200
+
+_SEP = "\u00a0·\u00a0"
+
+
+def _report_row(info: Any, chosen: bool) -> str:
+    selected = ' class="dq-chosen-row"' if chosen else ""
+    return (
+        f'<tr{selected}><td><div class="dq-report-title">{esc(info.title or info.source)}</div>'
+        f'<div class="dq-source-name">{esc(info.source)}</div></td><td>{esc(info.date or "–")}</td>'
+        f'<td>{esc(info.kind)}</td><td class="dq-num">{_size(info.chars)}</td>'
+        f'<td class="dq-num">{info.passages}</td></tr>'
+    )
+
+
+def _size(chars: int) -> str:
+    """A report's size in characters, short."""
+    if chars >= 1_000_000:
+        return f"{chars / 1_000_000:.1f}M chars"
+    if chars >= 1_000:
+        return f"{chars / 1_000:.1f}k chars"
+    return f"{chars} chars"
 
 
 def message_error(text: str) -> dict[str, Any]:

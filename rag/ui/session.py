@@ -1,18 +1,21 @@
-"""The UI's link to the library: one ``ReportQA`` (plus one per chat-model spec) and uploads.
+"""The UI's link to the library: one ``ReportQA``, chat models by spec, uploads, report rows.
 
-No retrieval or answering happens here: questions go to ``ReportQA.ask``, files to
-``ReportQA.ingest``. This module only chooses which ``ReportQA`` to call (extractive, or the
-one built with an LLM spec), and copies uploaded files into the upload folder under safe names.
+No retrieval or answering happens here: questions go to ``ReportQA.ask`` (or the chat-model
+answerer chosen in Settings, over the same ``ReportQA``), files to ``ReportQA.ingest``. This
+module copies uploaded files into the upload folder under safe names, and describes each
+indexed report for the list (title, date, kind, size, passages).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,67 +53,107 @@ def safe_filename(name: str) -> str:
     return name[:_MAX_NAME]
 
 
+@dataclass(frozen=True)
+class ReportInfo:
+    """One row of the reports list: what a user needs to recognise a report."""
+
+    source: str
+    title: str
+    date: str
+    kind: str
+    chars: int
+    passages: int
+
+    def matches(self, query: str) -> bool:
+        """True when every word of ``query`` is in the name, title, date or kind."""
+        hay = f"{self.source} {self.title} {self.date} {self.kind}".lower()
+        return all(word in hay for word in query.lower().split())
+
+
 class UISession:
-    """What the page talks to: the extractive ``ReportQA``, LLM variants, and the upload folder."""
+    """What the page talks to: one ``ReportQA``, chat models by spec, and the upload folder."""
 
     def __init__(self, qa: Any, upload_dir: str | Path | None = None) -> None:
         self.qa = qa
         self.upload_dir = Path(upload_dir) if upload_dir else Path(qa.settings.index_dir) / "uploads"
-        self._llm_qas: dict[str, Any] = {}
+        self._answerers: dict[str, Any] = {}
+        self._infos: dict[tuple[str, str], ReportInfo] = {}
         self._lock = threading.Lock()
+        self.default_spec = ""
+        generator = getattr(qa, "generator", None)
+        if generator is not None:  # the page chooses the mode: Extractive never calls the model
+            self.default_spec = str(qa.settings.llm or generator.name)
+            self._answerers[self.default_spec] = generator
+            qa.set_llm(None)
 
     # Answering -----------------------------------------------------------------------------
 
-    def qa_for(self, mode: str, spec: str | None) -> tuple[Any, str]:
-        """The ``ReportQA`` for an answer mode, and a note if generative mode is not available."""
+    def answerer(self, mode: str, spec: str | None) -> tuple[Any, str]:
+        """The chat-model answerer for a mode (None: extractive), and why it is missing if it is.
+
+        The one place that maps a spec to a model; when ``ReportQA.ask(..., llm=...)`` exists
+        it can hand the spec over instead.
+        """
         if mode != GENERATIVE:
-            return self.qa, ""
-        spec = (spec or "").strip() or (self.qa.settings.llm or "")
+            return None, ""
+        spec = (spec or "").strip() or self.default_spec
         if not spec:
             return (
-                self.qa,
+                None,
                 "Generative mode needs a chat model spec (e.g. ollama:llama3.2); answered extractively.",
             )
         with self._lock:
-            if spec not in self._llm_qas:
-                try:
-                    self._llm_qas[spec] = self._build_llm_qa(spec)
-                except Exception as err:  # any failure falls back to extractive, in words
-                    log.warning("chat model %r unavailable: %s", spec, err)
-                    return (
-                        self.qa,
-                        f"Chat model {spec!r} is unavailable ({_reason(err)}); answered extractively.",
-                    )
-            return self._llm_qas[spec], ""
+            if spec not in self._answerers:
+                from rag.generative import GenerativeAnswerer
 
-    def _build_llm_qa(self, spec: str) -> Any:
-        from rag.generative.backends import parse_spec
+                self._answerers[spec] = GenerativeAnswerer(self.qa, spec)
+            return self._answerers[spec], ""
 
-        parse_spec(spec)  # a malformed spec fails here, before a second ReportQA is built
-        return type(self.qa)(settings=self.qa.settings, llm=spec)
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Any],
+        top_k: int | None,
+        mode: str = EXTRACTIVE,
+        spec: str = "",
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces of a generative reply as they arrive, then the ``Answer`` (with its note).
 
-    def ask(
-        self, question: str, history: Sequence[Any], top_k: int | None, mode: str = EXTRACTIVE, spec: str = ""
-    ) -> tuple[Answer, str]:
-        """``ReportQA.ask`` on the chosen ``ReportQA``; the answer and a note for the user."""
-        qa, note = self.qa_for(mode, spec)
-        try:
-            answer = qa.ask(question, history=list(history), top_k=top_k)
-        except ValueError:
-            raise
-        except Exception as err:
-            if qa is self.qa:
-                raise
-            log.warning("generative answer failed: %s", err)
-            answer = self.qa.ask(question, history=list(history), top_k=top_k)
-            note = f"The chat model failed ({_reason(err)}); answered extractively."
-        return answer, note or str(getattr(answer, "note", "") or "")
+        Extractive answers come whole. ValueError for a bad question, top-k or report choice.
+        """
+        generator, note = self.answerer(mode, spec)
+        question = self.qa.check_question(question)
+        top_k, sources = self.qa.check_top_k(top_k), self.qa.check_sources(sources)
+        if generator is None:
+            answer = self.qa.ask(question, history=list(history), top_k=top_k, sources=sources)
+            yield answer.model_copy(update={"note": note}) if note else answer
+            return
+        yield from generator.stream(question, list(history), top_k, sources)
+
+    def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
+        """The final ``Answer`` of ``stream`` (same arguments)."""
+        *_, answer = self.stream(question, *args, **kwargs)
+        return answer
 
     # Reports -------------------------------------------------------------------------------
 
     def sources(self) -> list[str]:
-        """Names of the indexed reports."""
+        """Names of the indexed reports, as committed now (other clients' changes included)."""
+        self.qa.store.refresh(force=False)
         return self.qa.sources()
+
+    def reports(self) -> list[ReportInfo]:
+        """Every indexed report with its title, date, kind, size and passages, by name."""
+        self.qa.store.refresh(force=False)
+        found = self.qa.store.reports.get(include=["metadatas"])
+        metas = sorted(found["metadatas"], key=lambda m: m["source"])
+        missing = [m for m in metas if (m["source"], m["content_hash"]) not in self._infos]
+        for meta in missing:
+            with contextlib.suppress(KeyError):  # removed meanwhile
+                text = self.qa.document_text(meta["source"])
+                self._infos[(meta["source"], meta["content_hash"])] = report_info(meta, text)
+        return [self._infos[k] for m in metas if (k := (m["source"], m["content_hash"])) in self._infos]
 
     def document_text(self, source: str) -> str:
         """The text of an indexed report (``KeyError`` if there is none by that name)."""
@@ -121,7 +164,8 @@ class UISession:
     ) -> tuple[IngestReport, dict[str, str]]:
         """Copy uploaded files into the upload folder under safe names and index them one by one.
 
-        Returns the merged ``IngestReport`` and, for its paths, the names the user uploaded.
+        Returns the merged ``IngestReport`` and, for its paths, the names the user uploaded. A
+        copy that replaced nothing and was not indexed (skipped, index busy) is deleted again.
         """
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         reports: list[IngestReport] = []
@@ -132,34 +176,57 @@ class UISession:
                 progress(i, len(paths), original)
             dest = self.upload_dir / safe_filename(original)
             shown[str(dest)] = original
+            existed = dest.exists()
             try:
                 shutil.copyfile(given, dest)
             except OSError as err:
                 reason = f"could not be read ({err.strerror or err})"
                 reports.append(IngestReport(skipped=(SkippedFile(path=str(dest), reason=reason),)))
                 continue
-            report = self.qa.ingest([dest])
-            if report.skipped:
+            try:
+                report = self.qa.ingest([dest])
+            except Exception:
+                if not existed:
+                    dest.unlink(missing_ok=True)
+                raise
+            if report.skipped and not existed:
                 dest.unlink(missing_ok=True)
             reports.append(report)
         if progress:
             progress(len(paths), len(paths), "")
-        self._forget_llm_qas()
         return merge_reports(reports), shown
 
     def remove(self, source: str) -> bool:
-        """Remove a report from the index (and its uploaded copy, if it was uploaded)."""
+        """Remove a report from the index, then its uploaded copy (if it was uploaded)."""
         removed = self.qa.remove(source)
         copy = self.upload_dir / safe_filename(source)
         if removed and copy.name == source and copy.is_file():
             copy.unlink()
-        self._forget_llm_qas()
         return removed
 
-    def _forget_llm_qas(self) -> None:
-        """LLM variants keep their own keyword index: rebuild them after the reports change."""
-        with self._lock:
-            self._llm_qas.clear()
+
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2},? \d{4})\b"
+)
+
+
+def report_info(meta: dict[str, Any], text: str) -> ReportInfo:
+    """A report's list row from its record: metadata where it exists, else its first lines."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    title = str(meta.get("title") or (lines[0] if lines else ""))
+    found = _DATE.search("\n".join(lines[:6]))
+    date = str(meta.get("date") or (found.group(1) if found else ""))
+    suffix = Path(meta["source"]).suffix.lstrip(".").lower()
+    kind = str(meta.get("kind") or suffix or "text")
+    return ReportInfo(
+        source=meta["source"],
+        title=title[:160],
+        date=date,
+        kind=kind,
+        chars=len(text),
+        passages=int(meta.get("passages") or 0),
+    )
 
 
 def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
@@ -171,8 +238,3 @@ def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
         skipped=tuple(s for r in reports for s in r.skipped),
         notes=tuple(n for r in reports for n in r.notes),
     )
-
-
-def _reason(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text if len(text) <= 300 else text[:297] + "..."

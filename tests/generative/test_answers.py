@@ -56,8 +56,21 @@ def test_a_marker_out_of_range_is_removed_and_its_claim_flagged(gen_qa: ReportQA
     assert [c.marker for c in answer.citations] == [1]
 
 
-def test_no_markers_falls_back_to_the_extractive_answer(gen_qa: ReportQA) -> None:
-    answer = _ask(gen_qa, scripted("About 400 men withdrew to nearby Ariha."))
+def test_sentences_without_markers_are_attributed_after_the_fact(gen_qa: ReportQA) -> None:
+    """A model that writes no [n] (small instruct models): each supported sentence gets one."""
+    reply = "About 400 men withdrew to nearby Ariha. The army used chemical weapons in Ariha."
+    answer = _ask(gen_qa, scripted(reply))
+    assert (
+        answer.text == "About 400 men withdrew to nearby Ariha. [1] The army used chemical weapons in Ariha."
+    )
+    assert answer.unsupported == ("The army used chemical weapons in Ariha.",) and not answer.note
+    (citation,) = answer.citations
+    assert "400 men withdrew" in citation.quote
+    assert gen_qa.document_text(citation.source)[citation.start : citation.end] == citation.quote
+
+
+def test_no_supported_sentence_falls_back_to_the_extractive_answer(gen_qa: ReportQA) -> None:
+    answer = _ask(gen_qa, scripted("The army used chemical weapons in Damascus."))
     extractive = gen_qa.ask(SEED_QUESTION)
     assert answer.text == extractive.text and answer.citations == extractive.citations
     assert "no claim" in answer.note and answer.unsupported == ()

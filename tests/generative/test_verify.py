@@ -87,9 +87,17 @@ def test_a_claim_the_passage_does_not_support_is_flagged(gen_qa, seed_passages) 
     assert len(checked.citations) == 1
 
 
-def test_no_markers_means_no_support(gen_qa, seed_passages) -> None:
+def test_a_sentence_without_markers_is_attributed_to_its_best_passage(gen_qa, seed_passages) -> None:
     checked = _verify(gen_qa, seed_passages, "About 400 men withdrew to nearby Ariha.")
-    assert not checked.has_support and checked.unsupported == ("About 400 men withdrew to nearby Ariha.",)
+    assert checked.text == "About 400 men withdrew to nearby Ariha. [1]" and checked.unsupported == ()
+    (citation,) = checked.citations
+    assert "400 men withdrew" in citation.quote
+
+
+def test_an_unsupported_sentence_without_markers_stays_uncited(gen_qa, seed_passages) -> None:
+    checked = _verify(gen_qa, seed_passages, "The army used chemical weapons in Damascus.")
+    assert not checked.has_support
+    assert checked.unsupported == ("The army used chemical weapons in Damascus.",)
 
 
 def test_the_abstention_sentence_abstains(gen_qa, seed_passages) -> None:

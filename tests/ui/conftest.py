@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 from collections.abc import Iterator
@@ -28,21 +29,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def ui_app(seeded_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """The app as ``app.py`` serves it, launched in this process (writable index copy)."""
-    from rag.qa import ReportQA
+@contextlib.contextmanager
+def serve(qa: Any) -> Iterator[RunningApp]:
+    """The page over ``qa`` as ``app.py`` serves it, launched in this process on a free port."""
     from rag.ui.app import build_app, launch_options
 
-    folder = tmp_path_factory.mktemp("ui") / "index"
-    shutil.copytree(seeded_index_dir, folder)
-    qa = ReportQA(index_dir=folder)
     demo = build_app(qa)
     port = free_port()
     demo.queue(default_concurrency_limit=1).launch(
         server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options()
     )
     try:
-        yield RunningApp(url=f"http://127.0.0.1:{port}/", qa=qa, index_dir=folder)
+        yield RunningApp(url=f"http://127.0.0.1:{port}/", qa=qa, index_dir=Path(qa.settings.index_dir))
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def ui_app(seeded_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app over a writable copy of the seed index."""
+    from rag.qa import ReportQA
+
+    folder = tmp_path_factory.mktemp("ui") / "index"
+    shutil.copytree(seeded_index_dir, folder)
+    with serve(ReportQA(index_dir=folder)) as app:
+        yield app

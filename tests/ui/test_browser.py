@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,12 +33,11 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def page(ui_app: RunningApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A fresh Chromium page (own profile folder) on the running app."""
+@contextlib.contextmanager
+def chromium(profile: Path) -> Iterator[Any]:
+    """Debian's Chromium, headless, with its own profile folder (local storage survives reloads)."""
     from playwright.sync_api import sync_playwright
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(profile),
@@ -46,14 +46,23 @@ def page(ui_app: RunningApp, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             args=FLAGS,
             viewport={"width": 1440, "height": 960},
         )
+        try:
+            yield context
+        finally:
+            context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def page(ui_app: RunningApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A fresh Chromium page (own profile folder) on the running app."""
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         page = context.new_page()
         page.outside = []  # requests that left this machine
         page.on("request", lambda r: _record_outside(page, ui_app.url, r.url))
         page.goto(ui_app.url, wait_until="load")
         page.locator("#dq-question textarea").wait_for()
         yield page
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def _record_outside(page: Any, base: str, url: str) -> None:
@@ -133,7 +142,7 @@ def test_uploaded_markup_is_shown_as_text_and_can_be_removed(page: Any, tmp_path
     status = page.locator("#dq-upload-status .dq-ingest-counts")
     status.wait_for(timeout=60_000)
     assert "1 added" in status.inner_text()
-    listed = page.locator("#dq-reports-list li", has_text="night").inner_text()
+    listed = page.locator("#dq-reports-list tr", has_text="night").locator(".dq-source-name").inner_text()
     name = listed.strip()  # the safe name it was stored under (no "<", ">", "/")
     assert name.endswith(".txt") and not set(name) & set("<>/\\")
 
@@ -149,6 +158,7 @@ def test_uploaded_markup_is_shown_as_text_and_can_be_removed(page: Any, tmp_path
     page.locator("#dq-chosen input").fill(name)
     page.keyboard.press("Enter")
     page.locator("#dq-remove-btn").click()
+    page.locator("#dq-confirm-remove").click()
     page.get_by_text(f"Removed {name}.").wait_for(timeout=30_000)
     assert name not in page.locator("#dq-reports-list").inner_text()
     page.locator("#dq-tab-sources-button").click()

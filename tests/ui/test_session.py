@@ -1,39 +1,85 @@
-"""``UISession``: answer-mode choice and its readable fallbacks, and the upload folder."""
+"""``UISession``: answer-mode choice and its readable fallbacks, report rows, and the upload folder."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rag.ui.session import EXTRACTIVE, GENERATIVE, UISession
+import pytest
+
+from rag.store import write_lock
+from rag.ui.session import EXTRACTIVE, GENERATIVE, UISession, report_info
+from tests.generative.conftest import SEED_ANSWER, scripted
 
 QUESTION = "How many troops withdrew and to where?"
 
 
 def test_extractive_mode_uses_the_given_qa(seeded_qa, tmp_path: Path) -> None:
     session = UISession(seeded_qa, tmp_path / "up")
-    answer, note = session.ask(QUESTION, [], 5, EXTRACTIVE, "ollama:ignored")
-    assert note == "" and "400" in answer.text and len(answer.passages) == 5
+    answer = session.ask(QUESTION, [], 5, EXTRACTIVE, "ollama:ignored")
+    assert answer.note == "" and "400" in answer.text and len(answer.passages) == 5
+
+
+def test_extractive_mode_never_calls_the_configured_chat_model(
+    seeded_index_dir: Path, tmp_path: Path
+) -> None:
+    """A ReportQA built with a chat model (as RAG_LLM does): Extractive in Settings does not call it."""
+    from rag.qa import ReportQA
+
+    model = scripted(f"{SEED_ANSWER} [1]", f"{SEED_ANSWER} [1]")
+    session = UISession(ReportQA(index_dir=seeded_index_dir, llm=model), tmp_path / "up")
+    assert session.default_spec  # the page starts in generative mode with that model
+    extractive = session.ask(QUESTION, [], None, EXTRACTIVE, "")
+    assert model.calls == [] and "400" in extractive.text
+    generative = session.ask(QUESTION, [], None, GENERATIVE, "")
+    assert len(model.calls) == 1 and generative.text.startswith(SEED_ANSWER)
 
 
 def test_malformed_llm_spec_falls_back_with_a_readable_note(seeded_qa, tmp_path: Path) -> None:
     session = UISession(seeded_qa, tmp_path / "up")
-    answer, note = session.ask(QUESTION, [], None, GENERATIVE, "not-a-model")
+    answer = session.ask(QUESTION, [], None, GENERATIVE, "not-a-model")
     assert "400" in answer.text
-    assert "not-a-model" in note and "answered extractively" in note
+    assert "not-a-model" in answer.note and "extractively" in answer.note
 
 
 def test_generative_without_a_spec_says_what_is_needed(seeded_qa, tmp_path: Path) -> None:
     session = UISession(seeded_qa, tmp_path / "up")
-    _, note = session.ask(QUESTION, [], None, GENERATIVE, "  ")
-    assert "needs a chat model" in note
+    assert "needs a chat model" in session.ask(QUESTION, [], None, GENERATIVE, "  ").note
 
 
 def test_unreachable_chat_model_answers_extractively_and_says_why(seeded_qa, tmp_path: Path) -> None:
     session = UISession(seeded_qa, tmp_path / "up")
     spec = "openai-compatible:http://127.0.0.1:9/v1#nothing-listens-here"
-    answer, note = session.ask(QUESTION, [], None, GENERATIVE, spec)
+    answer = session.ask(QUESTION, [], None, GENERATIVE, spec)
     assert not answer.abstained and answer.citations
-    assert note and "extractive" in note.lower()
+    assert answer.note.endswith("answering extractively")
+
+
+def test_generative_answers_stream_then_the_verified_answer(seeded_qa, tmp_path: Path) -> None:
+    session = UISession(seeded_qa, tmp_path / "up")
+    model = scripted(f"{SEED_ANSWER} [1]")
+    session._answerers["scripted"] = __import__("rag.generative", fromlist=["x"]).GenerativeAnswerer(
+        seeded_qa, model
+    )
+    pieces = list(session.stream(QUESTION, [], None, GENERATIVE, "scripted"))
+    texts, final = [p for p in pieces if isinstance(p, str)], pieces[-1]
+    assert len(texts) > 5 and "".join(texts) == f"{SEED_ANSWER} [1]"
+    assert final.citations and final.text.startswith(SEED_ANSWER)
+
+
+def test_report_rows_use_metadata_then_the_first_lines(seeded_qa, tmp_path: Path) -> None:
+    session = UISession(seeded_qa, tmp_path / "up")
+    (row,) = session.reports()
+    text = seeded_qa.document_text(row.source)
+    assert row.chars == len(text) and row.passages > 3 and row.kind == "txt"
+    assert row.title and row.title in text
+    info = report_info(
+        {"source": "a.pdf", "content_hash": "h", "passages": 2},
+        "Weekly bulletin\nIssued 12 March 2025 by the field office\n\nBody.",
+    )
+    assert (info.title, info.date, info.kind, info.passages) == ("Weekly bulletin", "12 March 2025", "pdf", 2)
+    dated = report_info({"source": "b", "content_hash": "h", "date": "2024-01-02", "kind": "news"}, "x")
+    assert (dated.date, dated.kind) == ("2024-01-02", "news")
+    assert info.matches("weekly MARCH") and not info.matches("weekly april")
 
 
 def test_upload_writes_only_inside_the_upload_folder(fresh_qa, tmp_path: Path) -> None:
@@ -47,3 +93,16 @@ def test_upload_writes_only_inside_the_upload_folder(fresh_qa, tmp_path: Path) -
     (saved,) = list(upload_dir.iterdir())
     assert saved.parent == upload_dir and shown[str(saved)] == odd.name
     assert session.remove(report.added[0]) and not saved.exists()
+
+
+def test_upload_refused_while_the_index_is_busy_leaves_no_copy(fresh_qa, tmp_path: Path) -> None:
+    from rag.store import IndexBusyError
+
+    upload_dir = tmp_path / "up"
+    session = UISession(fresh_qa, upload_dir)
+    new = tmp_path / "busy.txt"
+    new.write_text("The dam at Orsk was opened on Friday.", encoding="utf-8")
+    with write_lock(fresh_qa.settings.index_dir), pytest.raises(IndexBusyError):
+        session.ingest_uploads([new])
+    assert not (upload_dir / "busy.txt").exists()
+    assert "busy.txt" not in fresh_qa.sources()
