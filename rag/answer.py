@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag import features
+from rag import features, signals
+from rag.models import shipped
 from rag.retrieve import Candidate
 from rag.types import Chunk, Sentence
 
@@ -87,11 +88,13 @@ class ExtractiveAnswerer:
         refs, matrix = features.sentence_features(question, question_vec, ranked, passage_scores, catalog.idf)
         if not refs:
             return Selection(sentences=(), confidence=0.0)
-        scores = matrix @ features.SENTENCE_WEIGHTS
+        models = shipped()
+        extras = signals.sentence_extras(question, ranked, refs, catalog.idf)
+        scores = np.hstack([matrix, extras]) @ models.sentence.weights
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
         vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
-        signals = features.abstain_features(
+        abstain_signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )
         picked = tuple(
@@ -102,4 +105,7 @@ class ExtractiveAnswerer:
             )
             for i in chosen
         )
-        return Selection(sentences=picked, confidence=features.guarded_confidence(signals, question, vocab))
+        confidence = features.guarded_confidence(
+            abstain_signals, question, vocab, models.abstain.weights, models.abstain.bias
+        )
+        return Selection(sentences=picked, confidence=confidence)

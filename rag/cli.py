@@ -87,6 +87,10 @@ def _open_filled(args: argparse.Namespace, **overrides: Any) -> Any:
 
 
 def _print_answer(answer: Any) -> None:
+    from rag.prompts import UNCERTAIN_NOTE
+
+    if answer.support == "uncertain":
+        print(f"({UNCERTAIN_NOTE})")
     print(answer.text)
     for citation in answer.citations:
         print(f"\n[{citation.marker}] {citation.source}, characters {citation.start}-{citation.end}:")

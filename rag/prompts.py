@@ -9,6 +9,9 @@ from pathlib import Path
 #: The answer when the reports do not support one; code tests for this exact text.
 ABSTAIN_TEXT = "The reports do not say."
 
+#: Shown with an "uncertain" answer: the closest evidence, which may not answer the question.
+UNCERTAIN_NOTE = "The reports may not answer this exactly; this is the closest they come."
+
 #: Folder of the prompt files (override with RAG_PROMPTS_DIR).
 PROMPTS_DIR = Path(os.environ.get("RAG_PROMPTS_DIR", Path(__file__).resolve().parent.parent / "prompts"))
 

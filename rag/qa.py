@@ -24,6 +24,7 @@ from rag.retrieve import Candidate, HybridRetriever
 from rag.settings import Settings, check_setting
 from rag.sparse import SparseCache, SparseIndex
 from rag.store import ChromaStore, write_lock
+from rag.support import support_level
 from rag.types import Answer, IngestReport, Passage, Report, SkippedFile
 
 
@@ -312,8 +313,10 @@ class ReportQA:
             "confidence": selection.confidence,
             "retrieval_query": query,
         }
-        confident = selection.sentences and selection.confidence >= self.settings.abstain_threshold
-        if confident:
+        support = support_level(
+            selection.confidence, self.settings.abstain_threshold, self.settings.answer_threshold
+        )
+        if selection.sentences and support != "abstained":
             quotes = [
                 (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
                 for s in selection.sentences
@@ -321,7 +324,13 @@ class ReportQA:
             texts = {src: self._text_or_empty(src) for src, *_ in quotes}
             text, citations = cite(query, quotes, texts)
             if citations:
-                return Answer(**common, text=text, abstained=False, citations=citations)
+                return Answer(
+                    **common,
+                    text=text,
+                    abstained=False,
+                    citations=citations,
+                    support=support,
+                )
         return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
 
 

@@ -7,7 +7,9 @@ verified by slicing: ``document_text(c.source)[c.start:c.end] == c.quote``.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Frozen(BaseModel):
@@ -92,6 +94,25 @@ class Answer(_Frozen):
     note: str = Field(
         default="", description="Why a generative answer fell back, e.g. the chat model was unreachable."
     )
+    support: Literal["answered", "uncertain", "abstained"] = Field(
+        default="answered",
+        description="How well the reports support the answer: 'answered'; 'uncertain' (the closest "
+        "evidence, which may not answer the question); 'abstained' exactly when ``abstained``.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _support_follows_abstained(cls, data: Any) -> Any:
+        """``support`` defaults from ``abstained``; the two never disagree."""
+        if isinstance(data, dict) and "support" not in data and data.get("abstained"):
+            data = {**data, "support": "abstained"}
+        return data
+
+    @model_validator(mode="after")
+    def _check_support(self) -> Answer:
+        if (self.support == "abstained") != self.abstained:
+            raise ValueError(f"support {self.support!r} contradicts abstained={self.abstained}")
+        return self
 
 
 class SkippedFile(_Frozen):

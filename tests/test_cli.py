@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,16 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from rag.prompts import UNCERTAIN_NOTE
 from tests.conftest import REPO, SEED_SOURCE
 
 
-def _rag(index: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _rag(index: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rag", "--index-dir", str(index), *args],
         capture_output=True,
         text=True,
         cwd=REPO,
         timeout=300,
+        env={**os.environ, **env},
     )
 
 
@@ -31,7 +34,7 @@ def index(seeded_index_dir: Path, tmp_path: Path) -> Path:
 
 
 def test_ask_prints_the_answer_then_each_citation(index: Path) -> None:
-    run = _rag(index, "ask", "How many troops withdrew and to where?")
+    run = _rag(index, "ask", "How many troops withdrew and to where?", RAG_ANSWER_THRESHOLD="0")
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0].startswith("The estimated 400 men withdrew") and "[1]" in lines[0]
@@ -44,7 +47,16 @@ def test_ask_json_is_the_whole_answer(index: Path) -> None:
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout)
     assert answer["abstained"] is False and "March 28" in answer["text"]
+    assert answer["support"] == "answered"
     assert answer["citations"][0]["source"] == SEED_SOURCE and answer["passages"]
+
+
+def test_an_uncertain_answer_is_printed_under_a_note(index: Path) -> None:
+    run = _rag(index, "ask", "How many troops withdrew and to where?", RAG_ANSWER_THRESHOLD="1.01")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"({UNCERTAIN_NOTE})"
+    assert lines[1].startswith("The estimated 400 men withdrew") and "[1]" in lines[1]
 
 
 def test_ingest_list_remove_round_trip(index: Path, tmp_path: Path) -> None:

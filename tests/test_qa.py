@@ -119,3 +119,11 @@ def test_follow_up_question_uses_the_previous_one(seeded_qa: ReportQA) -> None:
     assert "seven tanks" in answer.text
     alone = seeded_qa.ask("When did Islamists seize Idlib?", history=[SEED_QUESTION])
     assert alone.retrieval_query == "When did Islamists seize Idlib?"
+
+
+def test_a_question_that_stands_alone_is_not_merged_with_the_history(seeded_qa: ReportQA) -> None:
+    # "there" is existential and the place is named: the question is answered as itself.
+    question = "How many civilians were there killed in Ariha in 2011?"
+    answer = seeded_qa.ask(question, history=[SEED_QUESTION])
+    assert answer.retrieval_query == question
+    assert answer == seeded_qa.ask(question)

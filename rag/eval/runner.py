@@ -525,7 +525,12 @@ def evaluate(
     qa_factory = qa_factory or _report_qa()
     with tempfile.TemporaryDirectory(prefix="rag-eval-", ignore_cleanup_errors=True) as tmp:
         index_dir = Path(tmp) / "index"
-        settings = {**(overrides or {}), "chroma_url": None, "abstain_threshold": -math.inf}
+        settings = {
+            **(overrides or {}),
+            "chroma_url": None,
+            "abstain_threshold": -math.inf,
+            "answer_threshold": -math.inf,
+        }
         qa = qa_factory(index_dir=index_dir, **settings)
         stats = ingest_set(qa, eval_set, progress)
         eval_set, missing = eval_set.with_gold_spans(qa.document_text)

@@ -1,0 +1,202 @@
+"""The answer stage's inputs on the realistic sets, for fitting and leave-reports-out CV.
+
+For each set (reports-dev ``news`` and ``files``, the seed questions over ``seeds/``) the reports
+are ingested by the product itself (``ReportQA``, cached under ``eval-out/fit-cache/``) and every
+question is retrieved as the product retrieves it; the top passages' evidence, their scores and
+the gold span (``gold_quote`` found in the report with white space collapsed) are kept, so that
+sentence scorers and confidences can be refitted and scored without the index.
+
+    python benchmarks/fit_features/reports_dev.py      # collect (cached) and print the product's figures
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(REPO))
+from rag import features as R  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data" / "reports-dev"
+CACHE = REPO / "eval-out" / "fit-cache" / "reports-dev"
+SETS = {
+    "news": (DATA / "news" / "questions.jsonl", DATA / "news" / "reports"),
+    "files": (DATA / "files" / "questions.jsonl", DATA / "files" / "reports"),
+    "seed": (REPO / "evals" / "seed_questions.jsonl", REPO / "seeds"),
+}
+
+
+@dataclass
+class Item:
+    """One question with what the answer stage sees for it."""
+
+    set: str
+    question: str
+    source: str  # the report the question is about (the CV group)
+    answerable: bool
+    must: list[str]  # every one must be in the answer (news/files); any one (seed)
+    any_of: bool
+    gold: tuple[int, int] | None  # gold quote's span in the source report's text
+    qvec: np.ndarray
+    ranked: list  # features.Candidate of the top passages, best first
+    pscores: np.ndarray
+    sources: list[str]  # report of each ranked passage
+    starts: list[int]  # report offset of each ranked passage
+    vocab: frozenset  # token set of the best passage's report
+    extra: dict = field(default_factory=dict)
+
+
+def collapse(text: str) -> tuple[str, list[int]]:
+    """``text`` with white space runs as one space, and each kept character's original offset."""
+    out, where, space = [], [], False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not space and out:
+                out.append(" ")
+                where.append(i)
+            space = True
+            continue
+        out.append(ch)
+        where.append(i)
+        space = False
+    return "".join(out), where
+
+
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """The span of ``quote`` in ``text``, matching with white space collapsed."""
+    flat, where = collapse(text)
+    q = " ".join(quote.split())
+    i = flat.find(q)
+    if i < 0:
+        i = flat.lower().find(q.lower())
+    if i < 0:
+        return None
+    return where[i], where[i + len(q) - 1] + 1
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def collect(name: str) -> tuple[list[Item], dict, dict[str, str]]:
+    """Items of set ``name``, its IDF table and its report texts (cached as a pickle)."""
+    cache = CACHE / f"{name}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    from rag.qa import ReportQA
+
+    path, reports = SETS[name]
+    qa = ReportQA(index_dir=CACHE / f"index-{name}", abstain_threshold=-math.inf)
+    qa.ingest([reports])
+    texts = {s: qa.document_text(s) for s in qa.sources()}
+    items = []
+    default_source = qa.sources()[0]
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        source = rec.get("source", default_source)
+        cands, vec = qa.retrieve(rec["question"], 10)
+        top = cands[: R.ANSWER_PASSAGES]
+        catalog = top[0].catalog
+        must = rec.get("answer_must_contain") or rec.get("answers") or []
+        gold = find_quote(texts[source], rec["gold_quote"]) if rec.get("gold_quote") else None
+        items.append(
+            Item(
+                set=name,
+                question=rec["question"],
+                source=source,
+                answerable=not rec.get("unanswerable", False),
+                must=list(must),
+                any_of="answers" in rec,
+                gold=gold,
+                qvec=vec,
+                ranked=[c.evidence for c in top],
+                pscores=np.array([c.score for c in top]),
+                sources=[c.chunk.source for c in top],
+                starts=[c.chunk.start for c in top],
+                vocab=catalog.report_vocab(int(top[0].evidence.report)),
+            )
+        )
+    out = (items, catalog.idf, texts)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(out))
+    return out
+
+
+def sentence_span(item: Item, ref: R.SentenceRef) -> tuple[str, int, int]:
+    """(report, start, end) of a competing sentence."""
+    base = item.starts[ref.passage]
+    return item.sources[ref.passage], base + ref.start, base + ref.end
+
+
+def sentence_labels(item: Item, refs: list[R.SentenceRef]) -> np.ndarray:
+    """1 for the sentences that overlap the gold quote (or, without one, hold an answer)."""
+    y = np.zeros(len(refs))
+    for i, ref in enumerate(refs):
+        src, s, e = sentence_span(item, ref)
+        if item.gold is not None:
+            y[i] = src == item.source and s < item.gold[1] and e > item.gold[0]
+        elif item.answerable:
+            text = _norm(item.ranked[ref.passage].text[ref.start : ref.end])
+            y[i] = any(_norm(m) in text for m in item.must)
+    return y
+
+
+def is_right(item: Item, refs: list[R.SentenceRef], chosen: list[int]) -> bool:
+    """The answer quotes every required string (any, for seeds) and cites the gold quote."""
+    if not item.answerable or not chosen:
+        return False
+    text = " ".join(_norm(item.ranked[refs[i].passage].text[refs[i].start : refs[i].end]) for i in chosen)
+    found = [_norm(m) in text for m in item.must]
+    if not (any(found) if item.any_of else all(found)):
+        return False
+    if item.gold is None:
+        return True
+    for i in chosen:
+        src, s, e = sentence_span(item, refs[i])
+        if src == item.source and s < item.gold[1] and e > item.gold[0]:
+            return True
+    return False
+
+
+_BOUNDARY = re.compile(r"\s+")
+
+
+def main() -> None:
+    for name in SETS:
+        items, idf_tab, _texts = collect(name)
+        right, abst_u, refused, n_ans, n_un = 0, 0, 0, 0, 0
+        for it in items:
+            refs, X = R.sentence_features(it.question, it.qvec, it.ranked, it.pscores, idf_tab)
+            sc = X @ R.SENTENCE_WEIGHTS
+            chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked])
+            sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
+            conf = R.guarded_confidence(sig, it.question, it.vocab)
+            abst = conf < R.ABSTAIN_THRESHOLD
+            if it.answerable:
+                n_ans += 1
+                right += (not abst) and is_right(it, refs, chosen)
+                refused += abst
+            else:
+                n_un += 1
+                abst_u += abst
+        print(
+            f"{name}: right {right / n_ans:.3f} ({right}/{n_ans})  unanswerable abstained "
+            f"{abst_u / max(1, n_un):.3f} ({abst_u}/{n_un})  refused {refused / n_ans:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    import reports_dev  # pickle the items under the module's own name
+
+    reports_dev.main()

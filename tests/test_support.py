@@ -1,0 +1,52 @@
+"""Graded support: answered, uncertain (closest evidence, marked) or abstained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from rag import ABSTAIN_TEXT, Answer, ReportQA
+from rag.support import support_level
+from tests.conftest import SEED_SOURCE
+
+SEED_QUESTION = "How many troops withdrew and to where?"
+
+
+def test_a_well_supported_answer_is_answered(seeded_qa: ReportQA) -> None:
+    answer = seeded_qa.ask("Which base did the Syrian army abandon in Idlib province?")
+    assert answer.support == "answered" and not answer.abstained and "Mastoumeh" in answer.text
+    assert answer.confidence >= seeded_qa.settings.answer_threshold
+
+
+def test_an_abstention_is_graded_abstained(seeded_qa: ReportQA) -> None:
+    answer = seeded_qa.ask("What is the boiling point of mercury in kelvin?")
+    assert answer.abstained and answer.support == "abstained" and answer.text == ABSTAIN_TEXT
+
+
+def test_between_the_thresholds_the_closest_evidence_is_quoted_and_marked(seeded_index_dir: Path) -> None:
+    qa = ReportQA(index_dir=seeded_index_dir, abstain_threshold=0.0, answer_threshold=1.01)
+    answer = qa.ask(SEED_QUESTION)
+    assert answer.support == "uncertain" and not answer.abstained
+    assert answer.text.startswith("The estimated 400 men withdrew")  # the closest evidence, quoted
+    citation = answer.citations[0]
+    assert citation.source == SEED_SOURCE
+    assert qa.document_text(SEED_SOURCE)[citation.start : citation.end] == citation.quote
+
+
+@pytest.mark.parametrize(
+    ("confidence", "expected"),
+    [(0.1, "abstained"), (0.3, "uncertain"), (0.49, "uncertain"), (0.5, "answered"), (0.9, "answered")],
+)
+def test_support_follows_the_two_thresholds(confidence: float, expected: str) -> None:
+    assert support_level(confidence, abstain_threshold=0.3, answer_threshold=0.5) == expected
+
+
+def test_support_and_abstained_never_disagree() -> None:
+    assert Answer(question="q", text=ABSTAIN_TEXT, abstained=True).support == "abstained"
+    assert Answer(question="q", text="x [1]", abstained=False).support == "answered"
+    with pytest.raises(ValidationError, match="contradicts"):
+        Answer(question="q", text="x", abstained=True, support="uncertain")
+    with pytest.raises(ValidationError, match="contradicts"):
+        Answer(question="q", text="x", abstained=False, support="abstained")
