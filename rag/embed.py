@@ -11,6 +11,7 @@ import hashlib
 import logging
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ from rag.settings import PACKAGED_MODEL, Settings
 
 go_offline()
 log = logging.getLogger(__name__)
+
+#: Model batches between two progress reports (and cancellation checks) at ingest.
+_BATCHES_PER_REPORT = 8
 
 
 class ModelIntegrityError(RuntimeError):
@@ -125,12 +129,37 @@ class Embedder(Embeddings):
         """How many model tokens ``text`` takes (without special tokens)."""
         return self.model.count_tokens(text)
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Unit-length float32 embeddings of ``texts``, one row each, in batches."""
+    def encode(
+        self,
+        texts: list[str],
+        progress: bool = False,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """Unit-length float32 embeddings of ``texts``, one row each, in batches.
+
+        Repeated texts are embedded once. ``on_batch(done, total)`` is called after every few
+        model batches with the count of distinct texts embedded so far (it may raise to stop).
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(texts, self.settings.embedding_batch_size, progress)
-        return np.asarray(vectors, dtype=np.float32)
+        unique, rows = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+        if on_batch is None:
+            vectors = self.model.encode(list(unique), self.settings.embedding_batch_size, progress)
+        else:
+            vectors = self._encode_reporting(list(unique), on_batch)
+        return np.asarray(vectors, dtype=np.float32)[rows.reshape(-1)]
+
+    def _encode_reporting(self, texts: list[str], on_batch: Callable[[int, int], None]) -> np.ndarray:
+        """Embed longest first in slices of a few batches, reporting after each slice."""
+        size = self.settings.embedding_batch_size
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        step = size * _BATCHES_PER_REPORT
+        for at in range(0, len(texts), step):
+            rows = order[at : at + step]
+            out[rows] = self.model.encode([texts[i] for i in rows], size, False)
+            on_batch(min(at + step, len(texts)), len(texts))
+        return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain: embed documents."""

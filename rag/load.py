@@ -20,6 +20,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.encodings import decode_western
+
+if TYPE_CHECKING:
+    from rag.ingest_guard import LoadLimits
 
 #: File suffixes ``load_text`` can read (compared in lower case).
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
@@ -77,8 +83,16 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
-def load_text(path: Path, max_bytes: int = 50_000_000) -> LoadedText:
-    """Read one report file and return its normalised text; raise ``LoadError`` if unusable."""
+def load_text(path: Path, max_bytes: int | None = None, limits: LoadLimits | None = None) -> LoadedText:
+    """Read one report file and return its normalised text; raise ``LoadError`` if unusable.
+
+    ``limits`` (default: ``LoadLimits()``) bounds the file, what it decompresses to and its
+    text; ``max_bytes`` overrides its file size limit.
+    """
+    from rag.ingest_guard import IngestCancelled, LoadLimits, check_bytes, check_text, parser_limits
+
+    limits = limits or LoadLimits()
+    max_bytes = limits.max_file_bytes if max_bytes is None else max_bytes
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -88,13 +102,16 @@ def load_text(path: Path, max_bytes: int = 50_000_000) -> LoadedText:
     data = _read_bytes(path, max_bytes)
     if not data.strip():
         raise LoadError("empty file")
+    check_bytes(data, suffix, limits)
     reader = _READERS[suffix]
     try:
-        extracted = reader(data)
-    except LoadError:
+        with parser_limits(suffix, limits):
+            extracted = reader(data)
+    except (LoadError, IngestCancelled):
         raise
     except Exception as exc:  # a library failed in a way no reader anticipated
         raise LoadError(f"unreadable {suffix[1:].upper()} file: {_reason(exc)}") from exc
+    check_text(extracted.text, limits)
     text = normalize_text(extracted.text)
     if not text:
         raise LoadError(_EMPTY_REASONS[suffix])
@@ -238,6 +255,9 @@ def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
             except (UnicodeDecodeError, LookupError):
                 continue
             return text, [] if codec == "utf-8" else [f"decoded as {codec}"]
+    western = decode_western(data)
+    if western is not None:
+        return western[0], [f"decoded as {western[1]}"]
     return _detect(data)
 
 
@@ -431,6 +451,8 @@ def _read_pdf(data: bytes) -> _Extracted:
     """A PDF's text layer, pages separated by a blank line."""
     from pypdf import PdfReader
 
+    from rag.ingest_guard import checkpoint
+
     try:
         reader = PdfReader(io.BytesIO(data))
         _unlock_pdf(reader)
@@ -442,6 +464,7 @@ def _read_pdf(data: bytes) -> _Extracted:
     texts: list[str] = []
     notes: list[str] = []
     for number, page in enumerate(pages, start=1):
+        checkpoint()  # the file's time budget and cancellation
         try:
             texts.append(page.extract_text() or "")
         except Exception as exc:

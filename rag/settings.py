@@ -66,6 +66,22 @@ class Settings(BaseSettings):
         256, ge=16, description="Paragraphs longer than this (model tokens) split at sentences."
     )
 
+    # Ingest bounds (defaults leave room for a 500-page report; a file over any is skipped).
+    max_file_mb: float = Field(50.0, gt=0, description="Largest file read, in MB.")
+    max_inflated_mb: float = Field(
+        200.0,
+        gt=0,
+        description="Most a file may decompress to, in MB: all entries of a zip (DOCX), each "
+        "compressed stream of a PDF.",
+    )
+    max_zip_ratio: float = Field(
+        100.0, gt=1, description="Highest compression ratio of a zip entry larger than 1 MB."
+    )
+    max_text_chars: int = Field(10_000_000, ge=1, description="Longest extracted text, in characters.")
+    max_file_seconds: float = Field(
+        600.0, gt=0, description="Time budget per file (loading, chunking, embedding), in seconds."
+    )
+
     # Retrieval.
     top_k: int = Field(10, ge=1, le=100, description="Passages returned with an answer.")
     candidates: int = Field(40, ge=1, description="Candidates each retriever contributes.")

@@ -326,6 +326,7 @@ class ChromaStore:
                     "source": report.source,
                     "content_hash": report.content_hash,
                     "title": report.title,
+                    "origin": report.origin,
                     "passages": len(chunks),
                     "sentences": len(sentences),
                 }
@@ -354,6 +355,11 @@ class ChromaStore:
         found = self.reports.get(include=["metadatas"])
         return {m["source"]: m["content_hash"] for m in found["metadatas"]}
 
+    def report_origins(self) -> dict[str, str]:
+        """Every indexed report's source and origin (the file it was read from; '' if unknown)."""
+        found = self.reports.get(include=["metadatas"])
+        return {m["source"]: m.get("origin", "") for m in found["metadatas"]}
+
     def get_report(self, source: str) -> Report | None:
         """A report's record, or None if it is not indexed."""
         found = self.reports.get(ids=[report_id(source)], include=["documents", "metadatas"])
@@ -365,6 +371,7 @@ class ChromaStore:
             text=found["documents"][0],
             content_hash=meta["content_hash"],
             title=meta.get("title", ""),
+            origin=meta.get("origin", ""),
         )
 
     def get_chunks(self, passage_ids: Sequence[str]) -> dict[str, Chunk]:
