@@ -5,9 +5,10 @@ would inflate beyond the limits: a zip archive (DOCX, or any file that is a zip)
 its entries declare, their compression ratio and then the bytes they actually inflate to
 (read in pieces, never more than the limit); a PDF by the size each compressed stream inflates
 to (inflated in pieces, stopped at the limit; ``parser_limits`` sets pypdf's own per-stream
-limits to the same figure while it parses). After extraction the text has a size limit. A ``Budget`` bounds the time a file may
-take and carries the cancellation signal; stages call ``checkpoint()`` between pieces of work
-(PDF pages, embedding batches), which raises when time is up or the ingest was cancelled.
+limits to the same figure while it parses). After extraction the text has a size limit. A
+``Budget`` bounds the time a file may take and carries the cancellation signal; stages call
+``checkpoint()`` between pieces of work (PDF pages, embedding batches), which raises when time
+is up or the ingest was cancelled.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.encodings import decode_western
+from rag.encodings import decode_detected, decode_western
 
 if TYPE_CHECKING:
     from rag.ingest_guard import LoadLimits
@@ -262,24 +262,11 @@ def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
 
 
 def _detect(data: bytes) -> tuple[str, list[str]]:
-    """Guess the encoding with charset-normalizer, preferring cp1252 among equal guesses.
-
-    charset-normalizer often ranks cp1250 first for Western European text, where it turns
-    ``ï`` into ``ď``; cp1252 is the likelier legacy encoding of an English-language report.
-    """
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
+    """Guess the encoding of bytes that are neither UTF-8 nor Western (``rag.encodings``)."""
+    detected = decode_detected(data)
+    if detected is None:
         raise LoadError("binary file, not text")
-    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
-    if any("cp1252" in m.could_be_from_charset for m in [best, *tied]):
-        try:
-            return data.decode("cp1252"), ["decoded as cp1252"]
-        except UnicodeDecodeError:
-            pass
-    return str(best), [f"decoded as {best.encoding}"]
+    return detected[0], [f"decoded as {detected[1]}"]
 
 
 # --- HTML --------------------------------------------------------------------------------
