@@ -6,7 +6,8 @@ words), so it reads like real news but repeats each paragraph many times. The em
 is loaded (and warmed) before the clock starts; the figure is the ``ReportQA.ingest`` call on a
 fresh index: load, chunk, embed, write to Chroma, rebuild the catalog and BM25. Repeated
 texts are embedded once by the product, so each paragraph copy is numbered to make every text
-distinct (``--repeats`` keeps verbatim repeats). On a busy machine compare the CPU-time figure. ``--code DIR`` measures another checkout.
+distinct (``--repeats`` keeps verbatim repeats). On a busy machine compare the CPU-time
+figure. ``--code DIR`` measures another checkout.
 
     python benchmarks/ingest_speed.py [--mb 2] [--repeats] [--profile OUT.prof] [--code DIR]
 """
