@@ -5,9 +5,9 @@ shuffled and repeated until it is ``--mb`` MB of text (2 MB by default, about 33
 words), so it reads like real news but repeats each paragraph many times. The embedding model
 is loaded (and warmed) before the clock starts; the figure is the ``ReportQA.ingest`` call on a
 fresh index: load, chunk, embed, write to Chroma, rebuild the catalog and BM25. Repeated
-texts are embedded once by the product, so each paragraph copy is numbered to make every text
-distinct (``--repeats`` keeps verbatim repeats). On a busy machine compare the CPU-time
-figure. ``--code DIR`` measures another checkout.
+texts are embedded once by the product, so every sentence of a copy is tagged with the copy's
+number to make every text distinct (``--repeats`` keeps verbatim repeats). On a busy machine
+compare the CPU-time figure. ``--code DIR`` measures another checkout.
 
     python benchmarks/ingest_speed.py [--mb 2] [--repeats] [--profile OUT.prof] [--code DIR]
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -25,26 +26,29 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 NEWS = REPO.parent / "shared" / "data" / "reports-dev" / "news" / "reports"
 
 
 def make_report(path: Path, megabytes: float, unique: bool, seed: int = 0) -> int:
-    """Write the generated report to ``path``; returns its word count."""
+    """Write the generated report to ``path``; returns its word count (without the copy tags)."""
     paragraphs = [
         p.strip() for f in sorted(NEWS.glob("*.txt")) for p in f.read_text().split("\n\n") if p.strip()
     ]
     rng = random.Random(seed)
     out: list[str] = []
-    size = copy = 0
+    size = copy = words = 0
     while size < megabytes * 1_000_000:
         rng.shuffle(paragraphs)
         for paragraph in paragraphs:
-            text = f"({copy}) {paragraph}" if unique else paragraph
+            words += len(paragraph.split())
+            tag = f"({copy}) "
+            text = tag + _SENTENCE_END.sub(" " + tag, paragraph) if unique else paragraph
             out.append(text)
             size += len(text.encode()) + 2
             copy += 1
     path.write_text("\n\n".join(out) + "\n")
-    return sum(len(p.split()) for p in out)
+    return words
 
 
 def peak_rss_mb() -> float:

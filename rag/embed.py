@@ -7,6 +7,7 @@ open carries our model and Chroma never reaches for its default one (which downl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -21,7 +22,7 @@ from chromadb.api.types import Embeddings as ChromaVectors
 from langchain_core.embeddings import Embeddings
 
 from rag.offline import go_offline
-from rag.onnx_backend import OnnxEncoder, export_model, onnx_file_for
+from rag.onnx_backend import OnnxEncoder, export_model, onnx_file_for, quantize_model, quantized_file_for
 from rag.settings import PACKAGED_MODEL, Settings
 
 go_offline()
@@ -113,12 +114,26 @@ class Embedder(Embeddings):
         onnx_file = onnx_file_for(model_dir, digest, self.settings.model_cache_dir)
         if onnx_file.is_file():
             try:
-                return OnnxEncoder(model_dir, onnx_file)
+                encoder = OnnxEncoder(model_dir, onnx_file)
             except Exception:  # a damaged cache file: export it again
                 onnx_file.unlink(missing_ok=True)
+            else:
+                return self._quantized(model_dir, onnx_file) or encoder
         log.warning("exporting the embedding model to ONNX (once per machine) at %s", onnx_file)
         export_model(model_dir, onnx_file)
-        return OnnxEncoder(model_dir, onnx_file)
+        return self._quantized(model_dir, onnx_file) or OnnxEncoder(model_dir, onnx_file)
+
+    def _quantized(self, model_dir: Path, onnx_file: Path) -> OnnxEncoder | None:
+        """The int8 model when ``embedding_int8`` is set (quantised once and cached), else None."""
+        if not self.settings.embedding_int8:
+            return None
+        target = quantized_file_for(onnx_file)
+        if target.is_file():
+            with contextlib.suppress(Exception):  # a damaged cache file: quantise again
+                return OnnxEncoder(model_dir, target)
+        log.warning("quantising the embedding model to int8 (once per machine) at %s", target)
+        quantize_model(onnx_file, target)
+        return OnnxEncoder(model_dir, target)
 
     @property
     def dimension(self) -> int:
