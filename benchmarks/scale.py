@@ -41,10 +41,12 @@ def memoise(embedder: object) -> None:
     cache: dict[str, np.ndarray] = {}
     encode = embedder.encode  # type: ignore[attr-defined]
 
-    def cached(texts: list[str], progress: bool = False) -> np.ndarray:
+    def cached(texts: list[str], progress: bool = False, on_batch: object = None) -> np.ndarray:
         new = [t for t in dict.fromkeys(texts) if t not in cache]
         if new:
             cache.update(zip(new, encode(new)))
+        if callable(on_batch):
+            on_batch(len(texts), len(texts))
         if not texts:
             return encode(texts)
         return np.stack([cache[t] for t in texts])

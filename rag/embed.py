@@ -7,10 +7,12 @@ open carries our model and Chroma never reaches for its default one (which downl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,14 @@ from chromadb.api.types import Embeddings as ChromaVectors
 from langchain_core.embeddings import Embeddings
 
 from rag.offline import go_offline
-from rag.onnx_backend import OnnxEncoder, export_model, onnx_file_for
+from rag.onnx_backend import OnnxEncoder, export_model, onnx_file_for, quantize_model, quantized_file_for
 from rag.settings import PACKAGED_MODEL, Settings
 
 go_offline()
 log = logging.getLogger(__name__)
+
+#: Model batches between two progress reports (and cancellation checks) at ingest.
+_BATCHES_PER_REPORT = 8
 
 
 class ModelIntegrityError(RuntimeError):
@@ -109,12 +114,26 @@ class Embedder(Embeddings):
         onnx_file = onnx_file_for(model_dir, digest, self.settings.model_cache_dir)
         if onnx_file.is_file():
             try:
-                return OnnxEncoder(model_dir, onnx_file)
+                encoder = OnnxEncoder(model_dir, onnx_file)
             except Exception:  # a damaged cache file: export it again
                 onnx_file.unlink(missing_ok=True)
+            else:
+                return self._quantized(model_dir, onnx_file) or encoder
         log.warning("exporting the embedding model to ONNX (once per machine) at %s", onnx_file)
         export_model(model_dir, onnx_file)
-        return OnnxEncoder(model_dir, onnx_file)
+        return self._quantized(model_dir, onnx_file) or OnnxEncoder(model_dir, onnx_file)
+
+    def _quantized(self, model_dir: Path, onnx_file: Path) -> OnnxEncoder | None:
+        """The int8 model when ``embedding_int8`` is set (quantised once and cached), else None."""
+        if not self.settings.embedding_int8:
+            return None
+        target = quantized_file_for(onnx_file)
+        if target.is_file():
+            with contextlib.suppress(Exception):  # a damaged cache file: quantise again
+                return OnnxEncoder(model_dir, target)
+        log.warning("quantising the embedding model to int8 (once per machine) at %s", target)
+        quantize_model(onnx_file, target)
+        return OnnxEncoder(model_dir, target)
 
     @property
     def dimension(self) -> int:
@@ -125,12 +144,37 @@ class Embedder(Embeddings):
         """How many model tokens ``text`` takes (without special tokens)."""
         return self.model.count_tokens(text)
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Unit-length float32 embeddings of ``texts``, one row each, in batches."""
+    def encode(
+        self,
+        texts: list[str],
+        progress: bool = False,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """Unit-length float32 embeddings of ``texts``, one row each, in batches.
+
+        Repeated texts are embedded once. ``on_batch(done, total)`` is called after every few
+        model batches with the count of distinct texts embedded so far (it may raise to stop).
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(texts, self.settings.embedding_batch_size, progress)
-        return np.asarray(vectors, dtype=np.float32)
+        unique, rows = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+        if on_batch is None:
+            vectors = self.model.encode(list(unique), self.settings.embedding_batch_size, progress)
+        else:
+            vectors = self._encode_reporting(list(unique), on_batch)
+        return np.asarray(vectors, dtype=np.float32)[rows.reshape(-1)]
+
+    def _encode_reporting(self, texts: list[str], on_batch: Callable[[int, int], None]) -> np.ndarray:
+        """Embed longest first in slices of a few batches, reporting after each slice."""
+        size = self.settings.embedding_batch_size
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        step = size * _BATCHES_PER_REPORT
+        for at in range(0, len(texts), step):
+            rows = order[at : at + step]
+            out[rows] = self.model.encode([texts[i] for i in rows], size, False)
+            on_batch(min(at + step, len(texts)), len(texts))
+        return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain: embed documents."""

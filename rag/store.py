@@ -328,6 +328,7 @@ class ChromaStore:
                     "title": report.title,
                     "date": report.date,
                     "kind": report.kind,
+                    "origin": report.origin,
                     "passages": len(chunks),
                     "sentences": len(sentences),
                 }
@@ -356,6 +357,11 @@ class ChromaStore:
         found = self.reports.get(include=["metadatas"])
         return {m["source"]: m["content_hash"] for m in found["metadatas"]}
 
+    def report_origins(self) -> dict[str, str]:
+        """Every indexed report's source and origin (the file it was read from; '' if unknown)."""
+        found = self.reports.get(include=["metadatas"])
+        return {m["source"]: m.get("origin", "") for m in found["metadatas"]}
+
     def get_report(self, source: str) -> Report | None:
         """A report's record, or None if it is not indexed."""
         found = self.reports.get(ids=[report_id(source)], include=["documents", "metadatas"])
@@ -369,6 +375,7 @@ class ChromaStore:
             title=meta.get("title", ""),
             date=meta.get("date", ""),
             kind=meta.get("kind", ""),
+            origin=meta.get("origin", ""),
         )
 
     def get_chunks(self, passage_ids: Sequence[str]) -> dict[str, Chunk]:

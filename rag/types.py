@@ -38,6 +38,7 @@ class Report(_Frozen):
     title: str = ""
     date: str = Field(default="", description="Issue date line of its header, e.g. 'January 11, 2024'.")
     kind: str = Field(default="", description="Product kind from its header, e.g. 'Fact sheet'.")
+    origin: str = Field(default="", description="Absolute path of the file it was read from.")
 
 
 class Chunk(_Frozen):
@@ -122,6 +123,15 @@ class SkippedFile(_Frozen):
     reason: str
 
 
+class RenamedFile(_Frozen):
+    """A file indexed under another name because another file already holds its own name."""
+
+    path: str
+    source: str = Field(description="The name it was indexed under.")
+    wanted: str = Field(description="Its own name, which another file holds.")
+    held_by: str = Field(default="", description="The file that holds that name ('' if unknown).")
+
+
 class IngestReport(_Frozen):
     """What ``ReportQA.ingest`` did with each file it was given."""
 
@@ -132,12 +142,19 @@ class IngestReport(_Frozen):
     notes: tuple[str, ...] = Field(
         default=(), description="Non-fatal remarks, e.g. an encoding that was guessed."
     )
+    renamed: tuple[RenamedFile, ...] = Field(
+        default=(), description="Files named apart from another file of the same name (none replaced)."
+    )
+    cancelled: bool = Field(default=False, description="The caller cancelled; the rest was not ingested.")
 
     def summary(self) -> str:
-        """One human-readable line: counts, then each skip with its reason."""
+        """One human-readable line: counts, then each rename and each skip with its reason."""
         line = (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
         )
+        if self.cancelled:
+            line += " (cancelled)"
+        renames = [f"{r.path} indexed as {r.source} ({r.wanted} is taken)" for r in self.renamed]
         reasons = [f"{s.path}: {s.reason}" for s in self.skipped]
-        return "; ".join([line, *reasons])
+        return "; ".join([line, *renames, *reasons])

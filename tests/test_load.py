@@ -137,6 +137,27 @@ def test_legacy_encodings_are_detected_with_a_note(tmp_path: Path, encoding: str
     assert loaded.notes[0].startswith("decoded as ")
 
 
+@pytest.mark.parametrize("body", ["Zürich", "Grüße aus Zürich", "Zürich: 3 Tote, 12 Verletzte.", "Café"])
+def test_short_latin1_file_reads_as_latin1(tmp_path: Path, body: str) -> None:
+    # Detectors need many bytes: these came out as cp775 ("Z³rich"), cp1250 or UTF-16.
+    loaded = load_text(write(tmp_path, "short.txt", body.encode("latin-1")))
+    assert loaded.text == body
+    assert loaded.notes == ("decoded as cp1252",)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("cp1251", "Колонна прибыла в Одессу утром. Погибли 3 человека, ранены 12."),
+        ("cp1250", "Kolumna dotarła do Łodzi rano. Zginęły 3 osoby, żołnierze są ranni."),
+    ],
+)
+def test_non_western_code_pages_are_not_read_as_cp1252(tmp_path: Path, encoding: str, body: str) -> None:
+    loaded = load_text(write(tmp_path, "report.txt", body.encode(encoding)))
+    assert loaded.notes != ("decoded as cp1252",)
+    assert loaded.notes[0].startswith("decoded as ")
+
+
 def test_utf16_with_bom(tmp_path: Path) -> None:
     body = "Évacuation du quartier nord.\nDeuxième ligne."
     loaded = load_text(write(tmp_path, "utf16.txt", body.encode("utf-16")))

@@ -1,0 +1,290 @@
+"""Bounds on what one file may cost at ingest: decompressed size, text size, time, cancellation.
+
+A file is refused (``LoadError`` with the reason) *before* it is parsed when its bytes say it
+would inflate beyond the limits: a zip archive (DOCX, or any file that is a zip) by the sizes
+its entries declare, their compression ratio and then the bytes they actually inflate to
+(read in pieces, never more than the limit); a PDF by the size each compressed stream inflates
+to (inflated in pieces, stopped at the limit; ``parser_limits`` sets pypdf's own per-stream
+limits to the same figure while it parses). After extraction the text has a size limit. A
+``Budget`` bounds the time a file may take and carries the cancellation signal; stages call
+``checkpoint()`` between pieces of work (PDF pages, embedding batches), which raises when time
+is up or the ingest was cancelled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import io
+import re
+import threading
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rag.load import LoadError
+
+_MB = 1_000_000
+_ZIP_MAGIC = b"PK\x03\x04"
+_PIECE = 1 << 20
+# A stream's data starts after the keyword "stream" and one end of line ("endstream" excluded).
+_PDF_STREAM = re.compile(rb"(?<!end)stream[\x00\s]*")
+# Compression ratios above the limit only count for entries that inflate to more than this.
+_RATIO_FLOOR = 1 * _MB
+
+
+class IngestCancelled(Exception):  # noqa: N818 - reads as what happened
+    """The caller cancelled the ingest (its ``cancel`` event was set)."""
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """What one file may hold; ``Settings`` gives the defaults (sized for a 500-page report)."""
+
+    max_file_bytes: int = 50 * _MB
+    max_inflated_bytes: int = 200 * _MB
+    max_zip_ratio: float = 100.0
+    max_zip_entries: int = 10_000
+    max_text_chars: int = 10_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LoadLimits:
+        """The limits named by a ``Settings``."""
+        return cls(
+            max_file_bytes=int(settings.max_file_mb * _MB),
+            max_inflated_bytes=int(settings.max_inflated_mb * _MB),
+            max_zip_ratio=settings.max_zip_ratio,
+            max_text_chars=settings.max_text_chars,
+        )
+
+
+def check_bytes(data: bytes, suffix: str, limits: LoadLimits) -> None:
+    """Refuse a zip or PDF whose compressed content would inflate beyond the limits."""
+    if data.startswith(_ZIP_MAGIC):
+        check_zip(data, limits)
+    if suffix == ".pdf" or data.startswith(b"%PDF"):
+        check_pdf_streams(data, limits.max_inflated_bytes)
+
+
+def check_text(text: str, limits: LoadLimits) -> None:
+    """Refuse extracted text longer than the limit."""
+    if len(text) > limits.max_text_chars:
+        raise LoadError(
+            f"text too long ({len(text):,} characters extracted; the limit is {limits.max_text_chars:,})"
+        )
+
+
+# --- zip ---------------------------------------------------------------------------------
+
+
+def check_zip(data: bytes, limits: LoadLimits) -> None:
+    """Refuse a zip by its entries' declared sizes and ratios, then by what they really inflate to.
+
+    A file that is not a readable zip passes (its reader then says why it cannot be read).
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > limits.max_zip_entries:
+            raise LoadError(f"archive has {len(entries):,} entries (the limit is {limits.max_zip_entries:,})")
+        declared = sum(e.file_size for e in entries)
+        if declared > limits.max_inflated_bytes:
+            raise _too_big("its contents declare", declared, limits.max_inflated_bytes)
+        for entry in entries:
+            ratio = entry.file_size / max(entry.compress_size, 1)
+            if entry.file_size > _RATIO_FLOOR and ratio > limits.max_zip_ratio:
+                raise LoadError(
+                    f"decompression bomb: {entry.filename} inflates {ratio:,.0f} times "
+                    f"(the limit is {limits.max_zip_ratio:,.0f})"
+                )
+        _inflate_zip(archive, entries, limits.max_inflated_bytes)
+
+
+def _inflate_zip(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], limit: int) -> None:
+    """Inflate every entry in pieces, counting bytes; stop as soon as the total passes ``limit``."""
+    total = 0
+    for entry in entries:
+        total += _inflated_entry(archive, entry, limit - total)
+        if total > limit:
+            raise _too_big("it inflates to", total, limit, more=True)
+
+
+def _inflated_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int) -> int:
+    """Bytes one entry inflates to, counted up to ``limit + 1`` (0 if it cannot be read)."""
+    size = 0
+    try:
+        with archive.open(entry) as handle:
+            while size <= limit and (piece := handle.read(_PIECE)):
+                size += len(piece)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error):
+        pass  # damaged or encrypted: the reader refuses it with its own reason
+    return size
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+
+def check_pdf_streams(data: bytes, limit: int) -> None:
+    """Refuse a PDF with a zlib-compressed stream that inflates to more than ``limit`` bytes.
+
+    Every ``stream`` keyword is tried as the start of zlib data, inflated in pieces with the
+    output discarded (memory stays flat), up to the end of the zlib data, not to the next
+    ``endstream``, which a crafted stream may contain.
+    """
+    for match in _PDF_STREAM.finditer(data):
+        start = match.end()
+        if not _zlib_header(data[start : start + 2]):
+            continue
+        inflated = _inflated_size(data, start, limit)
+        if inflated > limit:
+            raise _too_big("a compressed stream inflates to", inflated, limit, more=True)
+
+
+def _zlib_header(head: bytes) -> bool:
+    """True when two bytes can start zlib data (deflate method, header checksum)."""
+    return len(head) == 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+def _inflated_size(data: bytes, start: int, limit: int) -> int:
+    """Bytes the zlib data at ``start`` inflates to, counted up to ``limit + 1``."""
+    inflater = zlib.decompressobj()
+    view = memoryview(data)
+    size, at = 0, start
+    try:
+        while at < len(data) and not inflater.eof and size <= limit:
+            pending = view[at : at + _PIECE]
+            at += len(pending)
+            while pending and size <= limit:
+                size += len(inflater.decompress(pending, _PIECE))
+                pending = inflater.unconsumed_tail
+    except zlib.error:
+        pass  # not zlib data after all, or damaged: what inflated so far counts
+    return size
+
+
+_PYPDF_LIMITS = (
+    "maximum_declared_stream_length",
+    "array_based_stream_maximum_output_length",
+    "jbig2_maximum_output_length",
+    "lzw_maximum_output_length",
+    "run_length_maximum_output_length",
+    "zlib_maximum_output_length",
+    "brotli_maximum_output_length",
+)
+
+
+@contextlib.contextmanager
+def parser_limits(suffix: str, limits: LoadLimits) -> Iterator[None]:
+    """Within the block, pypdf's per-stream output limits are ``max_inflated_bytes`` (PDF only)."""
+    if suffix != ".pdf":
+        yield
+        return
+    from pypdf import apply_configuration, get_configuration
+
+    known = {name for name in _PYPDF_LIMITS if hasattr(get_configuration(), name)}
+    with apply_configuration(**dict.fromkeys(known, limits.max_inflated_bytes)):
+        yield
+
+
+def _too_big(what: str, size: int, limit: int, more: bool = False) -> LoadError:
+    shown = f"more than {limit / _MB:,.0f} MB" if more else f"{size / _MB:,.1f} MB"
+    return LoadError(f"decompression bomb: {what} {shown} (the limit is {limit / _MB:,.0f} MB)")
+
+
+# --- time budget and cancellation --------------------------------------------------------
+
+
+@dataclass
+class Budget:
+    """A file's time budget and the ingest's cancellation signal, checked at checkpoints."""
+
+    seconds: float
+    cancel: threading.Event | None = None
+    started: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.started = self.started or time.monotonic()
+
+    def check(self) -> None:
+        """Raise ``IngestCancelled`` if cancelled, ``LoadError`` if the time is up."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise IngestCancelled("ingest cancelled")
+        elapsed = time.monotonic() - self.started
+        if elapsed > self.seconds:
+            raise LoadError(f"took too long ({elapsed:,.0f} s; the limit per file is {self.seconds:,.0f} s)")
+
+
+_BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("ingest_budget", default=None)
+
+
+@contextlib.contextmanager
+def budget(seconds: float, cancel: threading.Event | None = None) -> Iterator[Budget]:
+    """Run the block under a time budget (and cancellation) that ``checkpoint()`` enforces."""
+    current = Budget(seconds, cancel)
+    token = _BUDGET.set(current)
+    try:
+        yield current
+    finally:
+        _BUDGET.reset(token)
+
+
+def checkpoint() -> None:
+    """Between two pieces of work: stop if the current file's budget is spent or cancelled."""
+    current = _BUDGET.get()
+    if current is not None:
+        current.check()
+
+
+# --- progress ----------------------------------------------------------------------------
+
+#: ``on_progress(done, total, label)``: ``done`` files of ``total`` (a fraction for the file in
+#: progress, from its embedding batches), ``label`` what is being done.
+ProgressCallback = Callable[[float, int, str], None]
+
+
+class IngestProgress:
+    """Reports progress within and across files to a callback and/or a console bar (tqdm)."""
+
+    def __init__(self, total: int, callback: ProgressCallback | None, console: bool) -> None:
+        self.total = total
+        self.callback = callback
+        self.bar: Any = None
+        if console and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", desc="Ingesting", bar_format=_BAR)
+        self._file = 0
+        self._label = ""
+
+    def start_file(self, index: int, label: str) -> None:
+        """File ``index`` (from 0) begins."""
+        self._file, self._label = index, label
+        self._report(float(index), label)
+
+    def texts_embedded(self, done: int, total: int) -> None:
+        """``done`` of the current file's ``total`` texts are embedded (a checkpoint too)."""
+        fraction = done / total if total else 1.0
+        self._report(self._file + fraction, f"{self._label}: embedded {done:,} of {total:,} texts")
+        checkpoint()
+
+    def finish(self) -> None:
+        """All files done (or the ingest stopped)."""
+        self._report(float(self.total), "done")
+        if self.bar is not None:
+            self.bar.close()
+
+    def _report(self, done: float, label: str) -> None:
+        if self.callback is not None:
+            self.callback(done, self.total, label)
+        if self.bar is not None:
+            self.bar.n = round(done, 2)
+            self.bar.set_postfix_str(label[-60:], refresh=True)
+
+
+_BAR = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} files [{elapsed}<{remaining}] {postfix}"

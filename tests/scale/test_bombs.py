@@ -1,0 +1,117 @@
+"""Decompression bombs and oversized content: refused before parsing, in bounded memory, with a
+reason, while the other files of the same call are indexed and nothing indexed is lost."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import psutil
+import pytest
+
+from rag.ingest_guard import LoadLimits, check_zip
+from rag.load import LoadError, load_text
+from rag.qa import ReportQA
+from tests.conftest import SEED_SOURCE
+from tests.scale.bombs import docx_bomb, pdf_with_huge_stream
+
+GOOD = "The ferry Aurora carried 96 passengers to Hvar on Sunday.\n"
+
+
+def _state(qa: ReportQA) -> tuple:
+    return qa.store.report_hashes(), qa.store.passages.count(), qa.store.sentences.count()
+
+
+@pytest.mark.parametrize(
+    ("name", "make"), [("bomb.docx", docx_bomb), ("stream.pdf", pdf_with_huge_stream)], ids=["docx", "pdf"]
+)
+def test_bomb_is_refused_in_bounded_memory_and_the_rest_is_indexed(
+    fresh_qa: ReportQA, tmp_path: Path, name: str, make
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bomb = make(folder / name)  # inflates to 500 MB
+    (folder / "ferry.txt").write_text(GOOD)
+    hashes = fresh_qa.store.report_hashes()
+    rss = psutil.Process().memory_info().rss
+    result = fresh_qa.ingest([folder])
+    assert psutil.Process().memory_info().rss - rss < 200 * 1024 * 1024
+    assert [(s.path, "decompression bomb" in s.reason) for s in result.skipped] == [(str(bomb), True)]
+    assert "(the limit is 200 MB)" in result.skipped[0].reason, result.summary()
+    assert result.added == ("ferry.txt",)
+    after = fresh_qa.store.report_hashes()
+    assert after.keys() == {*hashes, "ferry.txt"} and all(after[k] == v for k, v in hashes.items())
+    assert "96 passengers" in fresh_qa.ask("How many passengers did the Aurora carry?").text
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_rules_each_refuse_alone() -> None:
+    limits = LoadLimits(max_inflated_bytes=3_000_000, max_zip_entries=50)
+    check_zip(_zip({"a.xml": b"<p>varied text %d</p>" * 10_000}), limits)  # ordinary: passes
+    with pytest.raises(LoadError, match=r"zeros\.bin inflates [\d,]+ times"):
+        check_zip(_zip({"zeros.bin": bytes(2_000_000)}), limits)
+    unlimited_ratio = LoadLimits(max_inflated_bytes=3_000_000, max_zip_ratio=1e9)
+    with pytest.raises(LoadError, match=r"contents declare 4\.0 MB"):
+        check_zip(_zip({f"part{i}.bin": bytes(1_000_000) for i in range(4)}), unlimited_ratio)
+    with pytest.raises(LoadError, match="60 entries"):
+        check_zip(_zip({f"e{i}": b"x" for i in range(60)}), limits)
+
+
+def test_docx_that_understates_its_sizes_is_refused(tmp_path: Path) -> None:
+    # The central directory says document.xml holds 1,000 bytes; it inflates to 5 MB. Nothing
+    # reads past the declared size (the check and the DOCX reader alike), and the file is refused.
+    template = io.BytesIO()
+    docx.Document().save(template)
+    parts = {i.filename: zipfile.ZipFile(template).read(i) for i in zipfile.ZipFile(template).infolist()}
+    body = b"<w:p><w:r><w:t>Convoy.</w:t></w:r></w:p>" * 125_000
+    parts["word/document.xml"] = parts.pop("word/document.xml").replace(b"<w:body>", b"<w:body>" + body)
+    data = bytearray(_zip(parts))
+    central = bytes(data).rfind(b"PK\x01\x02")  # the last entry: word/document.xml
+    assert int.from_bytes(data[central + 24 : central + 28], "little") > 5_000_000
+    data[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+    path = tmp_path / "understated.docx"
+    path.write_bytes(bytes(data))
+    rss = psutil.Process().memory_info().rss
+    with pytest.raises(LoadError, match="DOCX"):
+        load_text(path)
+    assert psutil.Process().memory_info().rss - rss < 50 * 1024 * 1024
+
+
+def test_docx_under_the_limits_still_reads(tmp_path: Path) -> None:
+    document = docx.Document()
+    for i in range(200):
+        document.add_paragraph(f"Paragraph {i}: the convoy reached checkpoint {i} at dawn.")
+    path = tmp_path / "ordinary.docx"
+    document.save(path)
+    assert "checkpoint 199" in load_text(path).text
+
+
+def test_text_longer_than_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("The convoy moved north. " * 1000)
+    with pytest.raises(LoadError, match="text too long"):
+        load_text(path, limits=LoadLimits(max_text_chars=10_000))
+    assert load_text(path, limits=LoadLimits(max_text_chars=100_000)).text
+
+
+def test_file_over_its_time_budget_is_skipped_and_changes_nothing(
+    seeded_index_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(seeded_index_dir, tmp_path / "index")
+    qa = ReportQA(index_dir=tmp_path / "index", max_file_seconds=1e-6)
+    before = _state(qa)
+    path = tmp_path / "slow.txt"
+    path.write_text(GOOD)
+    result = qa.ingest([path])
+    assert len(result.skipped) == 1 and "took too long" in result.skipped[0].reason, result.summary()
+    assert _state(qa) == before and qa.sources() == [SEED_SOURCE]
