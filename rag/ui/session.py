@@ -84,7 +84,7 @@ class UISession:
             return self._llm_qas[spec], ""
 
     def _build_llm_qa(self, spec: str) -> Any:
-        from rag.generative.backends import parse_spec
+        from rag.answer.generative.backends import parse_spec
 
         parse_spec(spec)  # a malformed spec fails here, before a second ReportQA is built
         return type(self.qa)(settings=self.qa.settings, llm=spec)

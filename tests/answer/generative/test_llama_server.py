@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from rag import Answer, ReportQA
-from rag.generative.backends import load_chat_model
-from rag.generative.verify import split_sentences
+from rag.answer.generative.backends import load_chat_model
+from rag.answer.generative.verify import split_sentences
 from tests.generative.conftest import SEED_QUESTION
 
 pytestmark = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import ABSTAIN_TEXT
-from rag.generative.verify import key_terms, parse_reply, split_sentences, verify
+from rag.answer.generative.verify import key_terms, parse_reply, split_sentences, verify
 from tests.generative.conftest import SEED_ANSWER, SEED_QUESTION
 
 
