@@ -22,7 +22,7 @@ import pytest
 from rag import Answer, ReportQA
 from rag.answer.generative.backends import load_chat_model
 from rag.answer.generative.verify import split_sentences
-from tests.generative.conftest import SEED_QUESTION
+from tests.answer.generative.conftest import SEED_QUESTION
 
 pytestmark = [
     pytest.mark.llm,
