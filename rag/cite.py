@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answer import _NAME, _NUMBER, _YEAR_OR_DATE, question_kinds
-from rag.sparse import tokenize
+from rag.text import HIGHLIGHT_DATE, HIGHLIGHT_NAME, HIGHLIGHT_NUMBER, question_kinds, tokenize
 from rag.types import Citation, Span
 
-_PATTERNS = {"number": [_NUMBER], "date": [_YEAR_OR_DATE, _NUMBER], "place": [_NAME], "person": [_NAME]}
+_PATTERNS = {
+    "number": [HIGHLIGHT_NUMBER],
+    "date": [HIGHLIGHT_DATE, HIGHLIGHT_NUMBER],
+    "place": [HIGHLIGHT_NAME],
+    "person": [HIGHLIGHT_NAME],
+}
 
 
 def highlight_spans(question: str, quote: str, start: int) -> tuple[Span, ...]:

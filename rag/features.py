@@ -2,43 +2,32 @@
 
 Fitted on SQuAD 2.0 dev (10 articles cut by rag.chunk into 454 passages, 3,708 questions;
 sentences labelled with the harness's word-aligned containment) with leave-articles-out
-cross-validation; the weights below are pairwise / plain logistic regressions trained on all ten
-articles. Everything here is deterministic numpy; no model is called. The caller (rag.retrieve,
+cross-validation; the weights (``rag/models/answer_models.json``, loaded and checked by
+``rag.models``) are pairwise / plain logistic regressions trained on all ten articles.
+Everything here is deterministic numpy; no model is called. The caller (rag.retrieve,
 rag.answer) supplies per question its text, its unit embedding and a pool of candidate passages
 (dense top-``POOL`` union BM25 top-``POOL``) with scores looked up in the indexes of
-``rag.catalog``: passage BM25, "titled" passage BM25 (title + passage), sentence BM25, report BM25,
-an IDF table over passages, report and title embeddings. A report's title is not a passage.
+``rag.index.catalog``: passage BM25, "titled" passage BM25 (title + passage), sentence BM25,
+report BM25, an IDF table over passages, report and title embeddings. A report's title is not
+a passage.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from rag.sparse import tokenize
+from rag import models
+from rag.text import CAPITAL, DATE, NEGATIONS, NUMBER, WORD, question_type, tokenize
+from rag.types import Candidate
 
 # --------------------------------------------------------------------------------------------
 # Constants
 # --------------------------------------------------------------------------------------------
-
-#: bm25s parameters (all four BM25 indexes), method "lucene" (bm25s' default).
-BM25_K1 = 1.2
-BM25_B = 0.75
-#: Candidates each retriever contributes to the pool (dense top-N union BM25 top-N).
-POOL = 40
-#: Passages whose sentences compete for the answer.
-ANSWER_PASSAGES = 3
-#: Add the runner-up sentence when its score is within this margin of the best one...
-TWO_SENTENCE_MARGIN = 1.7
-#: ...and the two together have at most this many words.
-TWO_SENTENCE_MAX_WORDS = 120
-#: Abstain when confidence() is below this (chosen on SQuAD 2.0: ~10% answerable abstained).
-ABSTAIN_THRESHOLD = 0.30
 
 PASSAGE_FEATURES = (
     "bm",
@@ -60,29 +49,6 @@ PASSAGE_FEATURES = (
     "win_dense",
     "sdense_top2",
 )
-#: Linear passage reranker (pairwise logistic regression on raw features; higher = better).
-PASSAGE_WEIGHTS = np.array(
-    [
-        -2.476476,
-        1.446933,
-        1.415162,
-        10.19499,
-        -0.71079,
-        0.328335,
-        0.33536,
-        0.573485,
-        -1.5288,
-        -0.229233,
-        0.009292,
-        2.847984,
-        3.703272,
-        -1.330887,
-        4.67605,
-        3.481107,
-        0.983671,
-        -2.848567,
-    ]
-)
 
 SENTENCE_FEATURES = (
     "s_dense",
@@ -101,25 +67,9 @@ SENTENCE_FEATURES = (
     "prev_cov_gain",
     "next_cov_gain",
 )
-SENTENCE_WEIGHTS = np.array(
-    [
-        2.218671,
-        2.333618,
-        1.287559,
-        -1.966301,
-        0.819276,
-        5.9754,
-        0.604834,
-        0.15062,
-        1.175559,
-        -1.485015,
-        0.699679,
-        0.400083,
-        -0.033288,
-        -1.742432,
-        0.297843,
-    ]
-)
+
+#: Sentence features computed by ``rag.signals`` (fitted on questions phrased as users ask them).
+SENTENCE_EXTRAS = ("cov_rest",)
 
 ABSTAIN_FEATURES = (
     "p_top",
@@ -139,39 +89,48 @@ ABSTAIN_FEATURES = (
     "p_dense",
     "q_len",
 )
-ABSTAIN_WEIGHTS = np.array(
-    [
-        0.0,
-        0.0,
-        0.049482,
-        0.0,
-        3.672623,
-        -2.276037,
-        -0.197691,
-        -1.067222,
-        0.0,
-        -0.168191,
-        -0.64338,
-        -0.835231,
-        -3.182972,
-        2.777705,
-        1.437157,
-        0.509533,
-    ]
-)
-ABSTAIN_BIAS = -3.46667
+
+#: The fitted models and constants (``rag/models/answer_models.json``), checked against the
+#: feature names above at import.
+#: Feature names per fitted model, as the code computes them (the models file must match).
+FEATURE_NAMES = {
+    "passage": PASSAGE_FEATURES,
+    "sentence": (*SENTENCE_FEATURES, *SENTENCE_EXTRAS),
+    "abstain": ABSTAIN_FEATURES,
+}
+MODELS = models.load(expected=FEATURE_NAMES)
+_C = MODELS.constants
+#: bm25s parameters (all four BM25 indexes), method "lucene" (bm25s' default).
+BM25_K1, BM25_B = _C.bm25_k1, _C.bm25_b
+#: Candidates each retriever contributes to the pool (dense top-N union BM25 top-N).
+POOL = _C.pool
+#: Passages whose sentences compete for the answer.
+ANSWER_PASSAGES = _C.answer_passages
+#: Add the runner-up sentence when its score is within this margin of the best one...
+TWO_SENTENCE_MARGIN = _C.two_sentence_margin
+#: ...and the two together have at most this many words.
+TWO_SENTENCE_MAX_WORDS = _C.two_sentence_max_words
+#: Abstain when confidence() is below this (chosen on SQuAD 2.0: ~10% answerable abstained).
+ABSTAIN_THRESHOLD = _C.abstain_threshold
+#: An answer at or above this confidence is "answered"; between the two thresholds, "uncertain".
+ANSWER_THRESHOLD = _C.answer_threshold
+#: Linear passage reranker (pairwise logistic regression on raw features; higher = better).
+PASSAGE_WEIGHTS = MODELS.model("passage").weights
+#: Linear sentence scorer.
+SENTENCE_WEIGHTS = MODELS.model("sentence").weights
+#: Logistic confidence.
+ABSTAIN_WEIGHTS = MODELS.model("abstain").weights
+ABSTAIN_BIAS = MODELS.model("abstain").bias
 #: The sign each abstention weight is fitted under (+1 / -1; 0: free): a weaker match, more of
 #: the question missing from the best sentence, or a name, number or negation of the question
 #: missing from the evidence never raises the confidence. Words missing from the passage or the
 #: report stay free: people paraphrase, and answerable questions reuse fewer passage words.
-ABSTAIN_SIGNS = np.array([1, 1, 1, 1, 0, -1, 0, -1, -1, -1, -1, -1, -1, 1, 1, 0])
+ABSTAIN_SIGNS = MODELS.model("abstain").signs
+
 
 # --------------------------------------------------------------------------------------------
-# Tokens and IDF (the tokenizer is the BM25 one, rag.sparse.tokenize)
+# IDF (the tokenizer is the BM25 one, rag.text.tokenize)
 # --------------------------------------------------------------------------------------------
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-_NEGATIONS = frozenset("not no never n't without none nor neither cannot".split())
 
 
 def idf_table(passage_tokens: Iterable[Iterable[str]]) -> dict[str, float]:
@@ -195,61 +154,18 @@ def idf(table: dict[str, float], word: str) -> float:
 # Question type
 # --------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(
-    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|thirty|forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|"
-    r"billions|dozen|dozens|half|several|few|percent)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    r"\b1[0-9]{3}s?\b|\b20[0-9]{2}s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:January|February|March|"
-    r"April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|"
-    r"Thursday|Friday|Saturday|Sunday|century|centuries|decade|BC|AD|BCE|CE)\b"
-)
-_CAPITAL = re.compile(r"\b[A-Z][\w\u00C0-\u024F'-]*")
-
-
-def question_type(question: str) -> str:
-    """What the question asks for: ``number``, ``date``, ``place``, ``person`` or ``other``."""
-    q = question.lower()
-    if re.search(
-        r"\bhow (many|much|long|far|big|large|old|often|tall|high|fast)\b|"
-        r"\bwhat (number|percentage|percent|amount|proportion|fraction)\b",
-        q,
-    ):
-        return "number"
-    if re.search(
-        r"\bwhen\b|\b(what|which|in what) (year|years|date|day|month|time|century|decade|"
-        r"period|era)\b|\bhow long ago\b",
-        q,
-    ):
-        return "date"
-    if re.search(
-        r"\bwhere\b|\b(what|which) (town|city|country|countries|place|region|province|"
-        r"state|continent|area|location|island|river)\b",
-        q,
-    ):
-        return "place"
-    if re.search(
-        r"\bwho\b|\bwhose\b|\bwhom\b|\b(what|which) (person|man|woman|king|leader|"
-        r"president|emperor|group|organization|company|agency)\b",
-        q,
-    ):
-        return "person"
-    return "other"
-
 
 def _type_hits(kind: str, sentence: str, question_lower_words: set[str]) -> bool:
     """True when ``sentence`` holds an item of ``kind`` that is not already in the question."""
     if kind == "number":
-        pat = _NUMBER
+        pat = NUMBER
     elif kind == "date":
-        pat = _DATE
+        pat = DATE
     elif kind in ("place", "person"):
         # Capitalised words that are not the sentence's first word.
         return any(
             m.start() > 0 and m.group(0).lower() not in question_lower_words
-            for m in _CAPITAL.finditer(sentence)
+            for m in CAPITAL.finditer(sentence)
         )
     else:
         return False
@@ -261,34 +177,8 @@ def _type_hits(kind: str, sentence: str, question_lower_words: set[str]) -> bool
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A pooled passage and the scores the caller looked up for it.
-
-    ``sent_spans`` are (start, end) offsets into ``text``; ``sent_vecs`` the rows of their
-    (normalised) embeddings; ``sent_bm25`` their scores in the sentence BM25 index.
-    ``report`` is any hashable report id; ``title`` the report's first line.
-    """
-
-    text: str
-    sent_spans: tuple[tuple[int, int], ...]
-    sent_vecs: np.ndarray
-    sent_bm25: np.ndarray
-    dense: float  # cosine(question, passage embedding)
-    bm25: float  # passage BM25
-    bm25_titled: float  # titled-passage BM25
-    report: object
-    report_bm25: float  # report BM25 of this passage's report
-    report_dense: float  # cosine(question, report embedding)
-    title_dense: float  # cosine(question, title embedding)
-    title: str = ""
-    tokens: tuple[str, ...] = ()  # tokenize(text), precomputed at ingest
-    sent_tokens: tuple[tuple[str, ...], ...] = ()  # tokenize(sentence) per sentence, at ingest
-    title_tokens: frozenset[str] = frozenset()  # set(tokenize(title)), at ingest
-
-
 def ingest_tokens(text: str, spans: Sequence[tuple[int, int]], title: str = "") -> dict:
-    """The token fields of :class:`Candidate`, computed once per passage at ingest."""
+    """The token fields of ``rag.types.Candidate``, computed once per passage at ingest."""
     return dict(
         tokens=tuple(tokenize(text)),
         sent_tokens=tuple(tuple(tokenize(text[s:e])) for s, e in spans),
@@ -409,7 +299,7 @@ def sentence_features(
     q_set = set(q_terms)
     q_w = np.array([idf(idf_tab, t) for t in q_terms])
     q_big = _bigrams(q_toks)
-    q_lower = set(w.lower() for w in _WORD.findall(question))
+    q_lower = set(w.lower() for w in WORD.findall(question))
     refs: list[SentenceRef] = []
     rows: list[list[float]] = []
     top = float(passage_scores[0]) if len(passage_scores) else 0.0
@@ -513,15 +403,15 @@ def abstain_features(
     n_docs = idf_tab["\x00n"]
     max_idf = math.log((n_docs + 1) / 0.5)
     oov = sum(1 for t in q_terms if t not in idf_tab)
-    q_words = _WORD.findall(question)
+    q_words = WORD.findall(question)
     caps = {w.lower() for w in q_words[1:] if w[:1].isupper()}
-    p_lower = set(w.lower() for w in _WORD.findall(top.text))
+    p_lower = set(w.lower() for w in WORD.findall(top.text))
     nums = {w for w in q_words if any(ch.isdigit() for ch in w)}
     kind = question_type(question)
     q_lower = set(w.lower() for w in q_words)
-    neg_q = any(w.lower() in _NEGATIONS for w in q_words) or "n't" in question
-    s_lower = set(w.lower() for w in _WORD.findall(s_text))
-    neg_s = bool(s_lower & _NEGATIONS) or "n't" in s_text
+    neg_q = any(w.lower() in NEGATIONS for w in q_words) or "n't" in question
+    s_lower = set(w.lower() for w in WORD.findall(s_text))
+    neg_s = bool(s_lower & NEGATIONS) or "n't" in s_text
     ps = np.asarray(passage_scores, dtype=float)
     ss = np.sort(sent_scores)[::-1]
     return np.array(
@@ -563,7 +453,7 @@ def unsupported_numbers(question: str, report_vocab: Collection[str] | None) -> 
     """
     if report_vocab is None:
         return []
-    numbers = [w for w in _WORD.findall(question) if any(ch.isdigit() for ch in w)]
+    numbers = [w for w in WORD.findall(question) if any(ch.isdigit() for ch in w)]
     return [n for n in numbers if not all(t in report_vocab for t in tokenize(n))]
 
 

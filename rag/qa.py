@@ -1,33 +1,38 @@
-"""``ReportQA``: the library's front door. Ingest reports, ask questions, get cited answers."""
+"""``ReportQA``: the library's front door. Ingest reports, ask questions, get cited answers.
+
+A thin shell over the stages: settings, an ``Index`` (store, BM25, catalog; ingest and
+remove), a ``HybridRetriever`` and the answerers (extractive, and generative per chat model).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.answer import ExtractiveAnswerer, Selection
-from rag.catalog import CatalogCache
-from rag.chunk import chunk_report
-from rag.cite import cite
-from rag.conversation import standalone_question
+from rag.answer import Answerer
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.embed import Embedder
-from rag.ingest_guard import IngestCancelled, IngestProgress, LoadLimits, ProgressCallback, budget, checkpoint
-from rag.load import LoadError, content_hash, iter_report_files, load_text
-from rag.names import NamedFile, assign_names
+from rag.index import Index
+from rag.index.catalog import CatalogCache
+from rag.index.sparse import SparseCache, SparseIndex
+from rag.index.store import ChromaStore
+from rag.ingest_guard import ProgressCallback
 from rag.offline import limit_blas_threads
-from rag.prompts import ABSTAIN_TEXT
-from rag.retrieve import Candidate, HybridRetriever
+from rag.retrieve import HybridRetriever
 from rag.settings import Settings, check_setting
-from rag.sparse import SparseCache, SparseIndex
-from rag.store import ChromaStore, write_lock
-from rag.support import support_level
-from rag.types import Answer, IngestReport, Passage, RenamedFile, Report, SkippedFile
+from rag.types import Answer, Candidate, IngestReport, Report
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from rag.answer.generative import GenerativeAnswerer
+
+#: How many generative answerers (one per chat model) a ``ReportQA`` keeps for ``ask(llm=...)``.
+CHAT_MODELS_KEPT = 4
 
 
 class ReportQA:
@@ -36,6 +41,7 @@ class ReportQA:
     Settings come from keyword arguments (any ``Settings`` field) over ``RAG_*`` variables.
     ``llm`` (a spec string such as ``"ollama:llama3.2"``, or a LangChain ``BaseChatModel``)
     turns on generative answers; unset (and ``RAG_LLM`` unset) means extractive answers.
+    ``ask(..., llm=...)`` chooses the chat model for one question.
     """
 
     def __init__(
@@ -47,43 +53,46 @@ class ReportQA:
         base = settings.model_dump() if settings else {}
         self.settings = Settings(**{**base, **overrides})
         limit_blas_threads(self.settings.blas_threads)
-        self.embedder = Embedder(self.settings)
-        self.store = ChromaStore(self.settings, self.embedder)
-        self.answerer = ExtractiveAnswerer(self.settings.max_answer_sentences)
-        self._write_lock = threading.RLock()
-        self._texts: dict[tuple[str, str | None], str] = {}
-        self.sparse_cache = SparseCache(self.store, self._sparse_dir)
-        self.sparse = self._open_sparse()
-        self.catalogs = CatalogCache(
-            self.store, self.embedder.encode, self._sparse_dir.with_suffix(".catalog")
+        self.index = Index(self.settings)
+        self.retriever = HybridRetriever(self.index, self.settings)
+        self.answerer = ExtractiveAnswerer(
+            self.index,
+            self.retriever,
+            self.settings.max_answer_sentences,
+            self.settings.abstain_threshold,
+            self.settings.answer_threshold,
         )
-        self.retriever = HybridRetriever(self.store, self.sparse, self.catalogs, self.settings)
-        self.generator: Any = None
+        self.generator: GenerativeAnswerer | None = None
+        self._chat_answerers: dict[Any, GenerativeAnswerer] = {}
+        self._chat_lock = threading.Lock()
         self.set_llm(chat_model or self.settings.llm)
 
-    # Index maintenance ---------------------------------------------------------------------
+    # The index -----------------------------------------------------------------------------
 
     @property
-    def _sparse_dir(self) -> Path:
-        if self.settings.chroma_url:
-            tag = hashlib.sha1(f"{self.settings.chroma_url}/{self.settings.collection}".encode()).hexdigest()[
-                :12
-            ]
-            return Path(self.settings.index_dir) / f"sparse-{tag}"
-        return Path(self.settings.index_dir) / f"{self.settings.collection}-sparse"
+    def embedder(self) -> Embedder:
+        """The embedding model of the index."""
+        return self.index.embedder
 
-    def _open_sparse(self) -> SparseIndex:
-        return self.sparse_cache.open()
+    @property
+    def store(self) -> ChromaStore:
+        """The Chroma store of the index."""
+        return self.index.store
 
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        """One writer at a time: this object's threads, then (embedded) other processes."""
-        with self._write_lock:
-            if self.settings.chroma_url:
-                yield
-                return
-            with write_lock(Path(self.settings.index_dir)):
-                yield
+    @property
+    def sparse_cache(self) -> SparseCache:
+        """The passage BM25 cache (``sparse_cache.wait()`` waits for a background catch-up)."""
+        return self.index.sparse_cache
+
+    @property
+    def sparse(self) -> SparseIndex:
+        """The passage BM25 index served to questions."""
+        return self.index.sparse
+
+    @property
+    def catalogs(self) -> CatalogCache:
+        """The catalog cache of the index."""
+        return self.index.catalogs
 
     def ingest(
         self,
@@ -94,145 +103,29 @@ class ReportQA:
     ) -> IngestReport:
         """Index the reports at ``paths`` (files or folders, recursively); see ``IngestReport``.
 
-        ``progress`` draws a console bar; ``on_progress(done, total, label)`` is called as files
-        and their embedding batches finish (``done`` counts files, with a fraction for the file
-        in progress). Setting ``cancel`` stops the ingest at the next batch or file: the file
-        in progress is left as it was, the files already done stay indexed, and the report
-        says ``cancelled``.
+        ``on_progress(done, total, label)`` reports files and embedding batches as they
+        finish; setting ``cancel`` stops at the next batch or file (see ``Index.ingest``).
         """
-        if isinstance(paths, (str, Path)):
-            paths = [paths]
-        added, updated, unchanged, notes = [], [], [], []
-        skipped: list[SkippedFile] = []
-        found = list(_named_files(paths, skipped))
-        cancelled = False
-        with self._writing():
-            if cleaned := self.store.clean_orphans():
-                notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
-            known = dict(self.store.snapshot.hashes)
-            files = list(assign_names(found, self.store.report_origins(), skipped))
-            tracker = IngestProgress(len(files), on_progress, progress)
-            for index, named in enumerate(files):
-                tracker.start_file(index, named.source)
-                try:
-                    with budget(self.settings.max_file_seconds, cancel):
-                        checkpoint()
-                        outcome, note = self._ingest_file(named, known.get(named.source), tracker)
-                except LoadError as err:
-                    skipped.append(SkippedFile(path=str(named.path), reason=str(err)))
-                    continue
-                except IngestCancelled:
-                    cancelled = True
-                    rest = files[index:]
-                    skipped.extend(SkippedFile(path=str(f.path), reason="ingest cancelled") for f in rest)
-                    break
-                {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(named.source)
-                notes.extend(f"{named.source}: {n}" for n in note)
-            tracker.finish()
-            if added or updated or cleaned:
-                self._rebuild_indexes()
-        renamed = [
-            RenamedFile(path=str(f.path), source=f.source, wanted=f.wanted, held_by=f.held_by)
-            for f in files
-            if f.renamed and f.source in {*added, *updated, *unchanged}
-        ]
-        return IngestReport(
-            added=tuple(added),
-            updated=tuple(updated),
-            unchanged=tuple(unchanged),
-            skipped=tuple(skipped),
-            notes=tuple(notes),
-            renamed=tuple(renamed),
-            cancelled=cancelled,
-        )
-
-    def _ingest_file(
-        self, named: NamedFile, old_hash: str | None, tracker: IngestProgress
-    ) -> tuple[str, tuple[str, ...]]:
-        source, path = named.source, named.path
-        digest = content_hash(path)
-        if digest == old_hash:
-            return "unchanged", ()
-        loaded = load_text(path, limits=LoadLimits.from_settings(self.settings))
-        checkpoint()
-        chunks = chunk_report(
-            source, loaded.text, self.embedder.count_tokens, self.settings.max_passage_tokens, digest
-        )
-        if not chunks:
-            raise LoadError("no text to index")
-        checkpoint()
-        sentences = [s.text for c in chunks for s in c.sentences]
-        vectors = self.embedder.encode([c.text for c in chunks] + sentences, on_batch=tracker.texts_embedded)
-        passage_vecs, sentence_vecs = vectors[: len(chunks)], vectors[len(chunks) :]
-        report = Report(
-            source=source,
-            text=loaded.text,
-            content_hash=digest,
-            title=loaded.title,
-            date=loaded.date,
-            kind=loaded.kind,
-            origin=named.origin,
-        )
-        if old_hash is not None:
-            self.document_text(source)  # questions pinned to the old version can still cite it
-        self.store.put_report(report, chunks, passage_vecs, sentence_vecs)  # the commit point
-        self.store.commit(source, digest)
-        self._forget_texts(source, keep={digest, old_hash})
-        self.store.delete_passages(source, keep_hash=digest)
-        return ("added" if old_hash is None else "updated"), loaded.notes
+        return self.index.ingest(paths, progress, on_progress, cancel)
 
     def remove(self, source: str) -> bool:
         """Delete a report from the index; False if there was none by that name."""
-        with self._writing():
-            if self.store.get_report(source) is None:
-                return False
-            self.store.delete_report(source)
-            self.store.commit(source, None)
-            self._forget_texts(source, keep=set())
-            self._rebuild_indexes()
-            return True
-
-    def _rebuild_indexes(self) -> None:
-        """Bring the catalog and the passage BM25 up to this process's latest commit."""
-        catalog = self.catalogs.refresh()
-        if catalog.token == self.store.snapshot.token:
-            self.sparse_cache.adopt(catalog.passage_index())
-        else:
-            self.sparse_cache.rebuild()
-
-    def _text_or_empty(self, source: str) -> str:
-        """The report's text, or "" if it was removed meanwhile (its citations then drop)."""
-        try:
-            return self.document_text(source)
-        except KeyError:
-            return ""
-
-    def _forget_texts(self, source: str, keep: set[str | None]) -> None:
-        for key in [k for k in list(self._texts) if k[0] == source and k[1] not in keep]:
-            self._texts.pop(key, None)
+        return self.index.remove(source)
 
     def sources(self) -> list[str]:
         """Names of the indexed reports, sorted."""
-        return sorted(self.store.report_hashes())
+        return self.index.sources()
 
     def report(self, source: str) -> Report:
         """A report's record: its text and its header's metadata (title, date, kind)."""
-        report = self.store.get_report(source)
-        if report is None:
-            raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
-        return report
+        return self.index.report(source)
 
     def document_text(self, source: str) -> str:
         """The extracted text of a report: every offset in an ``Answer`` indexes into it.
 
         The version is the one the calling thread's last question was answered from.
         """
-        cached = self._texts.get((source, self.store.view().hashes.get(source)))
-        if cached is not None:
-            return cached
-        report = self.report(source)
-        self._texts[(source, report.content_hash)] = report.text
-        return report.text
+        return self.index.document_text(source)
 
     # Questions -----------------------------------------------------------------------------
 
@@ -249,7 +142,7 @@ class ReportQA:
 
     def check_top_k(self, top_k: int | None) -> int | None:
         """``top_k`` if it is allowed (the bounds of ``RAG_TOP_K``), else ValueError; None stays."""
-        return None if top_k is None else check_setting("top_k", top_k)
+        return None if top_k is None else int(check_setting("top_k", top_k))  # type: ignore[call-overload]
 
     def check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
         """The report names a question is limited to (None: all), or ValueError naming unknown ones."""
@@ -273,10 +166,10 @@ class ReportQA:
 
         ``sources`` (report names, checked by ``check_sources``) limits the search to them.
         """
-        vector = self.embedder.encode([question])[0]
-        return self.retriever.run(question, vector, top_k or self.settings.top_k, sources), vector
+        query = self.retriever.query(question, question)
+        return self.retriever.run(query, top_k, sources), query.vector
 
-    def set_llm(self, llm: Any = None) -> None:
+    def set_llm(self, llm: str | BaseChatModel | None = None) -> None:
         """Switch to generative answers with ``llm`` (spec or ``BaseChatModel``), or back with None.
 
         A backend that cannot be built does not raise: ``self.generator.error`` says what was
@@ -284,39 +177,53 @@ class ReportQA:
         """
         if isinstance(llm, str) or llm is None:
             self.settings = self.settings.model_copy(update={"llm": llm or None})
-        if not llm:
-            self.generator = None
-            return
-        from rag.generative import GenerativeAnswerer
+        self.generator = self._chat_answerer(llm) if llm else None
 
-        self.generator = GenerativeAnswerer(self, llm)
+    def _chat_answerer(self, llm: str | BaseChatModel) -> GenerativeAnswerer:
+        """The generative answerer for ``llm``, built once per spec or model and kept."""
+        from rag.answer.generative import GenerativeAnswerer
+
+        key = llm if isinstance(llm, str) else id(llm)
+        with self._chat_lock:
+            found = self._chat_answerers.get(key)
+            if found is None or found.model is None or (not isinstance(llm, str) and found.model is not llm):
+                if len(self._chat_answerers) >= CHAT_MODELS_KEPT:
+                    self._chat_answerers.pop(next(iter(self._chat_answerers)))
+                found = GenerativeAnswerer(self.index, self.retriever, self.answerer, llm, self.settings)
+                self._chat_answerers[key] = found
+            return found
+
+    def answerer_for(self, llm: str | BaseChatModel | None = None) -> Answerer:
+        """The answerer of one question: ``llm``'s when given, else the configured one."""
+        if llm:
+            return self._chat_answerer(llm)
+        return self.generator if self.generator is not None else self.answerer
 
     def ask(
         self,
         question: str,
         history: Sequence[Any] | None = None,
         top_k: int | None = None,
+        llm: str | BaseChatModel | None = None,
         sources: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` from the reports, citing the exact passages it quotes.
 
-        ``sources`` (report names) limits the answer to those reports: every retrieved
-        passage and every citation comes from them. ValueError for an empty or too long
-        question, a ``top_k`` outside the bounds of ``RAG_TOP_K``, or an unknown report.
+        ``llm`` (spec or ``BaseChatModel``) answers this question with that chat model.
+        ``sources`` (report names) limits the answer to those reports: every retrieved passage
+        and every citation comes from them. ValueError for an empty or too long question, a
+        ``top_k`` outside the bounds of ``RAG_TOP_K``, or an unknown report.
         """
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
-        if self.generator is not None:
-            return self.generator.ask(question, history or (), top_k, sources)
-        query = standalone_question(question, history or ())
-        candidates, vector = self.retrieve(query, top_k, sources)
-        return self.extractive_answer(question, query, candidates, vector)
+        return self.answerer_for(llm).ask(question, history or (), top_k, sources)
 
     def stream(
         self,
         question: str,
         history: Sequence[Any] | None = None,
         top_k: int | None = None,
+        llm: str | BaseChatModel | None = None,
         sources: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
         """Like ``ask``, streamed: yields text pieces (``str``) as they arrive, then the ``Answer``.
@@ -327,70 +234,4 @@ class ReportQA:
         """
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
-        if self.generator is not None:
-            yield from self.generator.stream(question, history or (), top_k, sources)
-            return
-        answer = self.ask(question, history, top_k, sources)
-        yield answer.text
-        yield answer
-
-    def extractive_answer(
-        self, question: str, query: str, candidates: list[Candidate], vector: np.ndarray
-    ) -> Answer:
-        """The extractive answer from retrieved ``candidates`` (also the generative fallback)."""
-        passages = tuple(_passage(c) for c in candidates)
-        selection = self.answerer.run(query, vector, candidates)
-        return self._answer(question, query, selection, passages)
-
-    def _answer(
-        self, question: str, query: str, selection: Selection, passages: tuple[Passage, ...]
-    ) -> Answer:
-        common = {
-            "question": question,
-            "passages": passages,
-            "confidence": selection.confidence,
-            "retrieval_query": query,
-        }
-        support = support_level(
-            selection.confidence, self.settings.abstain_threshold, self.settings.answer_threshold
-        )
-        if selection.sentences and support != "abstained":
-            quotes = [
-                (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
-                for s in selection.sentences
-            ]
-            texts = {src: self._text_or_empty(src) for src, *_ in quotes}
-            text, citations = cite(query, quotes, texts)
-            if citations:
-                return Answer(
-                    **common,
-                    text=text,
-                    abstained=False,
-                    citations=citations,
-                    support=support,
-                )
-        return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
-
-
-def _passage(candidate: Candidate) -> Passage:
-    chunk = candidate.chunk
-    return Passage(
-        passage_id=chunk.passage_id,
-        source=chunk.source,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=candidate.score,
-        ordinal=chunk.ordinal,
-    )
-
-
-def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Iterable[tuple[str, Path]]:
-    """(natural source name, path) for every file under ``paths`` (``rag.names`` settles clashes)."""
-    for given in paths:
-        root = Path(given)
-        if not root.exists():
-            skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
-            continue
-        for path in iter_report_files([root]):
-            yield (path.relative_to(root).as_posix() if root.is_dir() else path.name), path
+        yield from self.answerer_for(llm).stream(question, history or (), top_k, sources)

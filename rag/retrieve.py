@@ -9,65 +9,52 @@ sentences, of its report and title, coverage of the question's rare words; see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag import features
-from rag.catalog import Catalog, CatalogCache
 from rag.settings import Settings
-from rag.sparse import SparseIndex
-from rag.store import ChromaStore
-from rag.types import Chunk
+from rag.text import question_kinds
+from rag.types import Candidate, Query
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """A retrieved passage, its reranker score and the signals behind it."""
-
-    chunk: Chunk
-    score: float
-    dense: float
-    sparse: float
-    evidence: features.Candidate
-    catalog: Catalog
+if TYPE_CHECKING:
+    from rag.index import Index
 
 
 class HybridRetriever:
-    """Dense and BM25 candidates, reranked by ``rag.features``."""
+    """Dense and BM25 candidates from an ``Index``, reranked by ``rag.features``."""
 
-    def __init__(
-        self, store: ChromaStore, sparse: SparseIndex, catalogs: CatalogCache, settings: Settings
-    ) -> None:
-        self.store = store
-        self.sparse = sparse
-        self.catalogs = catalogs
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
         self.settings = settings
 
+    def query(self, question: str, text: str) -> Query:
+        """The ``Query`` of ``question`` searched as ``text`` (its stand-alone form), embedded once."""
+        vector = self.index.embedder.encode([text])[0]
+        return Query(question=question, text=text, vector=vector, kinds=question_kinds(text))
+
     def run(
-        self,
-        question: str,
-        question_vec: np.ndarray,
-        top_k: int | None = None,
-        sources: Sequence[str] | None = None,
+        self, query: Query, top_k: int | None = None, sources: Sequence[str] | None = None
     ) -> list[Candidate]:
-        """The best ``top_k`` passages for ``question`` (at least the answer's), best first.
+        """The best ``top_k`` passages for ``query`` (at least the answer's), best first.
 
         ``sources`` (report names) limits every retriever to those reports: a ``where`` filter
         for dense search, a mask over the catalog's passage BM25 and over the pooled passages.
         """
+        question, question_vec = query.text, query.vector
         top_k = max(top_k or self.settings.top_k, features.ANSWER_PASSAGES)
         pool = max(self.settings.candidates, top_k)
-        self.store.maybe_refresh()  # see other clients' commits before choosing the catalog
-        catalog = self.catalogs.get()
+        catalog = self.index.catalog()
+        store = self.index.store
         visible = catalog.row.__contains__
-        dense = dict(self.store.query_passages(question_vec, pool, visible=visible, sources=sources))
-        ids, sparse_scores, state = self.sparse.search(question)
+        dense = dict(store.query_passages(question_vec, pool, visible=visible, sources=sources))
+        ids, sparse_scores, state = self.index.sparse.search(question)
         if state != catalog.token or sources is not None:  # another state, or a mask: the catalog's own
             ids, sparse_scores, _ = catalog.passage_index().search(question)
         if sources is not None:
-            allowed = catalog.passage_mask(sources)
-            sparse_scores = np.where(allowed, sparse_scores, 0.0)
+            sparse_scores = np.where(catalog.passage_mask(sources), sparse_scores, 0.0)
         sparse_top = _top(ids, sparse_scores, pool)
         chunks = catalog.chunks_for(list(dict.fromkeys([*dense, *sparse_top])))
         if sources is not None:
@@ -81,15 +68,12 @@ class HybridRetriever:
         for pid, chunk in chunks.items():
             evidence = catalog.candidate(chunk, dense.get(pid, 0.0), sparse_top.get(pid, 0.0), scores)
             if evidence is not None and len(chunk.sentences):
-                pooled.append((chunk, evidence))
+                pooled.append(evidence)
         if not pooled:
             return []
-        matrix = features.passage_features(
-            question, question_vec, [e for _, e in pooled], scores.stats, catalog.idf
-        )
+        matrix = features.passage_features(question, question_vec, pooled, scores.stats, catalog.idf)
         ranked = [
-            Candidate(chunk=c, score=float(s), dense=e.dense, sparse=e.bm25, evidence=e, catalog=catalog)
-            for (c, e), s in zip(pooled, features.rerank(matrix).tolist(), strict=True)
+            replace(c, score=float(s)) for c, s in zip(pooled, features.rerank(matrix).tolist(), strict=True)
         ]
         ranked.sort(key=lambda c: (-c.score, c.chunk.passage_id))
         return ranked[:top_k]

@@ -6,13 +6,14 @@ environment. Arguments win over the environment, which wins over the defaults be
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, get_args, get_origin
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.models import shipped_constants
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -23,12 +24,6 @@ MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9d
 
 #: The name that selects the packaged model.
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
-
-
-def fitted_constant(name: str) -> float:
-    """A constant fitted with the answer models (``rag/models/answer_models.json``)."""
-    path = Path(__file__).resolve().parent / "models" / "answer_models.json"
-    return float(json.loads(path.read_text(encoding="utf-8"))["constants"][name])
 
 
 class Settings(BaseSettings):
@@ -99,18 +94,20 @@ class Settings(BaseSettings):
 
     # Retrieval.
     top_k: int = Field(10, ge=1, le=100, description="Passages returned with an answer.")
-    candidates: int = Field(40, ge=1, description="Candidates each retriever contributes.")
+    candidates: int = Field(
+        shipped_constants().pool, ge=1, description="Candidates each retriever contributes (fitted: 40)."
+    )
 
     # Answering.
     max_question_chars: int = Field(2000, ge=1)
     max_answer_sentences: int = Field(2, ge=1, le=5)
     abstain_threshold: float = Field(
-        default_factory=lambda: fitted_constant("abstain_threshold"),
+        default_factory=lambda: shipped_constants().abstain_threshold,
         description="Abstain when the answer's confidence (0-1) is below this; the fitted default "
         "abstains on ~8% of the answerable realistic questions (news, files, seeds).",
     )
     answer_threshold: float = Field(
-        default_factory=lambda: fitted_constant("answer_threshold"),
+        default_factory=lambda: shipped_constants().answer_threshold,
         description="Confidence at or above which an answer is 'answered' (the fitted default: "
         "where 70% of the realistic answers given are right); between abstain_threshold and this "
         "it is 'uncertain': the closest evidence, marked as possibly not answering.",

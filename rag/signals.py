@@ -14,11 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.features import Candidate, SentenceRef, idf
-from rag.sparse import tokenize
-
-#: Names of the columns :func:`sentence_extras` adds to ``rag.features.sentence_features``.
-SENTENCE_EXTRAS = ("cov_rest",)
+from rag.features import SENTENCE_EXTRAS, SentenceRef, idf
+from rag.text import tokenize
+from rag.types import Candidate
 
 
 def sentence_extras(

@@ -1,15 +1,21 @@
 """The nouns of Dispatch QA, in one module: every object that crosses a stage boundary.
 
-All are frozen pydantic models. Offsets are character offsets into the extracted text of a
-report, the text that ``ReportQA.document_text(source)`` returns, so a citation can always be
-verified by slicing: ``document_text(c.source)[c.start:c.end] == c.quote``.
+All are frozen: pydantic models, except ``Query`` and ``Candidate`` (frozen dataclasses: they
+carry numpy arrays and live only while one question is answered). Offsets are character offsets
+into the extracted text of a report, the text that ``ReportQA.document_text(source)`` returns,
+so a citation can always be verified by slicing: ``document_text(c.source)[c.start:c.end] == c.quote``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from rag.index.catalog import Catalog
 
 
 class _Frozen(BaseModel):
@@ -158,3 +164,52 @@ class IngestReport(_Frozen):
         renames = [f"{r.path} indexed as {r.source} ({r.wanted} is taken)" for r in self.renamed]
         reasons = [f"{s.path}: {s.reason}" for s in self.skipped]
         return "; ".join([line, *renames, *reasons])
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question as the stages see it, built once per question."""
+
+    question: str  # as the user asked it (whitespace collapsed)
+    text: str  # the stand-alone question that is searched for (a follow-up rewritten)
+    vector: np.ndarray  # unit embedding of ``text``
+    kinds: tuple[str, ...] = ()  # what ``text`` asks for: number, date, place, person (rag.text)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pooled passage: the stored chunk, its reranker score and the signals the features read.
+
+    ``sent_spans`` are (start, end) offsets into ``chunk.text``; ``sent_vecs`` the rows of their
+    (normalised) embeddings; ``sent_bm25`` their scores in the sentence BM25 index. ``report``
+    is the report's row in the catalog; ``title`` its first line. The token fields are computed
+    once per passage at ingest (``rag.features.ingest_tokens``).
+    """
+
+    chunk: Chunk
+    sent_spans: tuple[tuple[int, int], ...]
+    sent_vecs: np.ndarray
+    sent_bm25: np.ndarray
+    dense: float  # cosine(question, passage embedding)
+    bm25: float  # passage BM25
+    bm25_titled: float  # titled-passage BM25
+    report: int
+    report_bm25: float  # report BM25 of this passage's report
+    report_dense: float  # cosine(question, report embedding)
+    title_dense: float  # cosine(question, title embedding)
+    title: str = ""
+    tokens: tuple[str, ...] = ()
+    sent_tokens: tuple[tuple[str, ...], ...] = ()
+    title_tokens: frozenset[str] = frozenset()
+    score: float = 0.0  # the reranker's score (set by the retriever; higher is better)
+    catalog: Catalog | None = None  # the collection state the candidate was scored in
+
+    @property
+    def text(self) -> str:
+        """The passage's text."""
+        return self.chunk.text
+
+    @property
+    def sparse(self) -> float:
+        """The passage's BM25 score (alias of ``bm25``)."""
+        return self.bm25

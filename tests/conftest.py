@@ -44,3 +44,35 @@ def fresh_qa(seeded_index_dir: Path, tmp_path: Path) -> Iterator:
     folder = tmp_path / "index"
     shutil.copytree(seeded_index_dir, folder)
     yield ReportQA(index_dir=folder)
+
+
+#: Two small reports for the unit tests of retrieve, answer and cite (see ``tiny_index``).
+TINY_REPORTS = {
+    "harbour.txt": (
+        "Harbour closure\n\n"
+        "The port of Velmora closed on 3 March after a storm damaged the northern pier. "
+        "About 1,200 dock workers were sent home.\n\n"
+        "Repairs are expected to take six weeks. The harbour master, Ines Caldor, said ferries "
+        "would dock at Sandvik until then."
+    ),
+    "bridge.txt": (
+        "Bridge collapse\n\n"
+        "A road bridge over the river Aln collapsed on Tuesday evening. Two cars fell into the water "
+        "and three people were rescued by fishermen.\n\n"
+        "The bridge was built in 1962 and had been due for inspection in May."
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory: pytest.TempPathFactory):
+    """A read-only ``Index`` over the two ``TINY_REPORTS`` (real Chroma, real model)."""
+    from rag.index import Index
+    from rag.settings import Settings
+
+    reports = tmp_path_factory.mktemp("tiny-reports")
+    for name, text in TINY_REPORTS.items():
+        (reports / name).write_text(text, encoding="utf-8")
+    index = Index(Settings(index_dir=tmp_path_factory.mktemp("tiny-index")))
+    index.ingest([reports])
+    return index

@@ -1,4 +1,4 @@
-"""The fitted answer models ship as data and are checked against the code when loaded."""
+"""The fitted-models file: loaded and checked at import; a mismatch is a clear error."""
 
 from __future__ import annotations
 
@@ -7,37 +7,48 @@ from pathlib import Path
 
 import pytest
 
-from rag.models import FEATURE_NAMES, MODELS_FILE, ModelFileError, load_models, shipped
+from rag import features, models
 from rag.settings import Settings
 
 
-def test_the_shipped_models_fit_the_code_and_set_the_default_thresholds() -> None:
-    models = shipped()
-    assert models.sentence.features == FEATURE_NAMES["sentence"] and "cov_rest" in models.sentence.features
-    assert len(models.abstain.weights) == len(models.abstain.signs)
-    settings = Settings()
-    assert settings.abstain_threshold == models.constants["abstain_threshold"]
-    assert settings.abstain_threshold < settings.answer_threshold == models.constants["answer_threshold"]
-
-
-def _altered(tmp_path: Path, change) -> Path:
-    raw = json.loads(MODELS_FILE.read_text())
+def _copy(tmp_path: Path, change) -> Path:
+    raw = json.loads(models.MODEL_FILE.read_text())
     change(raw)
     path = tmp_path / "answer_models.json"
     path.write_text(json.dumps(raw))
     return path
 
 
-def test_another_version_is_refused_with_the_file_named(tmp_path: Path) -> None:
-    path = _altered(tmp_path, lambda raw: raw.update(version=99))
-    with pytest.raises(ModelFileError, match=rf"{path}: version 99"):
-        load_models(path)
+EXPECTED = {"passage": features.PASSAGE_FEATURES, "abstain": features.ABSTAIN_FEATURES}
 
 
-def test_a_model_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
-    def drop_feature(raw: dict) -> None:
-        raw["models"]["sentence"]["features"].remove("cov_rest")
-        raw["models"]["sentence"]["weights"].pop()
+def test_the_shipped_file_matches_the_code_and_feeds_the_settings_defaults() -> None:
+    loaded = models.load(expected=EXPECTED)
+    assert len(loaded.model("passage").weights) == len(features.PASSAGE_FEATURES)
+    assert Settings().candidates == loaded.constants.pool == features.POOL
+    assert Settings().abstain_threshold == loaded.constants.abstain_threshold == features.ABSTAIN_THRESHOLD
 
-    with pytest.raises(ModelFileError, match=r"model 'sentence'.*missing \['cov_rest'\]"):
-        load_models(_altered(tmp_path, drop_feature))
+
+def test_a_renamed_feature_names_the_file_the_model_and_the_mismatch(tmp_path: Path) -> None:
+    path = _copy(tmp_path, lambda raw: raw["models"]["abstain"]["features"].__setitem__(0, "renamed"))
+    with pytest.raises(models.ModelFileError, match=r"answer_models.json: model 'abstain'.*renamed"):
+        models.load(path, expected=EXPECTED)
+
+
+def test_weights_of_the_wrong_length_are_refused(tmp_path: Path) -> None:
+    path = _copy(tmp_path, lambda raw: raw["models"]["passage"]["weights"].pop())
+    with pytest.raises(models.ModelFileError, match="model 'passage' has 18 features, 17 weights"):
+        models.load(path)
+
+
+def test_another_version_is_refused(tmp_path: Path) -> None:
+    path = _copy(tmp_path, lambda raw: raw.update(version=99))
+    with pytest.raises(models.ModelFileError, match="format version 99"):
+        models.load(path)
+
+
+def test_write_then_load_gives_the_same_models(tmp_path: Path) -> None:
+    shipped = models.load()
+    path = tmp_path / "m.json"
+    models.write(path, shipped.fitted_on, shipped.constants, shipped.models)
+    assert path.read_text() == models.MODEL_FILE.read_text()

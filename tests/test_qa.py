@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag import ABSTAIN_TEXT, ReportQA
-from rag.store import IndexCompatibilityError
+from rag.index.store import IndexCompatibilityError
 from tests.conftest import SEED_SOURCE, SEEDS
 
 SEED_QUESTION = "How many troops withdrew and to where?"

@@ -1,21 +1,22 @@
 """Reproduce every figure of RECIPE.md from scratch, with leave-articles-out cross-validation.
 
     python benchmarks/fit_features/evaluate.py            # uses cached embeddings in cache/ if present
-    python benchmarks/fit_features/evaluate.py --fit      # also prints the shipped coefficients
+    python benchmarks/fit_features/evaluate.py --fit      # also writes rag/models/answer_models.json
 
 Protocol: 5 folds of 2 articles (article i is in fold i % 5). For each fold, the passage
 reranker, the sentence scorer, the two-sentence margin and the abstention model are trained on
 the other 8 articles (each stage fed by the previous stage's fold model) and applied to the 2
 held-out ones: these CV figures are the headline. "In-sample" = the same chain trained on all 10
-articles and applied to them (that chain's coefficients are the shipped ones in rag/features.py; the
-in-sample run here uses the freshly fitted coefficients, which match).
+articles and applied to them (that chain's coefficients are the shipped ones in
+rag/models/answer_models.json; the in-sample run here uses the freshly fitted coefficients, which match).
 """
 
 from __future__ import annotations
 
+import datetime
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import bm25s
 import data
@@ -25,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 import rag.features as R
 from rag.eval.metrics import contains_answer
+from rag.types import Candidate, Chunk, Sentence
 
 FOLDS = 5
 PAIR_C = 0.1
@@ -51,10 +53,20 @@ class World:
     c: data.Corpus
     e: dict
     pools: list[np.ndarray]
-    cands: list[list[R.Candidate]]
+    cands: list[list[Candidate]]
     stats: list[R.QueryStats]
     idf: dict
     report_vocab: list[set]
+
+
+def _chunk(c: data.Corpus, p: int) -> Chunk:
+    """Passage ``p`` of the corpus as a ``Chunk`` (offsets into the passage itself)."""
+    text = c.passages[p]
+    sentences = tuple(Sentence.model_construct(start=s, end=e, text=text[s:e]) for s, e in c.sent_spans[p])
+    source = c.titles[c.passage_report[p]]
+    return Chunk.model_construct(
+        passage_id=str(p), source=source, text=text, start=0, end=len(text), ordinal=p, sentences=sentences
+    )
 
 
 def build_world() -> World:
@@ -79,6 +91,7 @@ def build_world() -> World:
     report_vocab = [set(R.tokenize(t)) for t in reports]
     pools, cands, stats = [], [], []
     S = e["sentences"]
+    chunks = [_chunk(c, p) for p in range(P)]
     toks = [R.ingest_tokens(c.passages[p], c.sent_spans[p], c.titles[c.passage_report[p]]) for p in range(P)]
     for qi in range(len(c.questions)):
         pool = np.union1d(
@@ -90,8 +103,8 @@ def build_world() -> World:
             a, z = c.sent_offset[p], c.sent_offset[p + 1]
             r = c.passage_report[p]
             cl.append(
-                R.Candidate(
-                    text=c.passages[p],
+                Candidate(
+                    chunk=chunks[p],
                     sent_spans=tuple(c.sent_spans[p]),
                     sent_vecs=S[a:z],
                     sent_bm25=sbm[qi, a:z],
@@ -351,6 +364,24 @@ def timing(W: World, n: int = 400) -> None:
     )
 
 
+def write_models(shipped: dict) -> None:
+    """Write the coefficients trained on all ten articles to the shipped models file."""
+    fitted = {
+        "passage": R.models.LinearModel(R.PASSAGE_FEATURES, shipped["wp"]),
+        "sentence": R.models.LinearModel(R.SENTENCE_FEATURES, shipped["ws"]),
+        "abstain": R.models.LinearModel(
+            R.ABSTAIN_FEATURES, shipped["wa"], float(shipped["ba"]), R.ABSTAIN_SIGNS
+        ),
+    }
+    constants = replace(R.MODELS.constants, two_sentence_margin=float(shipped["margin"]))
+    fitted_on = (
+        f"SQuAD 2.0 dev, first 10 articles ({data.DATA.name}), cut by rag.chunk; trained on all 10 "
+        f"articles; {datetime.date.today()}; python benchmarks/fit_features/evaluate.py --fit"
+    )
+    R.models.write(R.models.MODEL_FILE, fitted_on, constants, fitted)
+    print(f"\nwrote the fitted models to {R.models.MODEL_FILE} (git diff shows what changed)")
+
+
 def main() -> None:
     t0 = time.time()
     W = build_world()
@@ -374,13 +405,7 @@ def main() -> None:
     summarise(W, cv, "CROSS-VALIDATED (5 folds x 2 articles)", thr)
     summarise(W, ins, "IN-SAMPLE (trained on all 10 articles)", thr)
     if "--fit" in sys.argv:
-        np.set_printoptions(precision=6, suppress=True, floatmode="maxprec")
-        print("\nSHIPPED COEFFICIENTS")
-        print("PASSAGE_WEIGHTS =", repr(shipped["wp"].round(6).tolist()))
-        print("SENTENCE_WEIGHTS =", repr(shipped["ws"].round(6).tolist()))
-        print("TWO_SENTENCE_MARGIN =", shipped["margin"])
-        print("ABSTAIN_WEIGHTS =", repr(shipped["wa"].round(6).tolist()))
-        print("ABSTAIN_BIAS =", round(shipped["ba"], 6))
+        write_models(shipped)
     print(f"total {time.time() - t0:.1f}s")
 
 

@@ -20,8 +20,8 @@ the time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,9 +31,11 @@ import numpy as np
 import reports_dev as D
 
 from rag import features as R
+from rag import models
 from rag import signals as S
 from rag.eval.metrics import contains_answer
-from rag.models import FEATURE_NAMES, MODELS_FILE, MODELS_VERSION
+from rag.features import FEATURE_NAMES
+from rag.models import MODEL_FILE as MODELS_FILE
 
 FOLDS = 5
 #: Refit the abstention confidence too (--refit-abstain); by default the shipped SQuAD-fitted one
@@ -237,43 +239,25 @@ def shipped_model() -> dict:
 
 
 def write(model: dict, n_rows: dict) -> None:
-    doc = {
-        "version": MODELS_VERSION,
-        "fitted_on": (
-            f"reports-dev news+files, seed questions, SQuAD 2.0 dev-10 ({n_rows}); realistic groups "
-            f"x{REPORTS_WEIGHT}; {datetime.date.today().isoformat()}; "
-            "python benchmarks/fit_features/fit_answer_models.py --write"
+    """Write the refitted sentence scorer and confidence into the shipped models file."""
+    fitted_on = (
+        f"reports-dev news+files, seed questions, SQuAD 2.0 dev-10 ({n_rows}); realistic groups "
+        f"x{REPORTS_WEIGHT}; {datetime.date.today().isoformat()}; "
+        "python benchmarks/fit_features/fit_answer_models.py --write"
+    )
+    constants = dataclasses.replace(
+        R.MODELS.constants,
+        abstain_threshold=round(model["threshold"], 3),
+        answer_threshold=round(model["answer_threshold"], 3),
+    )
+    fitted = {
+        "passage": R.MODELS.model("passage"),
+        "sentence": models.LinearModel(FEATURE_NAMES["sentence"], model["ws"]),
+        "abstain": models.LinearModel(
+            FEATURE_NAMES["abstain"], model["wa"], float(model["ba"]), R.ABSTAIN_SIGNS
         ),
-        "constants": {
-            "bm25_k1": R.BM25_K1,
-            "bm25_b": R.BM25_B,
-            "pool": R.POOL,
-            "answer_passages": R.ANSWER_PASSAGES,
-            "two_sentence_margin": R.TWO_SENTENCE_MARGIN,
-            "two_sentence_max_words": R.TWO_SENTENCE_MAX_WORDS,
-            "abstain_threshold": round(model["threshold"], 3),
-            "answer_threshold": round(model["answer_threshold"], 3),
-        },
-        "models": {
-            "passage": {
-                "features": list(FEATURE_NAMES["passage"]),
-                "weights": R.PASSAGE_WEIGHTS.round(6).tolist(),
-                "bias": 0.0,
-            },
-            "sentence": {
-                "features": list(FEATURE_NAMES["sentence"]),
-                "weights": model["ws"].round(6).tolist(),
-                "bias": 0.0,
-            },
-            "abstain": {
-                "features": list(FEATURE_NAMES["abstain"]),
-                "weights": model["wa"].round(6).tolist(),
-                "bias": round(model["ba"], 6),
-                "signs": R.ABSTAIN_SIGNS.tolist(),
-            },
-        },
     }
-    MODELS_FILE.write_text(json.dumps(doc, indent=1) + "\n")
+    models.write(MODELS_FILE, fitted_on, constants, fitted)
     print(f"wrote {MODELS_FILE}")
 
 

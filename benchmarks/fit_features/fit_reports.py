@@ -22,7 +22,7 @@ from experiments import paraphrase
 
 from rag import features as R
 from rag import nlp
-from rag.sparse import tokenize
+from rag.text import tokenize
 
 FOLDS = 5
 REFUSE = 0.08

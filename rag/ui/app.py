@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.store import IndexBusyError
+from rag.index.store import IndexBusyError
 from rag.types import Answer
 from rag.ui import render
 from rag.ui.assets import CSS, HEAD

@@ -91,8 +91,7 @@ class UISession:
     def answerer(self, mode: str, spec: str | None) -> tuple[Any, str]:
         """The chat-model answerer for a mode (None: extractive), and why it is missing if it is.
 
-        The one place that maps a spec to a model; when ``ReportQA.ask(..., llm=...)`` exists
-        it can hand the spec over instead.
+        The one place that maps a spec to a model (``ReportQA.answerer_for`` builds and keeps it).
         """
         if mode != GENERATIVE:
             return None, ""
@@ -104,9 +103,7 @@ class UISession:
             )
         with self._lock:
             if spec not in self._answerers:
-                from rag.generative import GenerativeAnswerer
-
-                self._answerers[spec] = GenerativeAnswerer(self.qa, spec)
+                self._answerers[spec] = self.qa.answerer_for(spec)
             return self._answerers[spec], ""
 
     def stream(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.store import write_lock
+from rag.index.store import write_lock
 from rag.ui.session import EXTRACTIVE, GENERATIVE, UISession, report_info
 from tests.generative.conftest import SEED_ANSWER, scripted
 
@@ -96,7 +96,7 @@ def test_upload_writes_only_inside_the_upload_folder(fresh_qa, tmp_path: Path) -
 
 
 def test_upload_refused_while_the_index_is_busy_leaves_no_copy(fresh_qa, tmp_path: Path) -> None:
-    from rag.store import IndexBusyError
+    from rag.index.store import IndexBusyError
 
     upload_dir = tmp_path / "up"
     session = UISession(fresh_qa, upload_dir)

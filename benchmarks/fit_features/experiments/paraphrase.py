@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.sparse import STOPWORDS
+from rag.text import STOPWORDS
 
 #: Similarities below this count as no match (unrelated words sit near 0, synonyms 0.3-0.6).
 FLOOR = 0.2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.sparse import SparseIndex, tokenize
+from rag.index.sparse import SparseIndex, tokenize
 
 
 def test_word_forms_share_a_token_and_numbers_stay_whole() -> None:

@@ -7,9 +7,9 @@ see ``backends`` for the spec strings, ``chain`` for the LCEL chain and streamin
 
 from __future__ import annotations
 
-from rag.generative.backends import LLMSpec, LLMUnavailableError, load_chat_model, parse_spec
-from rag.generative.chain import GenerativeAnswerer
-from rag.generative.verify import Verified, parse_reply, split_sentences, verify
+from rag.answer.generative.backends import LLMSpec, LLMUnavailableError, load_chat_model, parse_spec
+from rag.answer.generative.chain import GenerativeAnswerer
+from rag.answer.generative.verify import Verified, parse_reply, split_sentences, verify
 
 __all__ = [
     "GenerativeAnswerer",

@@ -7,10 +7,8 @@ second client of a Chroma server, say). It is never rebuilt per query.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import re
 import shutil
 import threading
 import uuid
@@ -19,55 +17,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import Stemmer
+
+from rag.models import shipped_constants
+from rag.text import TOKENIZER, tokenize
 
 if TYPE_CHECKING:
-    from rag.store import ChromaStore, Snapshot
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-#: Words too common to carry meaning in a question or a report.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is
-    it its itself just me more most my myself no nor not of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves s t""".split()
-)
-
-
-#: Names the tokenizer; an index or catalog saved with another one is rebuilt, not reused.
-TOKENIZER = "snowball-english/stopwords-1"
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords, Snowball-stemmed ("dominated" -> "domin")."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-
-
-_STEMMERS = threading.local()
-
-
-@functools.lru_cache(maxsize=262_144)
-def _stem(word: str) -> str:
-    """The English Snowball stem of ``word``; numbers stay intact ("1990" is not a stem)."""
-    if word.isdigit():
-        return word
-    stemmer = getattr(_STEMMERS, "english", None)
-    if stemmer is None:  # PyStemmer objects are not thread-safe: one per thread
-        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
-    return stemmer.stemWord(word)
+    from rag.index.store import ChromaStore, Snapshot
 
 
 class SparseIndex:
     """BM25 over passage texts, addressed by passage id."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
-        self.k1 = k1
-        self.b = b
+    def __init__(self, k1: float | None = None, b: float | None = None) -> None:
+        fitted = shipped_constants()
+        self.k1 = fitted.bm25_k1 if k1 is None else k1
+        self.b = fitted.bm25_b if b is None else b
         self.token: str | None = None
         self._ids: list[str] = []
         self._bm25: object | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import ABSTAIN_TEXT, Answer, ReportQA
-from tests.generative.conftest import (
+from tests.answer.generative.conftest import (
     SEED_ANSWER,
     SEED_QUESTION,
     BrokenChatModel,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from rag.generative.backends import LLMUnavailableError, load_chat_model, parse_spec
+from rag.answer.generative.backends import LLMUnavailableError, load_chat_model, parse_spec
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_a_missing_integration_package_is_named(monkeypatch) -> None:
 
 def test_extractive_start_up_does_not_import_the_integrations() -> None:
     code = (
-        "import sys, rag, rag.qa, rag.cli, rag.generative; "
+        "import sys, rag, rag.qa, rag.cli, rag.answer.generative; "
         "print([m for m in ('langchain_openai', 'langchain_ollama', 'openai', 'ollama') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,4 @@
-"""The catalog (rag.catalog): incremental rebuilds equal full ones; the cache maps its vectors."""
+"""The catalog (rag.index.catalog): incremental rebuilds equal full ones; the cache maps its vectors."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from rag import ReportQA
-from rag.catalog import Catalog, build_catalog
-from rag.sparse import SparseIndex, tokenize
+from rag.index.catalog import Catalog, build_catalog
+from rag.index.sparse import SparseIndex, tokenize
 from tests.conftest import SEED_SOURCE
 
 BRIEFING = """Harbour briefing

@@ -20,7 +20,7 @@ import numpy as np
 from rag.cite import highlight_spans, is_verified
 from rag.instructions import has_instructions
 from rag.prompts import ABSTAIN_TEXT
-from rag.sparse import tokenize
+from rag.text import tokenize
 from rag.types import Chunk, Citation
 
 #: Weight of lexical support in the support score (the rest is the embedding cosine).

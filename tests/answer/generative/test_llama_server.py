@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from rag import Answer, ReportQA
-from rag.generative.backends import load_chat_model
-from rag.generative.verify import split_sentences
-from tests.generative.conftest import SEED_QUESTION
+from rag.answer.generative.backends import load_chat_model
+from rag.answer.generative.verify import split_sentences
+from tests.answer.generative.conftest import SEED_QUESTION
 
 pytestmark = [
     pytest.mark.llm,

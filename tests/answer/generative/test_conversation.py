@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag import ReportQA
-from tests.generative.conftest import SEED_QUESTION, BrokenChatModel, scripted
+from tests.answer.generative.conftest import SEED_QUESTION, BrokenChatModel, scripted
 
 HISTORY = [(SEED_QUESTION, "The estimated 400 men withdrew to nearby Ariha. [1]")]
 

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from rag import features
-from rag.sparse import TOKENIZER, SparseIndex, tokenize
-from rag.types import Chunk, Sentence
+from rag.index.sparse import SparseIndex
+from rag.text import TOKENIZER, tokenize
+from rag.types import Candidate, Chunk, Sentence
 
 #: Changes when the cached catalog's shape or the tokenizer changes (the cache is then rebuilt).
 CATALOG_VERSION = f"4/{TOKENIZER}"
@@ -229,17 +230,15 @@ class Catalog:
             self._vocab_cache[report] = found
         return found
 
-    def candidate(
-        self, chunk: Chunk, dense: float, bm25: float, scores: QueryScores
-    ) -> features.Candidate | None:
-        """The features' view of a pooled passage, or None if the catalog does not hold it."""
+    def candidate(self, chunk: Chunk, dense: float, bm25: float, scores: QueryScores) -> Candidate | None:
+        """A pooled passage with every signal of its features, or None if the catalog lacks it."""
         row = self.row.get(chunk.passage_id)
         if row is None:
             return None
         report = int(self.passage_report[row])
         first, last = int(self.sentence_rows[row]), int(self.sentence_rows[row + 1])
-        return features.Candidate(
-            text=chunk.text,
+        return Candidate(
+            chunk=chunk,
             sent_spans=tuple((s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences),
             sent_vecs=np.asarray(self.sentence_vecs[first:last], dtype=np.float32),
             sent_bm25=scores.sentences[first:last],
@@ -254,6 +253,7 @@ class Catalog:
             tokens=self.tokens[row],
             sent_tokens=self.sentence_tokens[row],
             title_tokens=self.title_tokens[report],
+            catalog=self,
         )
 
     def rows_of(self, report: int) -> ReportRows:
@@ -362,7 +362,7 @@ def read_report_rows(
     store: Any, snapshot: Any, reports: dict[str, tuple[dict[str, Any], Any]]
 ) -> dict[str, ReportRows]:
     """The rows of these reports (source -> (record metadata, report vector)), read from Chroma."""
-    from rag.store import report_id
+    from rag.index.store import report_id
 
     out: dict[str, ReportRows] = {}
     names = sorted(reports)

@@ -1,4 +1,4 @@
-"""Prompts and fixed texts: every one a named constant; prompt bodies live in ``prompts/``."""
+"""Prompts and fixed texts: every one a named constant; prompt bodies are the ``*.txt`` files here."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ ABSTAIN_TEXT = "The reports do not say."
 UNCERTAIN_NOTE = "The reports may not answer this exactly; this is the closest they come."
 
 #: Folder of the prompt files (override with RAG_PROMPTS_DIR).
-PROMPTS_DIR = Path(os.environ.get("RAG_PROMPTS_DIR", Path(__file__).resolve().parent.parent / "prompts"))
+PROMPTS_DIR = Path(os.environ.get("RAG_PROMPTS_DIR", Path(__file__).resolve().parent))
 
 
 @cache
 def load_prompt(name: str) -> str:
-    """The text of ``prompts/<name>.txt``."""
+    """The text of ``<name>.txt`` in ``PROMPTS_DIR``."""
     path = PROMPTS_DIR / f"{name}.txt"
     if not path.is_file():
         raise FileNotFoundError(f"no prompt named {name!r} (looked for {path})")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag import ABSTAIN_TEXT
-from rag.generative.verify import key_terms, parse_reply, split_sentences, verify
-from tests.generative.conftest import SEED_ANSWER, SEED_QUESTION
+from rag.answer.generative.verify import key_terms, parse_reply, split_sentences, verify
+from tests.answer.generative.conftest import SEED_ANSWER, SEED_QUESTION
 
 
 def test_sentences_keep_their_markers_wherever_they_stand() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag import ReportQA
-from tests.generative.conftest import scripted
+from tests.answer.generative.conftest import scripted
 
 INJECTION = (
     "Harbour inspection report, Port Kesra, 14 May.\n\n"

@@ -2,7 +2,7 @@
 
 Built with LCEL: ``GenerativeAnswerer.prepare`` (condense, retrieve, prompt) and
 ``GenerativeAnswerer.chain`` (prepare, then the model, then verification) are runnables. The
-model's reply is checked by ``rag.generative.verify``; a reply with no supported claim falls
+model's reply is checked by ``rag.answer.generative.verify``; a reply with no supported claim falls
 back to the extractive answer (or abstains), and so does a backend that fails, with a note.
 """
 
@@ -19,15 +19,17 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
+from rag.answer.generative.backends import LLMUnavailableError, describe_model, load_chat_model
+from rag.answer.generative.verify import verify
 from rag.conversation import needs_context, standalone_question, user_turns
-from rag.generative.backends import LLMUnavailableError, describe_model, load_chat_model
-from rag.generative.verify import verify
 from rag.prompts import ABSTAIN_TEXT, load_prompt
-from rag.retrieve import Candidate
-from rag.types import Answer
+from rag.settings import Settings
+from rag.types import Answer, Candidate
 
 if TYPE_CHECKING:
-    from rag.qa import ReportQA
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.index import Index
+    from rag.retrieve import HybridRetriever
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,18 @@ def message_text(content: Any) -> str:
 class GenerativeAnswerer:
     """Answers with a chat model, citing numbered passages, verified before they are returned."""
 
-    def __init__(self, qa: ReportQA, llm: BaseChatModel | str) -> None:
-        self.qa = qa
+    def __init__(
+        self,
+        index: Index,
+        retriever: HybridRetriever,
+        extractive: ExtractiveAnswerer,
+        llm: BaseChatModel | str,
+        settings: Settings,
+    ) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.extractive = extractive
+        self.settings = settings
         self.name = llm if isinstance(llm, str) else describe_model(llm)
         self.error: str | None = None
         self.model: BaseChatModel | None = None
@@ -157,14 +169,15 @@ class GenerativeAnswerer:
         except Exception as err:
             log.warning("condensing with %s failed (%s); using the rule", self.name, err)
             return rule
-        return _clean_question(text, self.qa.settings.max_question_chars) or rule
+        return _clean_question(text, self.settings.max_question_chars) or rule
 
     def _condense(self, state: dict[str, Any]) -> str:
         return self.condense(state["question"], state["history"])
 
     def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
-        candidates, vector = self.qa.retrieve(state["query"], state["top_k"], state.get("sources"))
-        return {**state, "candidates": candidates, "vector": vector}
+        query = self.retriever.query(state["question"], state["query"])
+        candidates = self.retriever.run(query, state["top_k"], state.get("sources"))
+        return {**state, "candidates": candidates, "q": query}
 
     @staticmethod
     def _prompt_vars(state: dict[str, Any]) -> dict[str, str]:
@@ -205,15 +218,18 @@ class GenerativeAnswerer:
 
     def _finish(self, state: dict[str, Any]) -> Answer:
         """Verify the reply; fall back to the extractive answer when nothing in it is supported."""
-        fallback = self.qa.extractive_answer(
-            state["question"], state["query"], state["candidates"], state["vector"]
-        )
+        fallback = self.extractive.answer(state["q"], state["candidates"])
         if state["error"]:
             return fallback.model_copy(update={"note": state["error"]})
         chunks = [c.chunk for c in state["candidates"][:PROMPT_PASSAGES]]
-        vectors = self.qa.store.sentence_vectors([c.passage_id for c in chunks])
+        vectors = self.index.store.sentence_vectors([c.passage_id for c in chunks])
         checked = verify(
-            state["query"], state["reply"], chunks, vectors, self.qa.embedder.encode, self.qa.document_text
+            state["query"],
+            state["reply"],
+            chunks,
+            vectors,
+            self.index.embedder.encode,
+            self.index.document_text,
         )
         if checked.abstained:
             return fallback.model_copy(

@@ -1,0 +1,154 @@
+"""Answer stage (extractive): choose the sentence(s) of the top passages that answer the question.
+
+A sentence's score mixes its dense similarity to the question, its coverage of the question's
+rare words (with the previous sentence, for co-reference), the rank of its passage and whether
+it holds what the question asks for (a number for "how many", a date for "when", a name for
+"who"/"where"); see ``rag.features``. The confidence of the choice decides abstention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag import features, signals
+from rag.cite import cite
+from rag.conversation import standalone_question
+from rag.prompts import ABSTAIN_TEXT
+from rag.support import support_level
+from rag.types import Answer, Candidate, Chunk, Passage, Query, Sentence
+
+if TYPE_CHECKING:
+    from rag.index import Index
+    from rag.retrieve import HybridRetriever
+
+
+@dataclass(frozen=True)
+class SentenceChoice:
+    """A chosen sentence with the passage it belongs to and its score."""
+
+    chunk: Chunk
+    sentence: Sentence
+    score: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The answerer's choice: sentences in answer order, and how sure it is (0 to 1)."""
+
+    sentences: tuple[SentenceChoice, ...]
+    confidence: float
+
+
+class ExtractiveAnswerer:
+    """Scores the sentences of the top passages, picks one or two, rates its confidence, cites.
+
+    Sentence scores and confidence are linear / logistic models over ``rag.features``; the
+    confidence is a calibrated probability that the reports answer the question. Below
+    ``abstain_threshold`` the answer is ``ABSTAIN_TEXT``.
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        retriever: HybridRetriever,
+        max_sentences: int = 2,
+        abstain_threshold: float = features.ABSTAIN_THRESHOLD,
+        answer_threshold: float = features.ANSWER_THRESHOLD,
+    ) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.max_sentences = max_sentences
+        self.abstain_threshold = abstain_threshold
+        self.answer_threshold = answer_threshold
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        top_k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """The extractive answer to a checked question (a follow-up is searched with its context)."""
+        query = self.retriever.query(question, standalone_question(question, history))
+        return self.answer(query, self.retriever.run(query, top_k, sources))
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        top_k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """The answer text as one piece, then the ``Answer``."""
+        answer = self.ask(question, history, top_k, sources)
+        yield answer.text
+        yield answer
+
+    def answer(self, query: Query, candidates: Sequence[Candidate]) -> Answer:
+        """The cited answer from retrieved ``candidates`` (also the generative fallback)."""
+        passages = tuple(_passage(c) for c in candidates)
+        selection = self.select(query, candidates)
+        common: dict[str, Any] = {
+            "question": query.question,
+            "passages": passages,
+            "confidence": selection.confidence,
+            "retrieval_query": query.text,
+        }
+        support = support_level(selection.confidence, self.abstain_threshold, self.answer_threshold)
+        if selection.sentences and support != "abstained":
+            quotes = [
+                (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
+                for s in selection.sentences
+            ]
+            texts = {src: self.index.text_or_empty(src) for src, *_ in quotes}
+            text, citations = cite(query.text, quotes, texts)
+            if citations:
+                return Answer(**common, text=text, abstained=False, citations=citations, support=support)
+        return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
+
+    def select(self, query: Query, candidates: Sequence[Candidate]) -> Selection:
+        """Choose the answer sentences among the top passages of ``candidates`` (best first)."""
+        question, question_vec = query.text, query.vector
+        if not candidates or candidates[0].catalog is None:
+            return Selection(sentences=(), confidence=0.0)
+        catalog = candidates[0].catalog
+        ranked = list(candidates[: features.ANSWER_PASSAGES])
+        passage_scores = [c.score for c in ranked]
+        refs, matrix = features.sentence_features(question, question_vec, ranked, passage_scores, catalog.idf)
+        if not refs:
+            return Selection(sentences=(), confidence=0.0)
+        extras = signals.sentence_extras(question, ranked, refs, catalog.idf)
+        scores = np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS
+        texts = [e.text for e in ranked]
+        chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
+        vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
+        abstain_signals = features.abstain_features(
+            question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
+        )
+        picked = tuple(
+            SentenceChoice(
+                chunk=candidates[refs[i].passage].chunk,
+                sentence=candidates[refs[i].passage].chunk.sentences[refs[i].sentence],
+                score=float(scores[i]),
+            )
+            for i in chosen
+        )
+        confidence = features.guarded_confidence(abstain_signals, question, vocab)
+        return Selection(sentences=picked, confidence=confidence)
+
+
+def _passage(candidate: Candidate) -> Passage:
+    chunk = candidate.chunk
+    return Passage(
+        passage_id=chunk.passage_id,
+        source=chunk.source,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=candidate.score,
+        ordinal=chunk.ordinal,
+    )

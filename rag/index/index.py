@@ -1,0 +1,233 @@
+"""``Index``: the reports, their passages and every derived table, kept in step.
+
+It owns the Chroma store, the passage BM25 cache and the collection catalog, and the ways they
+change: ingest (the commit protocol of "Scale and robustness" in the README), remove, and the
+refresh that picks up other clients' commits. Readers get the report names, a report's text
+and the catalog of the committed state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from rag.chunk import chunk_report
+from rag.embed import Embedder
+from rag.index.catalog import Catalog, CatalogCache
+from rag.index.sparse import SparseCache, SparseIndex
+from rag.index.store import ChromaStore, write_lock
+from rag.ingest_guard import IngestCancelled, IngestProgress, LoadLimits, ProgressCallback, budget, checkpoint
+from rag.load import LoadError, content_hash, iter_report_files, load_text
+from rag.names import NamedFile, assign_names
+from rag.settings import Settings
+from rag.types import IngestReport, RenamedFile, Report, SkippedFile
+
+
+class Index:
+    """The searchable collection of reports behind a ``ReportQA``: store, BM25 and catalog."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings)
+        self.store = ChromaStore(settings, self.embedder)
+        self._write_lock = threading.RLock()
+        self._texts: dict[tuple[str, str | None], str] = {}
+        self.sparse_cache = SparseCache(self.store, self._sparse_dir)
+        self.sparse: SparseIndex = self.sparse_cache.open()
+        self.catalogs = CatalogCache(
+            self.store, self.embedder.encode, self._sparse_dir.with_suffix(".catalog")
+        )
+
+    @property
+    def _sparse_dir(self) -> Path:
+        if self.settings.chroma_url:
+            tag = hashlib.sha1(f"{self.settings.chroma_url}/{self.settings.collection}".encode()).hexdigest()[
+                :12
+            ]
+            return Path(self.settings.index_dir) / f"sparse-{tag}"
+        return Path(self.settings.index_dir) / f"{self.settings.collection}-sparse"
+
+    # Reading -------------------------------------------------------------------------------
+
+    def catalog(self) -> Catalog:
+        """The catalog of the committed state, after a check for other clients' commits."""
+        self.store.maybe_refresh()  # see other clients' commits before choosing the catalog
+        return self.catalogs.get()
+
+    def sources(self) -> list[str]:
+        """Names of the indexed reports, sorted."""
+        return sorted(self.store.report_hashes())
+
+    def document_text(self, source: str) -> str:
+        """The extracted text of a report: every offset in an ``Answer`` indexes into it.
+
+        The version is the one the calling thread's last question was answered from.
+        """
+        cached = self._texts.get((source, self.store.view().hashes.get(source)))
+        if cached is not None:
+            return cached
+        report = self.report(source)
+        self._texts[(source, report.content_hash)] = report.text
+        return report.text
+
+    def report(self, source: str) -> Report:
+        """A report's record: its text and its header's metadata (title, date, kind)."""
+        report = self.store.get_report(source)
+        if report is None:
+            raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
+        return report
+
+    def text_or_empty(self, source: str) -> str:
+        """The report's text, or "" if it was removed meanwhile (its citations then drop)."""
+        try:
+            return self.document_text(source)
+        except KeyError:
+            return ""
+
+    # Writing -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer at a time: this object's threads, then (embedded) other processes."""
+        with self._write_lock:
+            if self.settings.chroma_url:
+                yield
+                return
+            with write_lock(Path(self.settings.index_dir)):
+                yield
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path] | str | Path,
+        progress: bool = False,
+        on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestReport:
+        """Index the reports at ``paths`` (files or folders, recursively); see ``IngestReport``.
+
+        ``progress`` draws a console bar; ``on_progress(done, total, label)`` is called as files
+        and their embedding batches finish (``done`` counts files, with a fraction for the file
+        in progress). Setting ``cancel`` stops the ingest at the next batch or file: the file
+        in progress is left as it was, the files already done stay indexed, and the report
+        says ``cancelled``.
+        """
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        notes: list[str] = []
+        skipped: list[SkippedFile] = []
+        found = list(_named_files(paths, skipped))
+        cancelled = False
+        with self.writing():
+            if cleaned := self.store.clean_orphans():
+                notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
+            known = dict(self.store.snapshot.hashes)
+            files = list(assign_names(found, self.store.report_origins(), skipped))
+            tracker = IngestProgress(len(files), on_progress, progress)
+            for number, named in enumerate(files):
+                tracker.start_file(number, named.source)
+                try:
+                    with budget(self.settings.max_file_seconds, cancel):
+                        checkpoint()
+                        outcome, note = self._ingest_file(named, known.get(named.source), tracker)
+                except LoadError as err:
+                    skipped.append(SkippedFile(path=str(named.path), reason=str(err)))
+                    continue
+                except IngestCancelled:
+                    cancelled = True
+                    rest = files[number:]
+                    skipped.extend(SkippedFile(path=str(f.path), reason="ingest cancelled") for f in rest)
+                    break
+                {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(named.source)
+                notes.extend(f"{named.source}: {n}" for n in note)
+            tracker.finish()
+            if added or updated or cleaned:
+                self.rebuild()
+        renamed = [
+            RenamedFile(path=str(f.path), source=f.source, wanted=f.wanted, held_by=f.held_by)
+            for f in files
+            if f.renamed and f.source in {*added, *updated, *unchanged}
+        ]
+        return IngestReport(
+            added=tuple(added),
+            updated=tuple(updated),
+            unchanged=tuple(unchanged),
+            skipped=tuple(skipped),
+            notes=tuple(notes),
+            renamed=tuple(renamed),
+            cancelled=cancelled,
+        )
+
+    def _ingest_file(
+        self, named: NamedFile, old_hash: str | None, tracker: IngestProgress
+    ) -> tuple[str, tuple[str, ...]]:
+        source, path = named.source, named.path
+        digest = content_hash(path)
+        if digest == old_hash:
+            return "unchanged", ()
+        loaded = load_text(path, limits=LoadLimits.from_settings(self.settings))
+        checkpoint()
+        chunks = chunk_report(
+            source, loaded.text, self.embedder.count_tokens, self.settings.max_passage_tokens, digest
+        )
+        if not chunks:
+            raise LoadError("no text to index")
+        checkpoint()
+        sentences = [s.text for c in chunks for s in c.sentences]
+        vectors = self.embedder.encode([c.text for c in chunks] + sentences, on_batch=tracker.texts_embedded)
+        passage_vecs, sentence_vecs = vectors[: len(chunks)], vectors[len(chunks) :]
+        report = Report(
+            source=source,
+            text=loaded.text,
+            content_hash=digest,
+            title=loaded.title,
+            date=loaded.date,
+            kind=loaded.kind,
+            origin=named.origin,
+        )
+        if old_hash is not None:
+            self.document_text(source)  # questions pinned to the old version can still cite it
+        self.store.put_report(report, chunks, passage_vecs, sentence_vecs)  # the commit point
+        self.store.commit(source, digest)
+        self._forget_texts(source, keep={digest, old_hash})
+        self.store.delete_passages(source, keep_hash=digest)
+        return ("added" if old_hash is None else "updated"), loaded.notes
+
+    def remove(self, source: str) -> bool:
+        """Delete a report from the index; False if there was none by that name."""
+        with self.writing():
+            if self.store.get_report(source) is None:
+                return False
+            self.store.delete_report(source)
+            self.store.commit(source, None)
+            self._forget_texts(source, keep=set())
+            self.rebuild()
+            return True
+
+    def rebuild(self) -> None:
+        """Bring the catalog and the passage BM25 up to this process's latest commit."""
+        catalog = self.catalogs.refresh()
+        if catalog.token == self.store.snapshot.token:
+            self.sparse_cache.adopt(catalog.passage_index())
+        else:
+            self.sparse_cache.rebuild()
+
+    def _forget_texts(self, source: str, keep: set[str | None]) -> None:
+        for key in [k for k in list(self._texts) if k[0] == source and k[1] not in keep]:
+            self._texts.pop(key, None)
+
+
+def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Iterable[tuple[str, Path]]:
+    """(natural source name, path) for every file under ``paths`` (``rag.names`` settles clashes)."""
+    for given in paths:
+        root = Path(given)
+        if not root.exists():
+            skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
+            continue
+        for path in iter_report_files([root]):
+            yield (path.relative_to(root).as_posix() if root.is_dir() else path.name), path
