@@ -65,13 +65,14 @@ def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -
 # A line that starts a unit of its own: a list item, a "Key: value" line, an NWS "KEY WORDS...value"
 # line, "..." headline or ".Section..." line, an underline.
 _LIST_ITEM = r"[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
+_KEY = r"[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
 _UNIT_START = re.compile(
-    rf"^(?:{_LIST_ITEM}"
-    r"|[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
+    rf"^(?:{_LIST_ITEM}|{_KEY}"
     r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
     r"|\.\.\.|\.[A-Z][a-z]+\.\.\.|[-=_]{3,}$)"
 )
 _LIST_ITEM_START = re.compile(rf"^(?:{_LIST_ITEM})")
+_KEY_VALUE = re.compile(rf"^{_KEY}")
 
 
 def _continues(text: str, newline: int, wrap_width: int) -> bool:
@@ -215,10 +216,19 @@ def _body_paragraphs(text: str) -> list[tuple[list[tuple[int, int]], list[tuple[
 
 
 def _continues_list(text: str, previous: tuple[int, int], paragraph: str) -> bool:
-    """Whether ``paragraph`` is a list item of the list ``previous`` opens or continues."""
+    """Whether ``paragraph`` is a list item of the list ``previous`` opens or continues, or a
+    block of ``Key: value`` lines after another one (a bulletin's "Rating:", "Start Time:")."""
     before = text[previous[0] : previous[1]]
+    if _is_key_values(before) and _is_key_values(paragraph):
+        return True
     opens = before.endswith(":") or _LIST_ITEM_START.match(before) or not _SENTENCE_CLOSE.search(before)
     return bool(_LIST_ITEM_START.match(paragraph) and opens)
+
+
+def _is_key_values(paragraph: str) -> bool:
+    """A paragraph of two or more lines, each a ``Key: value`` line."""
+    lines = paragraph.split("\n")
+    return len(lines) > 1 and all(_KEY_VALUE.match(line) for line in lines)
 
 
 _SENTENCE_CLOSE = re.compile(r"[.!?][\"'”’)\]]*$")

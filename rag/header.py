@@ -40,7 +40,8 @@ _KIND = re.compile(
     r"|for immediate release|insighti?|crs insight|in focus|memorandum|readout|advisory|situation report)$"
 )
 _ISSUER = re.compile(
-    r"(?i)^(?:national weather service\b.*|nws [a-z ]+\b.*|the white house|office of the press secretary"
+    r"(?i)^(?:national weather service\b.*|nws national [a-z ]+\b.*|the white house"
+    r"|office of the press secretary"
     r"|congressional research service|prepared for members and(?: committees of congress)?"
     r"|committees of congress"
     r"|https?://\S+|www\.\S+)$"
