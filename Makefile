@@ -42,8 +42,11 @@ test-llm: install
 lint: install
 	$(VENV)/bin/ruff check rag tests app.py && $(VENV)/bin/ruff format --check rag tests app.py
 
+DEV := ../shared/data/reports-dev
 bench: install
 	$(PY) -m rag eval squad ../shared/data/squad-v2-dev-10articles.json --baseline --json eval-out/squad.json
+	$(PY) -m rag eval qa $(DEV)/news/questions.jsonl --reports $(DEV)/news/reports --baseline --json eval-out/news.json
+	$(PY) -m rag eval qa $(DEV)/files/questions.jsonl --reports $(DEV)/files/reports --baseline --json eval-out/files.json
 
 clean-index:
 	rm -rf index

@@ -8,19 +8,26 @@ A JSONL set has one object a line, either
 ``{"question": ..., "answers": ["400", ...], "source": "file.txt"}`` or
 ``{"question": ..., "unanswerable": true}``; its gold passage is a passage of ``source`` (of
 any report when ``source`` is absent) whose text contains a gold answer.
+
+The realistic sets (``reports-dev``) use ``{"question", "source", "answer_must_contain": [...],
+"gold_quote"}``: the answer is right when its text holds every ``answer_must_contain`` string and
+a citation of ``source`` overlaps the gold quote, found in the indexed text comparing letters and
+digits only (see ``rag.eval.metrics.locate_quote``); a gold passage is one that overlaps it. A
+``question_kinds.tsv`` beside the JSONL file (columns ``line``, ``kind``, ``two_part``,
+``needs_context``) tags each question for the per-kind figures.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.eval.metrics import contains_answer
+from rag.eval.metrics import contains_answer, locate_quote, overlaps
 
 
 class EvalSetError(ValueError):
@@ -49,6 +56,21 @@ class EvalQuestion(BaseModel):
     gold_offsets: tuple[int, ...] = Field(
         (), description="Character offsets of the gold answers in the report (SQuAD only)."
     )
+    must_contain: tuple[str, ...] = Field(
+        (), description="Strings a right answer must all hold (realistic sets)."
+    )
+    gold_quote: str | None = Field(None, description="The sentence that answers (realistic sets).")
+    gold_spans: tuple[tuple[int, int], ...] = Field(
+        (), description="Where gold_quote lies in the indexed text of source (set after ingest)."
+    )
+    kind: str = Field("", description="Question kind from question_kinds.tsv (how many, where, ...).")
+    two_part: bool = False
+    needs_context: bool = False
+
+    @property
+    def realistic(self) -> bool:
+        """Whether this question is scored by the realistic-set rule (must-contain + gold quote)."""
+        return bool(self.must_contain or self.gold_quote)
 
     def is_gold(self, passage: PassageLike) -> bool:
         """Whether ``passage`` is a gold passage of this question."""
@@ -56,6 +78,8 @@ class EvalQuestion(BaseModel):
             return False
         if self.source is not None and passage.source != self.source:
             return False
+        if self.gold_spans:
+            return overlaps(passage.start, passage.end, self.gold_spans)
         if self.gold_offsets:
             return any(passage.start <= o < passage.end for o in self.gold_offsets)
         return contains_answer(passage.text, self.answers)
@@ -73,6 +97,21 @@ class EvalSet(BaseModel):
     def limited(self, limit: int | None) -> EvalSet:
         """The set cut to ``limit`` questions spread evenly over it (all of it when None)."""
         return self.model_copy(update={"questions": spread(self.questions, limit)})
+
+    def with_gold_spans(self, document_text: Callable[[str], str]) -> tuple[EvalSet, list[str]]:
+        """Locate every gold quote in the indexed text; also the ids of quotes not found."""
+        resolved, missing = [], []
+        for q in self.questions:
+            if q.gold_quote and q.source:
+                try:
+                    span = locate_quote(document_text(q.source), q.gold_quote)
+                except KeyError:
+                    span = None
+                if span is None:
+                    missing.append(q.qid)
+                q = q.model_copy(update={"gold_spans": (span,) if span else ()})
+            resolved.append(q)
+        return self.model_copy(update={"questions": tuple(resolved)}), missing
 
 
 def spread(items: Sequence[Any], limit: int | None) -> tuple[Any, ...]:
@@ -140,17 +179,47 @@ def _jsonl_question(record: Any, where: str, reports_dir: Path) -> EvalQuestion:
     if not isinstance(record, dict) or not isinstance(record.get("question"), str):
         raise EvalSetError(f"{where}: expected an object with a string 'question'")
     qid = str(record.get("id", where))
-    if record.get("unanswerable") is True:
-        return EvalQuestion(qid=qid, question=record["question"], answerable=False)
-    answers = record.get("answers")
-    if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
-        raise EvalSetError(f"{where}: 'answers' must be a non-empty list of strings")
     source = record.get("source")
     if source is not None and not (reports_dir / source).is_file():
         raise EvalSetError(f"{where}: source {source!r} is not a file in {reports_dir}")
+    if record.get("unanswerable") is True:
+        return EvalQuestion(qid=qid, question=record["question"], answerable=False, source=source)
+    realistic = "answer_must_contain" in record
+    answers = record.get("answer_must_contain" if realistic else "answers")
+    key = "answer_must_contain" if realistic else "answers"
+    if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
+        raise EvalSetError(f"{where}: {key!r} must be a non-empty list of strings")
+    gold_quote = record.get("gold_quote")
+    if realistic and not (isinstance(gold_quote, str) and gold_quote.strip() and source):
+        raise EvalSetError(f"{where}: 'answer_must_contain' needs a 'source' and a 'gold_quote'")
     return EvalQuestion(
-        qid=qid, question=record["question"], answerable=True, answers=tuple(answers), source=source
+        qid=qid,
+        question=record["question"],
+        answerable=True,
+        answers=tuple(answers),
+        source=source,
+        must_contain=tuple(answers) if realistic else (),
+        gold_quote=gold_quote if realistic else None,
     )
+
+
+def _read_kinds(path: Path) -> dict[int, dict[str, Any]]:
+    """``question_kinds.tsv`` beside a question file: line number -> kind, two_part, needs_context."""
+    kinds_file = path.parent / "question_kinds.tsv"
+    if not kinds_file.is_file():
+        return {}
+    rows = kinds_file.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split("\t") if rows else []
+    tags: dict[int, dict[str, Any]] = {}
+    for row in rows[1:]:
+        cells = dict(zip(header, row.split("\t")))
+        if cells.get("line", "").isdigit():
+            tags[int(cells["line"])] = {
+                "kind": cells.get("kind", ""),
+                "two_part": cells.get("two_part") == "1",
+                "needs_context": cells.get("needs_context") == "1",
+            }
+    return tags
 
 
 def load_qa_jsonl(path: Path, reports_dir: Path) -> EvalSet:
@@ -163,6 +232,7 @@ def load_qa_jsonl(path: Path, reports_dir: Path) -> EvalSet:
     except OSError as exc:
         raise EvalSetError(f"{path}: {exc.strerror or exc}") from exc
     questions: list[EvalQuestion] = []
+    kinds = _read_kinds(path)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -171,7 +241,10 @@ def load_qa_jsonl(path: Path, reports_dir: Path) -> EvalSet:
             record = json.loads(line)
         except ValueError as exc:
             raise EvalSetError(f"{where}: not JSON ({exc})") from exc
-        questions.append(_jsonl_question(record, where, reports_dir))
+        question = _jsonl_question(record, where, reports_dir)
+        if number in kinds:
+            question = question.model_copy(update=kinds[number])
+        questions.append(question)
     if not questions:
         raise EvalSetError(f"{path}: no questions")
     return EvalSet(name=path.name, reports_dir=reports_dir, questions=tuple(questions))

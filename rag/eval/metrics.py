@@ -49,6 +49,40 @@ def contains_answer(prediction: str, golds: Iterable[str]) -> bool:
     return False
 
 
+def contains_all(prediction: str, required: Iterable[str]) -> bool:
+    """True when ``prediction`` holds every ``required`` string (case-insensitive, white space
+    collapsed): the reports-dev rule for a right answer's text."""
+    folded = " ".join(strip_markers(prediction).split()).lower()
+    return all(" ".join(r.split()).lower() in folded for r in required)
+
+
+def _alnum_index(text: str) -> tuple[str, list[int]]:
+    """``text`` reduced to its lower-cased letters and digits, and each kept one's offset."""
+    kept = [(i, ch) for i, ch in enumerate(text.lower()) if ch.isalnum()]
+    return "".join(ch for _, ch in kept), [i for i, _ in kept]
+
+
+def locate_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """The span ``(start, end)`` of ``quote`` in ``text``, comparing letters and digits only.
+
+    White space, line breaks, end-of-line hyphens and punctuation may differ between a gold
+    quote and a report's extracted text (a PDF breaks lines anywhere); None when not found.
+    """
+    needle, _ = _alnum_index(quote)
+    if not needle:
+        return None
+    hay, offsets = _alnum_index(text)
+    at = hay.find(needle)
+    if at < 0:
+        return None
+    return offsets[at], offsets[at + len(needle) - 1] + 1
+
+
+def overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    """True when ``[start, end)`` shares a character with any of ``spans``."""
+    return any(start < e and s < end for s, e in spans)
+
+
 def token_f1(prediction: str, gold: str) -> float:
     """SQuAD token F1 between one prediction and one gold answer."""
     pred_tokens = normalize_answer(prediction).split()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.eval.metrics import ratio
-from rag.eval.runner import EvalResult, SystemFigures
+from rag.eval.runner import EvalResult, RealisticFigures, SystemFigures
 
 Getter = Callable[[SystemFigures], float]
 
@@ -66,6 +66,14 @@ ROWS: list[tuple[str, list[tuple[str, Getter, str]]]] = [
     ),
 ]
 
+#: The realistic-set section, shown first when the set has must-contain answers and gold quotes.
+REALISTIC_ROWS: list[tuple[str, Callable[[RealisticFigures], float], str]] = [
+    ("right (answerable right + unanswerable abstained)", lambda r: r.right, "{:.1%}"),
+    ("answerable questions right", lambda r: r.answerable_right, "{:.1%}"),
+    ("answerable questions refused (abstained)", lambda r: r.refused, "{:.1%}"),
+    ("unanswerable questions abstained on", lambda r: r.unanswerable_abstained, "{:.1%}"),
+]
+
 _LABEL_WIDTH = 44
 _COLUMN_WIDTH = 16
 
@@ -86,13 +94,49 @@ def _header(result: EvalResult) -> list[str]:
     ]
 
 
+def _realistic_rows(systems: list[SystemFigures]) -> list[tuple[str, list[tuple[str, Getter, str]]]]:
+    if systems[0].realistic is None:
+        return []
+
+    def getter(get: Callable[[RealisticFigures], float]) -> Getter:
+        return lambda s: get(s.realistic) if s.realistic else float("nan")
+
+    title = "Realistic set: right = every must-contain string + a citation of the gold quote"
+    return [(title, [(label, getter(get), fmt) for label, get, fmt in REALISTIC_ROWS])]
+
+
+def _group_table(title: str, systems: list[SystemFigures], attr: str) -> list[str]:
+    """One line per question kind (or report): count, then each system's right / refused / abstained."""
+    groups: dict[str, RealisticFigures] = getattr(systems[0], attr)
+    if not groups:
+        return []
+    heads = "".join(f"{s.name[:15]:>16}" for s in systems)
+    lines = [
+        "",
+        f"{title} (right% | answerable refused% | unanswerable abstained%)",
+        f"{'':30}{'n':>5}{heads}",
+    ]
+    for name, fig in groups.items():
+        cells = []
+        for system in systems:
+            g = getattr(system, attr).get(name)
+            cells.append(
+                "-"
+                if g is None
+                else f"{g.right:.0%}|{g.refused if g.answerable else 0:.0%}|"
+                f"{g.unanswerable_abstained if g.unanswerable else 0:.0%}"
+            )
+        lines.append(f"  {name[:28]:28}{fig.questions:>5}" + "".join(f"{c:>16}" for c in cells))
+    return lines
+
+
 def render_table(result: EvalResult) -> str:
     """The figures as a plain-text table; with a baseline, side by side with product/baseline."""
     systems = [result.product] + ([result.baseline] if result.baseline else [])
     names = [s.name for s in systems] + (["ratio"] if result.baseline else [])
     lines = [*_header(result), ""]
     lines.append(" " * _LABEL_WIDTH + "".join(n.rjust(_COLUMN_WIDTH) for n in names))
-    for section, rows in ROWS:
+    for section, rows in [*_realistic_rows(systems), *ROWS]:
         lines.append(section)
         for label, get, fmt in rows:
             values = [get(s) for s in systems]
@@ -102,6 +146,10 @@ def render_table(result: EvalResult) -> str:
             lines.append(f"  {label}".ljust(_LABEL_WIDTH) + "".join(c.rjust(_COLUMN_WIDTH) for c in cells))
     if result.baseline:
         lines.append("ratio = product / baseline; the baseline never abstains (its curve is in the JSON).")
+    lines += _group_table("By question kind", systems, "by_kind")
+    lines += _group_table("By report", systems, "by_report")
+    if result.gold_quotes_missing:
+        lines.append(f"\nGold quotes not found in the indexed text: {', '.join(result.gold_quotes_missing)}")
     return "\n".join(lines)
 
 

@@ -55,6 +55,29 @@ class QuestionResult(m.FigureModel):
     citations: int
     citations_valid: int
     latency_s: float
+    right: bool | None = Field(
+        None,
+        description="Realistic sets, answerable: the answer would be right if given (every "
+        "must-contain string, a citation overlapping the gold quote). None on other sets.",
+    )
+    source: str | None = None
+    kind: str = ""
+    two_part: bool = False
+    needs_context: bool = False
+
+
+class RealisticFigures(m.FigureModel):
+    """The realistic-set scores at the operating threshold (a refused answerable is wrong)."""
+
+    questions: int
+    answerable: int
+    unanswerable: int
+    right: float = Field(
+        description="Share of all questions right (answerable right + unanswerable abstained)."
+    )
+    answerable_right: float
+    refused: float = Field(description="Share of answerable questions abstained on.")
+    unanswerable_abstained: float
 
 
 class RetrievalFigures(m.FigureModel):
@@ -115,6 +138,9 @@ class SystemFigures(m.FigureModel):
     abstention: AbstentionFigures
     citations: CitationFigures
     speed: SpeedFigures
+    realistic: RealisticFigures | None = None
+    by_kind: dict[str, RealisticFigures] = Field(default_factory=dict)
+    by_report: dict[str, RealisticFigures] = Field(default_factory=dict)
     per_question: list[QuestionResult] = Field(default_factory=list, repr=False)
 
 
@@ -125,6 +151,9 @@ class EvalResult(m.FigureModel):
     mode: str
     reports: int
     settings: dict[str, Any]
+    gold_quotes_missing: list[str] = Field(
+        default_factory=list, description="Questions whose gold quote is not in the indexed text."
+    )
     product: SystemFigures
     baseline: SystemFigures | None = None
 
@@ -163,6 +192,11 @@ def score_answer(
     text = m.strip_markers(answer.text)
     first = answer.citations[0] if answer.citations else None
     return QuestionResult(
+        right=_right(question, answer) if question.realistic else None,
+        source=question.source,
+        kind=question.kind,
+        two_part=question.two_part,
+        needs_context=question.needs_context,
         qid=question.qid,
         answerable=question.answerable,
         rank=m.first_hit_rank([question.is_gold(p) for p in answer.passages]),
@@ -177,6 +211,61 @@ def score_answer(
         citations_valid=sum(citation_is_valid(c, document_text) for c in answer.citations),
         latency_s=latency_s,
     )
+
+
+def _right(question: EvalQuestion, answer: Answer) -> bool:
+    """The realistic rule: every must-contain string in the text, and a citation of the source
+    that overlaps the gold quote (any citation of the source when the quote was not located)."""
+    if answer.abstained or not m.contains_all(answer.text, question.must_contain):
+        return False
+    cited = [c for c in answer.citations if c.source == question.source]
+    if not question.gold_spans:
+        return bool(cited)
+    return any(m.overlaps(c.start, c.end, question.gold_spans) for c in cited)
+
+
+def realistic_figures(results: Sequence[QuestionResult], threshold: float) -> RealisticFigures:
+    """Right / refused / abstained shares of ``results`` when abstaining below ``threshold``."""
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    right = [bool(r.right) and not _outcome(r).abstains_at(threshold) for r in answerable]
+    abstained = [_outcome(r).abstains_at(threshold) for r in unanswerable]
+    return RealisticFigures(
+        questions=len(results),
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        right=m.share([*right, *abstained]),
+        answerable_right=m.share(right),
+        refused=m.share(_outcome(r).abstains_at(threshold) for r in answerable),
+        unanswerable_abstained=m.share(abstained),
+    )
+
+
+def _groups(results: Sequence[QuestionResult], key: Callable[[QuestionResult], list[str]]) -> dict[str, list]:
+    groups: dict[str, list[QuestionResult]] = {}
+    for r in results:
+        for name in key(r):
+            groups.setdefault(name, []).append(r)
+    return dict(sorted(groups.items()))
+
+
+def _kinds(result: QuestionResult) -> list[str]:
+    tags = [result.kind or ("answerable" if result.answerable else "unanswerable")]
+    return tags + ["two-part"] * result.two_part + ["needs-context"] * result.needs_context
+
+
+def _realistic_breakdown(results: Sequence[QuestionResult], threshold: float) -> dict[str, Any]:
+    """The realistic figures overall, by question kind and by report (empty on other sets)."""
+    if not any(r.right is not None for r in results):
+        return {}
+    return {
+        "realistic": realistic_figures(results, threshold),
+        "by_kind": {k: realistic_figures(g, threshold) for k, g in _groups(results, _kinds).items()},
+        "by_report": {
+            k: realistic_figures(g, threshold)
+            for k, g in _groups(results, lambda r: [r.source or "?"]).items()
+        },
+    }
 
 
 def _outcome(result: QuestionResult) -> m.Outcome:
@@ -240,6 +329,7 @@ def summarize(
         citations=CitationFigures(total=total, valid=valid, validity=valid / total if total else 1.0),
         speed=speed,
         per_question=list(results),
+        **_realistic_breakdown(results, threshold),
     )
 
 
@@ -438,6 +528,9 @@ def evaluate(
         settings = {**(overrides or {}), "chroma_url": None, "abstain_threshold": -math.inf}
         qa = qa_factory(index_dir=index_dir, **settings)
         stats = ingest_set(qa, eval_set, progress)
+        eval_set, missing = eval_set.with_gold_spans(qa.document_text)
+        for qid in missing:
+            print(f"warning: {qid}: gold quote not found in the indexed text", file=sys.stderr)
         systems: dict[str, Asker] = {PRODUCT: qa}
         if baseline:
             systems[BASELINE] = NaiveBaseline(qa.store.vectorstore, qa.embedder, k=qa.settings.top_k)
@@ -454,6 +547,7 @@ def evaluate(
         mode="generative" if qa.settings.llm else "extractive",
         reports=stats.reports,
         settings=_settings_summary(qa.settings, threshold),
+        gold_quotes_missing=missing,
         product=figures[PRODUCT],
         baseline=figures.get(BASELINE),
     )

@@ -529,3 +529,91 @@ def test_cli_arguments(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     )
     assert run_eval_command(args) == 2
     assert "--llm" in capsys.readouterr().err
+
+
+# The realistic sets (answer_must_contain + gold_quote) -------------------------------------------
+
+WRAPPED = "Sources said the estimated 400 men with-\ndrew with most of their equipment\nto nearby Ariha."
+
+
+def test_gold_quotes_are_located_across_line_breaks_and_hyphens() -> None:
+    quote = "The estimated 400 men withdrew with most of their equipment to nearby Ariha."
+    start, end = m.locate_quote(WRAPPED, quote) or (0, 0)
+    assert (
+        WRAPPED[start:end]
+        == "the estimated 400 men with-\ndrew with most of their equipment\nto nearby Ariha"
+    )
+    assert m.locate_quote(WRAPPED, "to nearby Idlib") is None and m.locate_quote(WRAPPED, "...") is None
+
+
+def test_must_contain_and_overlap_rules() -> None:
+    assert m.contains_all("About 400 men went to\nAriha [1].", ["400", "ariha"])
+    assert not m.contains_all("About 400 men went to Idlib [1].", ["400", "Ariha"])
+    assert m.overlaps(5, 10, [(9, 20)]) and not m.overlaps(5, 10, [(10, 20)])
+
+
+def _realistic_set(tmp_path: Path) -> Path:
+    (tmp_path / "r.txt").write_text(WRAPPED, encoding="utf-8")
+    records = [
+        {
+            "question": "How many soldiers pulled out, and where to?",
+            "source": "r.txt",
+            "answer_must_contain": ["400", "Ariha"],
+            "gold_quote": "the estimated 400 men withdrew with most of their equipment to nearby Ariha.",
+        },
+        {"question": "Who led them?", "source": "r.txt", "unanswerable": True, "why": "never said"},
+    ]
+    path = tmp_path / "questions.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (tmp_path / "question_kinds.tsv").write_text(
+        "line\tsource\tkind\ttwo_part\tneeds_context\tquestion\n1\tr.txt\thowmany\t1\t0\tq\n"
+        "2\tr.txt\tunans-absent\t0\t0\tq\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _cited(start: int, end: int, text: str = "400 men ... Ariha [1]", source: str = "r.txt") -> Answer:
+    citation = Citation(
+        marker=1, source=source, passage_id="p", quote=WRAPPED[start:end], start=start, end=end
+    )
+    return Answer(question="q", text=text, abstained=False, citations=(citation,), confidence=0.9)
+
+
+def test_realistic_questions_are_scored_by_quote_overlap_and_must_contain(tmp_path: Path) -> None:
+    eval_set = load_qa_jsonl(_realistic_set(tmp_path), tmp_path)
+    located, missing = eval_set.with_gold_spans(lambda source: WRAPPED)
+    answerable, unanswerable = located.questions
+    assert missing == [] and answerable.kind == "howmany" and answerable.two_part
+    assert unanswerable.kind == "unans-absent" and not unanswerable.answerable
+    start = WRAPPED.index("400")
+    cases = {
+        "right": (_cited(start, len(WRAPPED)), True),
+        "the wrong sentence": (_cited(0, 12), False),
+        "another report": (_cited(start, len(WRAPPED), source="x.txt"), False),
+        "a missing word": (_cited(start, len(WRAPPED), text="400 men left [1]"), False),
+    }
+    for name, (answer, expected) in cases.items():
+        assert score_answer(answerable, answer, lambda s: WRAPPED, 0.01).right is expected, name
+    rows = [
+        score_answer(answerable, cases["right"][0], lambda s: WRAPPED, 0.01),
+        score_answer(unanswerable, _cited(0, 12), lambda s: WRAPPED, 0.01),
+    ]
+    figures = summarize("sys", rows, threshold=0.5, speed=_speed())
+    assert figures.realistic is not None
+    assert (figures.realistic.right, figures.realistic.unanswerable_abstained) == (0.5, 0.0)
+    strict = summarize("sys", rows, threshold=0.95, speed=_speed())
+    assert strict.realistic is not None and strict.realistic.refused == 1.0
+    assert strict.realistic.right == 0.5  # the unanswerable one is now abstained on: right
+    assert set(figures.by_kind) == {"howmany", "two-part", "unans-absent"}
+    assert figures.by_report["r.txt"].questions == 2
+
+
+def test_realistic_records_need_a_gold_quote(tmp_path: Path) -> None:
+    (tmp_path / "r.txt").write_text(WRAPPED, encoding="utf-8")
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"question": "Q?", "source": "r.txt", "answer_must_contain": ["400"]}\n', encoding="utf-8"
+    )
+    with pytest.raises(EvalSetError, match="gold_quote"):
+        load_qa_jsonl(path, tmp_path)
