@@ -38,6 +38,8 @@ _ABBREVIATION = re.compile(
 )
 _KEY = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b|(?<=\s)[A-Z][a-zA-Z\u00C0-\u024F'-]+")
 
+_FENCE = re.compile(r"</?\s*passage\b[^>]*>", re.IGNORECASE)
+
 Encoder = Callable[[list[str]], np.ndarray]
 
 
@@ -101,9 +103,12 @@ def split_sentences(reply: str) -> list[str]:
 
 
 def parse_reply(reply: str, passage_count: int) -> list[Claim]:
-    """The reply's claims; markers outside ``1..passage_count`` are moved to ``dropped``."""
+    """The reply's claims; markers outside ``1..passage_count`` are moved to ``dropped``.
+
+    Passage fences the model echoes from the prompt (``<passage number="2" ...>``) are no claims.
+    """
     claims: list[Claim] = []
-    for sentence in split_sentences(reply):
+    for sentence in split_sentences(_FENCE.sub(" ", reply)):
         numbers = [int(n) for group in _MARKER.findall(sentence) for n in re.split(r"[,;]", group)]
         valid = tuple(dict.fromkeys(n for n in numbers if 1 <= n <= passage_count))
         dropped = tuple(dict.fromkeys(n for n in numbers if not 1 <= n <= passage_count))

@@ -103,3 +103,9 @@ def test_an_unsupported_sentence_without_markers_stays_uncited(gen_qa, seed_pass
 def test_the_abstention_sentence_abstains(gen_qa, seed_passages) -> None:
     checked = _verify(gen_qa, seed_passages, f"  {ABSTAIN_TEXT}\n")
     assert checked.abstained and checked.text == ABSTAIN_TEXT and checked.unsupported == ()
+
+
+def test_echoed_passage_fences_are_no_claims(gen_qa, seed_passages) -> None:
+    reply = '<passage number="1" report="x.txt">\nAbout 400 men withdrew to nearby Ariha.\n</passage>'
+    checked = _verify(gen_qa, seed_passages, reply)
+    assert checked.text == "About 400 men withdrew to nearby Ariha. [1]" and checked.unsupported == ()
