@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         default_factory=lambda: shipped_constants().abstain_threshold,
         description="Abstain when the answer's confidence (0-1) is below this; the fitted default "
-        "abstains on ~8% of the answerable realistic questions (news, files, seeds).",
+        "(0.30) abstains on ~9% of answerable SQuAD 2.0 and ~6% of answerable news questions.",
     )
     answer_threshold: float = Field(
         default_factory=lambda: shipped_constants().answer_threshold,

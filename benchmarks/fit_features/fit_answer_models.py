@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import pickle
 import sys
 import time
 from dataclasses import dataclass, field
@@ -73,9 +74,40 @@ class Row:
         return self.answerable and bool(chosen) and contains_answer(text, self.golds)
 
 
+#: --ent: try spaCy entity kinds (NER of each sentence, as ingest would store them) as two more
+#: sentence features; an experiment, not shipped unless it measures better.
+ENT = "--ent" in sys.argv
+_ENTS: dict[str, tuple] = {}
+
+
+def _ent_columns(question, ranked, refs) -> np.ndarray:
+    from fit_reports import ent_hit
+
+    kind = R.question_type(question)
+    q_lower = {w.lower() for w in R._WORD.findall(question)}
+    out = np.zeros((len(refs), 2))
+    for row, r in enumerate(refs):
+        text = ranked[r.passage].text[r.start : r.end]
+        hit = ent_hit(kind, text, _ENTS[text], q_lower)
+        out[row] = (hit, float(kind != "other" and not hit))
+    return out
+
+
 def _matrix(question, ranked, pscores, qvec, idf_tab):
     refs, X = R.sentence_features(question, qvec, ranked, pscores, idf_tab)
-    return refs, np.hstack([X, S.sentence_extras(question, ranked, refs, idf_tab)])
+    X = np.hstack([X, S.sentence_extras(question, ranked, refs, idf_tab)])
+    if ENT:
+        from rag import nlp
+
+        if not _ENTS:
+            from fit_reports import ENT_CACHE
+
+            _ENTS.update(pickle.loads(ENT_CACHE.read_bytes()) if ENT_CACHE.exists() else {"": ()})
+        texts = sorted({c.text[s:e] for c in ranked for s, e in c.sent_spans} - set(_ENTS))
+        if texts:
+            _ENTS.update(zip(texts, nlp.sentence_entities(texts), strict=True))
+        X = np.hstack([X, _ent_columns(question, ranked, refs)])
+    return refs, X
 
 
 def realistic_rows() -> list[Row]:
@@ -232,7 +264,7 @@ def precision_curve(rows, res) -> None:
 
 
 def shipped_model() -> dict:
-    ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(len(S.SENTENCE_EXTRAS))]
+    ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(len(S.SENTENCE_EXTRAS) + 2 * ENT)]
     return dict(
         ws=ws, wa=R.ABSTAIN_WEIGHTS, ba=R.ABSTAIN_BIAS, threshold=R.ABSTAIN_THRESHOLD, answer_threshold=0.5
     )
