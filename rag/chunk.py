@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from rag.types import Chunk, Sentence
 
@@ -111,7 +111,9 @@ def _bounded(sentences: list[Sentence]) -> list[Sentence]:
     return out
 
 
-def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit: int):
+def _window(
+    sentences: list[Sentence], count_tokens: Callable[[str], int], limit: int
+) -> Iterator[list[Sentence]]:
     """Group consecutive sentences into runs whose token count stays within ``limit``."""
     group: list[Sentence] = []
     used = 0

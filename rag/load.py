@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 #: File suffixes ``load_text`` can read (compared in lower case).
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
@@ -231,8 +232,9 @@ def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
             return text, notes
     if b"\x00" in data:
         raise LoadError("binary file, not text")
-    for codec in ("utf-8", declared):
-        if codec:
+    for name in ("utf-8", declared):
+        if name:
+            codec = name
             try:
                 text = data.decode(codec)
             except (UnicodeDecodeError, LookupError):
@@ -451,7 +453,7 @@ def _read_pdf(data: bytes) -> _Extracted:
     return _Extracted(text="\n\n".join(texts), title=_pdf_title(reader), notes=notes)
 
 
-def _unlock_pdf(reader: object) -> None:
+def _unlock_pdf(reader: Any) -> None:
     """Open an encrypted PDF with the empty password, or refuse it."""
     from pypdf import PasswordType
 
@@ -465,7 +467,7 @@ def _unlock_pdf(reader: object) -> None:
         raise LoadError("encrypted PDF (a password is needed to open it)")
 
 
-def _pdf_title(reader: object) -> str:
+def _pdf_title(reader: Any) -> str:
     """The title in the PDF's metadata, or ``""``."""
     try:
         metadata = reader.metadata
@@ -494,7 +496,7 @@ def _read_docx(data: bytes) -> _Extracted:
     return _Extracted(text=text, title=document.core_properties.title or "")
 
 
-def _docx_table_text(table: object) -> str:
+def _docx_table_text(table: Any) -> str:
     """A table as one paragraph: a line per row, cells separated by tabs."""
     rows: list[str] = []
     for row in table.rows:

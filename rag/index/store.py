@@ -287,7 +287,7 @@ class ChromaStore:
 
     # Writing -----------------------------------------------------------------------------
 
-    def _batched_add(self, collection: Any, **columns: Sequence[Any]) -> None:
+    def _batched_add(self, collection: Any, **columns: Sequence[Any] | np.ndarray) -> None:
         size = max(1, min(self.client.get_max_batch_size(), 4000))
         total = len(columns["ids"])
         for at in range(0, total, size):

@@ -57,8 +57,8 @@ def parse_spec(spec: str) -> LLMSpec:
             f"chat model spec {spec!r} is not understood: use one of "
             "'ollama:MODEL', 'openai:MODEL', 'openai-compatible:http://HOST:PORT/v1#MODEL'"
         )
-    url, hashed, model = rest.rpartition("#") if "#" in rest else ("", "", rest)
-    url, model = url.strip() or None, model.strip()
+    found, hashed, model = rest.rpartition("#") if "#" in rest else ("", "", rest)
+    url, model = found.strip() or None, model.strip()
     if provider == "openai-compatible" and not (hashed and url and model):
         raise LLMUnavailableError(
             f"chat model spec {spec!r}: openai-compatible needs a URL and a model name, "
