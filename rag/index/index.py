@@ -131,7 +131,7 @@ class Index:
         digest = content_hash(path)
         if digest == old_hash:
             return "unchanged", ()
-        loaded = load_text(path)
+        loaded = load_text(path, self.settings.max_file_bytes)
         chunks = chunk_report(
             source, loaded.text, self.embedder.count_tokens, self.settings.max_passage_tokens, digest
         )

@@ -1,8 +1,8 @@
-"""The UI's link to the library: one ``ReportQA`` (plus one per chat-model spec) and uploads.
+"""The UI's link to the library: one ``ReportQA`` and the upload folder.
 
-No retrieval or answering happens here: questions go to ``ReportQA.ask``, files to
-``ReportQA.ingest``. This module only chooses which ``ReportQA`` to call (extractive, or the
-one built with an LLM spec), and copies uploaded files into the upload folder under safe names.
+No retrieval or answering happens here: questions go to ``ReportQA.ask`` (with the chat model
+spec of generative mode, chosen per question), files to ``ReportQA.ingest``. This module only
+chooses the spec and copies uploaded files into the upload folder under safe names.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,55 +50,43 @@ def safe_filename(name: str) -> str:
 
 
 class UISession:
-    """What the page talks to: the extractive ``ReportQA``, LLM variants, and the upload folder."""
+    """What the page talks to: the ``ReportQA`` and the upload folder."""
 
     def __init__(self, qa: Any, upload_dir: str | Path | None = None) -> None:
         self.qa = qa
         self.upload_dir = Path(upload_dir) if upload_dir else Path(qa.settings.index_dir) / "uploads"
-        self._llm_qas: dict[str, Any] = {}
-        self._lock = threading.Lock()
 
     # Answering -----------------------------------------------------------------------------
 
-    def qa_for(self, mode: str, spec: str | None) -> tuple[Any, str]:
-        """The ``ReportQA`` for an answer mode, and a note if generative mode is not available."""
+    def llm_for(self, mode: str, spec: str | None) -> tuple[str | None, str]:
+        """The chat model spec for an answer mode (None: extractive), and a note if it is not usable."""
         if mode != GENERATIVE:
-            return self.qa, ""
+            return None, ""
         spec = (spec or "").strip() or (self.qa.settings.llm or "")
         if not spec:
-            return (
-                self.qa,
-                "Generative mode needs a chat model spec (e.g. ollama:llama3.2); answered extractively.",
+            return None, (
+                "Generative mode needs a chat model spec (e.g. ollama:llama3.2); answered extractively."
             )
-        with self._lock:
-            if spec not in self._llm_qas:
-                try:
-                    self._llm_qas[spec] = self._build_llm_qa(spec)
-                except Exception as err:  # any failure falls back to extractive, in words
-                    log.warning("chat model %r unavailable: %s", spec, err)
-                    return (
-                        self.qa,
-                        f"Chat model {spec!r} is unavailable ({_reason(err)}); answered extractively.",
-                    )
-            return self._llm_qas[spec], ""
-
-    def _build_llm_qa(self, spec: str) -> Any:
         from rag.answer.generative.backends import parse_spec
 
-        parse_spec(spec)  # a malformed spec fails here, before a second ReportQA is built
-        return type(self.qa)(settings=self.qa.settings, llm=spec)
+        try:
+            parse_spec(spec)
+        except Exception as err:  # a malformed spec falls back to extractive, in words
+            log.warning("chat model %r unavailable: %s", spec, err)
+            return None, f"Chat model {spec!r} is unavailable ({_reason(err)}); answered extractively."
+        return spec, ""
 
     def ask(
         self, question: str, history: Sequence[Any], top_k: int | None, mode: str = EXTRACTIVE, spec: str = ""
     ) -> tuple[Answer, str]:
-        """``ReportQA.ask`` on the chosen ``ReportQA``; the answer and a note for the user."""
-        qa, note = self.qa_for(mode, spec)
+        """``ReportQA.ask`` with the chosen chat model (or none); the answer and a note for the user."""
+        llm, note = self.llm_for(mode, spec)
         try:
-            answer = qa.ask(question, history=list(history), top_k=top_k)
+            answer = self.qa.ask(question, history=list(history), top_k=top_k, llm=llm)
         except ValueError:
             raise
         except Exception as err:
-            if qa is self.qa:
+            if llm is None:
                 raise
             log.warning("generative answer failed: %s", err)
             answer = self.qa.ask(question, history=list(history), top_k=top_k)
@@ -144,7 +131,6 @@ class UISession:
             reports.append(report)
         if progress:
             progress(len(paths), len(paths), "")
-        self._forget_llm_qas()
         return merge_reports(reports), shown
 
     def remove(self, source: str) -> bool:
@@ -153,13 +139,7 @@ class UISession:
         copy = self.upload_dir / safe_filename(source)
         if removed and copy.name == source and copy.is_file():
             copy.unlink()
-        self._forget_llm_qas()
         return removed
-
-    def _forget_llm_qas(self) -> None:
-        """LLM variants keep their own keyword index: rebuild them after the reports change."""
-        with self._lock:
-            self._llm_qas.clear()
 
 
 def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:

@@ -18,14 +18,12 @@ import numpy as np
 
 from rag.cite import highlight_spans, is_verified
 from rag.prompts import ABSTAIN_TEXT
+from rag.settings import GenerativeSettings
 from rag.text import tokenize
 from rag.types import Chunk, Citation
 
 #: Weight of lexical support in the support score (the rest is the embedding cosine).
 LEXICAL_WEIGHT = 0.5
-
-#: A claim is supported by a passage when its support score reaches this.
-SUPPORT_THRESHOLD = 0.5
 
 _MARKER = re.compile(r"\s*\[(?:passages?\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.IGNORECASE)
 _SENTENCE_END = re.compile(
@@ -118,9 +116,14 @@ def key_terms(claim: str) -> set[str]:
 
 
 def support(
-    claim: str, claim_vec: np.ndarray, chunk: Chunk, sentence_vecs: np.ndarray, passage: int
+    claim: str,
+    claim_vec: np.ndarray,
+    chunk: Chunk,
+    sentence_vecs: np.ndarray,
+    passage: int,
+    threshold: float = GenerativeSettings().support_threshold,
 ) -> Support:
-    """How well passage ``chunk`` supports ``claim``; the best sentence is the citation."""
+    """How well passage ``chunk`` supports ``claim`` (enough: ``threshold``); the best sentence is cited."""
     claim_terms = set(tokenize(claim))
     passage_terms = set(tokenize(chunk.text))
     cosines = sentence_vecs @ claim_vec if len(sentence_vecs) else np.zeros(0)
@@ -131,9 +134,7 @@ def support(
     passage_lex = _overlap(claim_terms, passage_terms) if claim_terms else float(cosines.max())
     score = LEXICAL_WEIGHT * passage_lex + (1 - LEXICAL_WEIGHT) * float(cosines.max())
     missing = key_terms(claim) - passage_terms
-    return Support(
-        passage=passage, sentence=best, score=score, supported=not missing and score >= SUPPORT_THRESHOLD
-    )
+    return Support(passage=passage, sentence=best, score=score, supported=not missing and score >= threshold)
 
 
 def verify(
@@ -143,8 +144,12 @@ def verify(
     sentence_vecs: dict[str, np.ndarray],
     encode: Encoder,
     report_text: Callable[[str], str],
+    threshold: float = GenerativeSettings().support_threshold,
 ) -> Verified:
-    """Check each cited claim of ``reply`` against the passages ``chunks`` (numbered from 1)."""
+    """Check each cited claim of ``reply`` against the passages ``chunks`` (numbered from 1).
+
+    A claim is supported by a passage when its support score reaches ``threshold``.
+    """
     claims = parse_reply(reply, len(chunks))
     cited = [c for c in claims if c.markers and not c.is_abstention]
     vectors = encode([c.text for c in cited]) if cited else np.zeros((0, 0))
@@ -155,7 +160,8 @@ def verify(
         found = []
         for n in claim.markers if id(claim) in vec_of else ():
             chunk = chunks[n - 1]
-            result = support(claim.text, vec_of[id(claim)], chunk, _vectors(chunk, sentence_vecs, encode), n)
+            passage_vecs = _vectors(chunk, sentence_vecs, encode)
+            result = support(claim.text, vec_of[id(claim)], chunk, passage_vecs, n, threshold)
             if result.supported and (marker := builder.marker(result)):
                 found.append(marker)
                 scores.append(result.score)
