@@ -11,58 +11,10 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 
+from rag.text import split_sentences
 from rag.types import Chunk, Sentence
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# A sentence ends at . ! or ? (plus closing quotes/brackets), before white space and a
-# character that can open a sentence. Also at a period glued to a capital ("civilians.On").
-_SENTENCE_END = re.compile(
-    r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9\u00C0-\u024F])"
-    r"|[.!?]+[\"'”’)\]]*(?=[A-Z][a-z])"
-    r"|\n+"
-)
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st gen col lt sgt capt maj gov sen rep rev no vs etc inc ltd co
-    corp jan feb mar apr jun jul aug sep sept oct nov dec u.s u.n e.g i.e a.m p.m approx est
-    fig ft mt""".split()
-)
-
-
-def _is_abbreviation(text: str, period_at: int) -> bool:
-    """True when the period at ``period_at`` ends an abbreviation or an initial, not a sentence."""
-    word = re.search(r"([\w.]+)$", text[:period_at])
-    if word is None:
-        return False
-    token = word.group(1).lower().rstrip(".")
-    if token in _ABBREVIATIONS:
-        return True
-    # Initials such as "J." or "U.S" before the period.
-    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
-
-
-def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
-    """Split ``text`` into sentences; offsets are shifted by ``offset`` (the text's position)."""
-    sentences: list[Sentence] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
-            continue
-        end = match.end() if not match.group(0).startswith("\n") else match.start()
-        _append_trimmed(sentences, text, start, end, offset)
-        start = match.end()
-    _append_trimmed(sentences, text, start, len(text), offset)
-    return sentences
-
-
-def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
-    """Append ``text[start:end]`` without surrounding white space, if anything is left."""
-    piece = text[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return
-    lead = len(piece) - len(piece.lstrip())
-    begin = offset + start + lead
-    out.append(Sentence(start=begin, end=begin + len(stripped), text=stripped))
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:

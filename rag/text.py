@@ -13,6 +13,8 @@ import threading
 
 import Stemmer
 
+from rag.types import Sentence
+
 WORD = re.compile(r"\w+", re.UNICODE)
 
 #: Words too common to carry meaning in a question or a report.
@@ -131,3 +133,87 @@ def question_type(question: str) -> str:
     """The first kind the question asks for (``number``, ``date``, ``place``, ``person``) or ``other``."""
     kinds = question_kinds(question)
     return kinds[0] if kinds else "other"
+
+
+# Sentences -----------------------------------------------------------------------------------
+# Two splitters, for two kinds of text: ``split_sentences`` cuts a report (offsets kept, lines and
+# abbreviations as reports use them); ``split_reply`` cuts a chat model's reply, where a marker
+# such as "[1]" after a full stop belongs to the sentence before it (``split_sentences`` would
+# start the next sentence at "[1]", so the generative verification keeps its own rule).
+
+# A sentence ends at . ! or ? (plus closing quotes/brackets), before white space and a
+# character that can open a sentence. Also at a period glued to a capital ("civilians.On").
+_SENTENCE_END = re.compile(
+    r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9\u00C0-\u024F])"
+    r"|[.!?]+[\"'”’)\]]*(?=[A-Z][a-z])"
+    r"|\n+"
+)
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st gen col lt sgt capt maj gov sen rep rev no vs etc inc ltd co
+    corp jan feb mar apr jun jul aug sep sept oct nov dec u.s u.n e.g i.e a.m p.m approx est
+    fig ft mt""".split()
+)
+
+
+def _is_abbreviation(text: str, period_at: int) -> bool:
+    """True when the period at ``period_at`` ends an abbreviation or an initial, not a sentence."""
+    word = re.search(r"([\w.]+)$", text[:period_at])
+    if word is None:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    if token in _ABBREVIATIONS:
+        return True
+    # Initials such as "J." or "U.S" before the period.
+    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Split ``text`` into sentences; offsets are shifted by ``offset`` (the text's position)."""
+    sentences: list[Sentence] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
+            continue
+        end = match.end() if not match.group(0).startswith("\n") else match.start()
+        _append_trimmed(sentences, text, start, end, offset)
+        start = match.end()
+    _append_trimmed(sentences, text, start, len(text), offset)
+    return sentences
+
+
+def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
+    """Append ``text[start:end]`` without surrounding white space, if anything is left."""
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    begin = offset + start + lead
+    out.append(Sentence(start=begin, end=begin + len(stripped), text=stripped))
+
+
+_REPLY_SENTENCE_END = re.compile(
+    r"[.!?]+[\"'”’)]*(?:\s*\[(?:passages?\s*)?\d+(?:\s*[,;]\s*\d+)*\])*(?=\s|$)", re.IGNORECASE
+)
+_REPLY_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Capt|Gov|Sen|Rep|No|Jr|Sr|vs|etc)\.)$"
+)
+
+
+def split_reply(reply: str) -> list[str]:
+    """The sentences of ``reply``; markers after a full stop stay with their sentence."""
+    pieces: list[str] = []
+    for line in reply.splitlines():
+        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line)
+        pos = 0
+        for match in _REPLY_SENTENCE_END.finditer(line):
+            pieces.append(line[pos : match.end()].strip())
+            pos = match.end()
+        pieces.append(line[pos:].strip())
+    merged: list[str] = []
+    for piece in filter(None, pieces):
+        if merged and _REPLY_ABBREVIATION.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {piece}"  # "The U.S." is no sentence: join it back
+        else:
+            merged.append(piece)
+    return merged

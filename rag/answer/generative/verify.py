@@ -19,6 +19,7 @@ import numpy as np
 from rag.cite import highlight_spans, is_verified
 from rag.prompts import ABSTAIN_TEXT
 from rag.settings import GenerativeSettings
+from rag.text import split_reply as split_sentences
 from rag.text import tokenize
 from rag.types import Chunk, Citation
 
@@ -26,12 +27,6 @@ from rag.types import Chunk, Citation
 LEXICAL_WEIGHT = 0.5
 
 _MARKER = re.compile(r"\s*\[(?:passages?\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.IGNORECASE)
-_SENTENCE_END = re.compile(
-    r"[.!?]+[\"'”’)]*(?:\s*\[(?:passages?\s*)?\d+(?:\s*[,;]\s*\d+)*\])*(?=\s|$)", re.IGNORECASE
-)
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Capt|Gov|Sen|Rep|No|Jr|Sr|vs|etc)\.)$"
-)
 _KEY = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b|(?<=\s)[A-Z][a-zA-Z\u00C0-\u024F'-]+")
 
 Encoder = Callable[[list[str]], np.ndarray]
@@ -75,25 +70,6 @@ class Verified:
     def has_support(self) -> bool:
         """True when at least one claim is supported by a cited passage."""
         return bool(self.citations)
-
-
-def split_sentences(reply: str) -> list[str]:
-    """The sentences of ``reply``; markers after a full stop stay with their sentence."""
-    pieces: list[str] = []
-    for line in reply.splitlines():
-        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line)
-        pos = 0
-        for match in _SENTENCE_END.finditer(line):
-            pieces.append(line[pos : match.end()].strip())
-            pos = match.end()
-        pieces.append(line[pos:].strip())
-    merged: list[str] = []
-    for piece in filter(None, pieces):
-        if merged and _ABBREVIATION.search(merged[-1]):
-            merged[-1] = f"{merged[-1]} {piece}"  # "The U.S." is no sentence: join it back
-        else:
-            merged.append(piece)
-    return merged
 
 
 def parse_reply(reply: str, passage_count: int) -> list[Claim]:
