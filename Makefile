@@ -29,6 +29,7 @@ browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: install browser
+	$(VENV)/bin/mypy rag
 	$(PY) -m pytest
 
 # Generative integration test: llama-cpp-python's OpenAI-compatible server (compiled from source
@@ -41,6 +42,7 @@ test-llm: install
 
 lint: install
 	$(VENV)/bin/ruff check rag tests app.py && $(VENV)/bin/ruff format --check rag tests app.py
+	$(VENV)/bin/mypy rag
 
 DEV := ../shared/data/reports-dev
 bench: install

@@ -9,128 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from rag.header import is_marker_paragraph, line_role, parse_header
+from rag.header import is_marker_paragraph, parse_header
+from rag.text import KEY_VALUE, LIST_ITEM_START, PARAGRAPH_BREAK, split_sentences, wrap_width
 from rag.types import Chunk, Sentence
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# A sentence ends at . ! or ? (plus closing quotes/brackets), before white space and a
-# character that can open a sentence. Also at a period glued to a capital ("civilians.On").
-# An ellipsis ("...", a separator in NWS products: "LOCATION...45.0N") never ends a sentence.
-_SENTENCE_END = re.compile(
-    r"(?<!\.)(?:\.|[!?]+|[!?]\.)[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9\u00C0-\u024F])"
-    r"|(?<=[^\s.])(?:\.|[!?]+)[\"'”’)\]]*(?=[A-Z][a-z])"
-    r"|\n+"
-)
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st gen col lt sgt capt maj gov sen rep rev no vs etc inc ltd co
-    corp jan feb mar apr jun jul aug sep sept oct nov dec u.s u.n e.g i.e a.m p.m approx est
-    fig ft mt""".split()
-)
-
-
-def _is_abbreviation(text: str, period_at: int) -> bool:
-    """True when the period at ``period_at`` ends an abbreviation or an initial, not a sentence."""
-    word = re.search(r"([\w.]+)$", text[:period_at])
-    if word is None:
-        return False
-    token = word.group(1).lower().rstrip(".")
-    if token in _ABBREVIATIONS:
-        return True
-    # Initials such as "J." or "U.S" before the period.
-    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
-
-
-def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -> list[Sentence]:
-    """Split ``text`` into sentences; offsets are shifted by ``offset`` (the text's position).
-
-    A line break ends a sentence, unless ``wrap_width`` is given (the text is hard-wrapped at
-    about that many characters) and the line continues a sentence (see ``_continues``).
-    """
-    sentences: list[Sentence] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
-            continue
-        if match.group(0)[0] == "\n" and wrap_width and _continues(text, match.start(), wrap_width):
-            continue
-        end = match.end() if not match.group(0).startswith("\n") else match.start()
-        _append_trimmed(sentences, text, start, end, offset)
-        start = match.end()
-    _append_trimmed(sentences, text, start, len(text), offset)
-    return sentences
-
-
-# A line that starts a unit of its own: a list item, a "Key: value" line, an NWS "KEY WORDS...value"
-# line, "..." headline or ".Section..." line, an underline.
-_LIST_ITEM = r"[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
-_KEY = r"[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
-_UNIT_START = re.compile(
-    rf"^(?:{_LIST_ITEM}|{_KEY}"
-    r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
-    r"|\.\.\.|\.[A-Z][a-z]+\.\.\.|[-=_]{3,}$)"
-)
-_LIST_ITEM_START = re.compile(rf"^(?:{_LIST_ITEM})")
-_KEY_VALUE = re.compile(rf"^{_KEY}")
-
-
-def _continues(text: str, newline: int, wrap_width: int) -> bool:
-    """Whether the line break at ``newline`` only wraps a line (the sentence goes on).
-
-    It does when the next line does not start a unit of its own, the line before is no label
-    ("NOTE:") and is full: the next line's first word would not have fitted on it, or it
-    reaches 80% of the width (hand-wrapped bulletins break lines early).
-    """
-    line_start = text.rfind("\n", 0, newline) + 1
-    before = text[line_start:newline].rstrip()
-    after_end = text.find("\n", newline + 1)
-    after = text[newline + 1 : after_end if after_end >= 0 else len(text)].strip()
-    if not before or not after or line_role(after) != "text":
-        return False
-    if _UNIT_START.match(after) and not (after.startswith("...") and not before.endswith("...")):
-        return False
-    if re.search(r"\w-$", before) and after[:1].isalnum():
-        return True
-    if before.endswith(":") or line_role(before) != "text":
-        return False
-    return len(before) >= 0.8 * wrap_width or len(before) + 1 + len(after.split()[0]) > wrap_width
-
-
-def wrap_width(text: str) -> int | None:
-    """The width a hard-wrapped text was wrapped at, or None if its lines are not wrapped.
-
-    Taken as the longest line that another line follows in its paragraph, when at least three
-    such lines come within 15% of it (a wrapped text has many lines near its margin).
-    """
-    lengths = [
-        len(line.rstrip())
-        for paragraph in _PARAGRAPH_BREAK.split(text)
-        for line in paragraph.strip("\n").split("\n")[:-1]
-    ]
-    if not lengths:
-        return None
-    widest = max(lengths)
-    near = sum(length >= 0.85 * widest for length in lengths)
-    return widest if widest >= 40 and near >= 3 else None
-
-
-def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
-    """Append ``text[start:end]`` without surrounding white space, if anything is left."""
-    piece = text[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return
-    lead = len(piece) - len(piece.lstrip())
-    begin = offset + start + lead
-    out.append(Sentence(start=begin, end=begin + len(stripped), text=stripped))
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each blank-line separated paragraph of ``text``, trimmed."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
+    for match in PARAGRAPH_BREAK.finditer(text):
         spans.extend(_trimmed_span(text, start, match.start()))
         start = match.end()
     spans.extend(_trimmed_span(text, start, len(text)))
@@ -172,7 +62,9 @@ def _bounded(sentences: list[Sentence]) -> list[Sentence]:
     return out
 
 
-def _window(sentences: list[Sentence], count_tokens: Callable[[str], int], limit: int):
+def _window(
+    sentences: list[Sentence], count_tokens: Callable[[str], int], limit: int
+) -> Iterator[list[Sentence]]:
     """Group consecutive sentences into runs whose token count stays within ``limit``."""
     group: list[Sentence] = []
     used = 0
@@ -221,14 +113,14 @@ def _continues_list(text: str, previous: tuple[int, int], paragraph: str) -> boo
     before = text[previous[0] : previous[1]]
     if _is_key_values(before) and _is_key_values(paragraph):
         return True
-    opens = before.endswith(":") or _LIST_ITEM_START.match(before) or not _SENTENCE_CLOSE.search(before)
-    return bool(_LIST_ITEM_START.match(paragraph) and opens)
+    opens = before.endswith(":") or LIST_ITEM_START.match(before) or not _SENTENCE_CLOSE.search(before)
+    return bool(LIST_ITEM_START.match(paragraph) and opens)
 
 
 def _is_key_values(paragraph: str) -> bool:
     """A paragraph of two or more lines, each a ``Key: value`` line."""
     lines = paragraph.split("\n")
-    return len(lines) > 1 and all(_KEY_VALUE.match(line) for line in lines)
+    return len(lines) > 1 and all(KEY_VALUE.match(line) for line in lines)
 
 
 _SENTENCE_CLOSE = re.compile(r"[.!?][\"'”’)\]]*$")

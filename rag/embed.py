@@ -14,7 +14,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
@@ -192,7 +192,7 @@ class TorchEncoder:
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-        self.dimension = int(self.model.get_embedding_dimension())
+        self.dimension = int(self.model.get_embedding_dimension() or 0)
 
     def count_tokens(self, text: str) -> int:
         """Model tokens of ``text`` without special tokens."""
@@ -232,6 +232,6 @@ class ChromaEmbedding(EmbeddingFunction[Documents]):
         """Rebuild from a persisted configuration (the model loads lazily)."""
         return ChromaEmbedding(Embedder(Settings(embedding_model=config.get("model", PACKAGED_MODEL))))
 
-    def default_space(self) -> str:
+    def default_space(self) -> Literal["cosine"]:
         """Our vectors are unit length: cosine distance."""
         return "cosine"

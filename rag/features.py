@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -379,7 +380,7 @@ def abstain_features(
     refs: Sequence[SentenceRef],
     sent_scores: np.ndarray,
     idf_tab: dict[str, float],
-    report_vocab: set[str] | None = None,
+    report_vocab: AbstractSet[str] | None = None,
 ) -> np.ndarray:
     """Features of the (question, best passage, best sentence) triple for :func:`confidence`.
 

@@ -20,15 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rag.chunk import split_paragraphs
 from rag.encodings import decode_detected, decode_western
+from rag.header import parse_header
 
 if TYPE_CHECKING:
     from rag.ingest_guard import LoadLimits
-
-from rag.chunk import split_paragraphs
-from rag.header import parse_header
 
 #: File suffixes ``load_text`` can read (compared in lower case).
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
@@ -257,8 +256,9 @@ def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
             return text, notes
     if b"\x00" in data:
         raise LoadError("binary file, not text")
-    for codec in ("utf-8", declared):
-        if codec:
+    for name in ("utf-8", declared):
+        if name:
+            codec = name
             try:
                 text = data.decode(codec)
             except (UnicodeDecodeError, LookupError):
@@ -480,7 +480,7 @@ def _read_pdf(data: bytes) -> _Extracted:
     return _Extracted(text="\n\n".join(texts), title=_pdf_title(reader), notes=notes)
 
 
-def _unlock_pdf(reader: object) -> None:
+def _unlock_pdf(reader: Any) -> None:
     """Open an encrypted PDF with the empty password, or refuse it."""
     from pypdf import PasswordType
 
@@ -494,7 +494,7 @@ def _unlock_pdf(reader: object) -> None:
         raise LoadError("encrypted PDF (a password is needed to open it)")
 
 
-def _pdf_title(reader: object) -> str:
+def _pdf_title(reader: Any) -> str:
     """The title in the PDF's metadata, or ``""``."""
     try:
         metadata = reader.metadata
@@ -523,7 +523,7 @@ def _read_docx(data: bytes) -> _Extracted:
     return _Extracted(text=text, title=document.core_properties.title or "")
 
 
-def _docx_table_text(table: object) -> str:
+def _docx_table_text(table: Any) -> str:
     """A table as one paragraph, a line per row; under a header row, each cell is named by its
     column: ``District: Sarko; Cases: 131; Deaths: 6`` (a row means nothing without them)."""
     rows = [cells for cells in (_docx_row_cells(row) for row in table.rows) if any(cells)]
@@ -538,7 +538,7 @@ def _docx_table_text(table: object) -> str:
     return "\n".join("; ".join(c for c in cells if c) for cells in rows)
 
 
-def _docx_row_cells(row: object) -> list[str]:
+def _docx_row_cells(row: Any) -> list[str]:
     """A row's cell texts, each on one line; a merged cell (repeated per grid column) once."""
     cells: list[str] = []
     previous = None

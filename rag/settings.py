@@ -1,7 +1,10 @@
 """Every setting of Dispatch QA in one class; each can be overridden by a ``RAG_*`` variable.
 
 ``Settings(index_dir="x")`` takes arguments; ``RAG_INDEX_DIR=x`` does the same from the
-environment. Arguments win over the environment, which wins over the defaults below.
+environment. Arguments win over the environment, which wins over the defaults below. The knobs
+of generative answers are one nested group: ``Settings(generative={"prompt_passages": 3})`` or
+``RAG_GENERATIVE__PROMPT_PASSAGES=3``. Defaults that are fitted values (``candidates``,
+``abstain_threshold``) come from the fitted-models file (``rag.models``).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, get_args, get_origin
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.models import shipped_constants
@@ -26,10 +29,28 @@ MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9d
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
 
 
+#: The folder of the prompt files shipped in the package.
+PACKAGED_PROMPTS = Path(__file__).resolve().parent / "prompts"
+
+
+class GenerativeSettings(BaseModel):
+    """Generative answers: what the chat model sees and how its claims are checked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt_passages: int = Field(5, ge=1, le=20, description="Retrieved passages in the prompt, [1]..[n].")
+    request_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the chat model.")
+    support_threshold: float = Field(
+        0.5, ge=0, le=1, description="A claim is supported by a passage when its support score reaches this."
+    )
+
+
 class Settings(BaseSettings):
     """All configuration of the library, the CLI and the UI."""
 
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
 
     # Where things live.
     index_dir: Path = Field(Path("index"), description="Folder of the embedded Chroma index.")
@@ -40,6 +61,9 @@ class Settings(BaseSettings):
     collection: str = Field("dispatch", description="Prefix of the Chroma collection names.")
     refresh_seconds: float = Field(
         1.0, ge=0, description="How often a client checks the index for other clients' commits."
+    )
+    pin_seconds: float = Field(
+        60.0, gt=0, description="How long a question's snapshot of the index stays pinned for its thread."
     )
 
     # Embedding model.
@@ -113,6 +137,11 @@ class Settings(BaseSettings):
         "it is 'uncertain': the closest evidence, marked as possibly not answering.",
     )
     llm: str | None = Field(None, description="Chat model spec for generative mode; unset means extractive.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Key for an openai-compatible server (else OPENAI_API_KEY, else none)."
+    )
+    prompts_dir: Path = Field(PACKAGED_PROMPTS, description="Folder of the prompt files (answer, condense).")
+    generative: GenerativeSettings = Field(default_factory=GenerativeSettings)
 
 
 def check_setting(name: str, value: object) -> object:

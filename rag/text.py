@@ -13,6 +13,9 @@ import threading
 
 import Stemmer
 
+from rag.header import line_role
+from rag.types import Sentence
+
 WORD = re.compile(r"\w+", re.UNICODE)
 
 #: Words too common to carry meaning in a question or a report.
@@ -131,3 +134,148 @@ def question_type(question: str) -> str:
     """The first kind the question asks for (``number``, ``date``, ``place``, ``person``) or ``other``."""
     kinds = question_kinds(question)
     return kinds[0] if kinds else "other"
+
+
+# Sentences -----------------------------------------------------------------------------------
+# Two splitters, for two kinds of text: ``split_sentences`` cuts a report (offsets kept, lines and
+# abbreviations as reports use them); ``split_reply`` cuts a chat model's reply, where a marker
+# such as "[1]" after a full stop belongs to the sentence before it (``split_sentences`` would
+# start the next sentence at "[1]", so the generative verification keeps its own rule).
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# A sentence ends at . ! or ? (plus closing quotes/brackets), before white space and a
+# character that can open a sentence. Also at a period glued to a capital ("civilians.On").
+# An ellipsis ("...", a separator in NWS products: "LOCATION...45.0N") never ends a sentence.
+_SENTENCE_END = re.compile(
+    r"(?<!\.)(?:\.|[!?]+|[!?]\.)[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9\u00C0-\u024F])"
+    r"|(?<=[^\s.])(?:\.|[!?]+)[\"'”’)\]]*(?=[A-Z][a-z])"
+    r"|\n+"
+)
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st gen col lt sgt capt maj gov sen rep rev no vs etc inc ltd co
+    corp jan feb mar apr jun jul aug sep sept oct nov dec u.s u.n e.g i.e a.m p.m approx est
+    fig ft mt""".split()
+)
+
+
+def _is_abbreviation(text: str, period_at: int) -> bool:
+    """True when the period at ``period_at`` ends an abbreviation or an initial, not a sentence."""
+    word = re.search(r"([\w.]+)$", text[:period_at])
+    if word is None:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    if token in _ABBREVIATIONS:
+        return True
+    # Initials such as "J." or "U.S" before the period.
+    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(\w\.)+\w", token))
+
+
+def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -> list[Sentence]:
+    """Split ``text`` into sentences; offsets are shifted by ``offset`` (the text's position).
+
+    A line break ends a sentence, unless ``wrap_width`` is given (the text is hard-wrapped at
+    about that many characters) and the line continues a sentence (see ``_continues``).
+    """
+    sentences: list[Sentence] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group(0)[0] == "." and _is_abbreviation(text, match.start()):
+            continue
+        if match.group(0)[0] == "\n" and wrap_width and _continues(text, match.start(), wrap_width):
+            continue
+        end = match.end() if not match.group(0).startswith("\n") else match.start()
+        _append_trimmed(sentences, text, start, end, offset)
+        start = match.end()
+    _append_trimmed(sentences, text, start, len(text), offset)
+    return sentences
+
+
+# A line that starts a unit of its own: a list item, a "Key: value" line, an NWS "KEY WORDS...value"
+# line, "..." headline or ".Section..." line, an underline.
+_LIST_ITEM = r"[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
+_KEY = r"[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
+_UNIT_START = re.compile(
+    rf"^(?:{_LIST_ITEM}|{_KEY}"
+    r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
+    r"|\.\.\.|\.[A-Z][a-z]+\.\.\.|[-=_]{3,}$)"
+)
+LIST_ITEM_START = re.compile(rf"^(?:{_LIST_ITEM})")
+KEY_VALUE = re.compile(rf"^{_KEY}")
+
+
+def _continues(text: str, newline: int, wrap_width: int) -> bool:
+    """Whether the line break at ``newline`` only wraps a line (the sentence goes on).
+
+    It does when the next line does not start a unit of its own, the line before is no label
+    ("NOTE:") and is full: the next line's first word would not have fitted on it, or it
+    reaches 80% of the width (hand-wrapped bulletins break lines early).
+    """
+    line_start = text.rfind("\n", 0, newline) + 1
+    before = text[line_start:newline].rstrip()
+    after_end = text.find("\n", newline + 1)
+    after = text[newline + 1 : after_end if after_end >= 0 else len(text)].strip()
+    if not before or not after or line_role(after) != "text":
+        return False
+    if _UNIT_START.match(after) and not (after.startswith("...") and not before.endswith("...")):
+        return False
+    if re.search(r"\w-$", before) and after[:1].isalnum():
+        return True
+    if before.endswith(":") or line_role(before) != "text":
+        return False
+    return len(before) >= 0.8 * wrap_width or len(before) + 1 + len(after.split()[0]) > wrap_width
+
+
+def wrap_width(text: str) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None if its lines are not wrapped.
+
+    Taken as the longest line that another line follows in its paragraph, when at least three
+    such lines come within 15% of it (a wrapped text has many lines near its margin).
+    """
+    lengths = [
+        len(line.rstrip())
+        for paragraph in PARAGRAPH_BREAK.split(text)
+        for line in paragraph.strip("\n").split("\n")[:-1]
+    ]
+    if not lengths:
+        return None
+    widest = max(lengths)
+    near = sum(length >= 0.85 * widest for length in lengths)
+    return widest if widest >= 40 and near >= 3 else None
+
+
+def _append_trimmed(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
+    """Append ``text[start:end]`` without surrounding white space, if anything is left."""
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    begin = offset + start + lead
+    out.append(Sentence(start=begin, end=begin + len(stripped), text=stripped))
+
+
+_REPLY_SENTENCE_END = re.compile(
+    r"[.!?]+[\"'”’)]*(?:\s*\[(?:passages?\s*)?\d+(?:\s*[,;]\s*\d+)*\])*(?=\s|$)", re.IGNORECASE
+)
+_REPLY_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Capt|Gov|Sen|Rep|No|Jr|Sr|vs|etc)\.)$"
+)
+
+
+def split_reply(reply: str) -> list[str]:
+    """The sentences of ``reply``; markers after a full stop stay with their sentence."""
+    pieces: list[str] = []
+    for line in reply.splitlines():
+        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line)
+        pos = 0
+        for match in _REPLY_SENTENCE_END.finditer(line):
+            pieces.append(line[pos : match.end()].strip())
+            pos = match.end()
+        pieces.append(line[pos:].strip())
+    merged: list[str] = []
+    for piece in filter(None, pieces):
+        if merged and _REPLY_ABBREVIATION.search(merged[-1]):
+            merged[-1] = f"{merged[-1]} {piece}"  # "The U.S." is no sentence: join it back
+        else:
+            merged.append(piece)
+    return merged

@@ -52,3 +52,15 @@ def test_write_then_load_gives_the_same_models(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     models.write(path, shipped.fitted_on, shipped.constants, shipped.models)
     assert path.read_text() == models.MODEL_FILE.read_text()
+
+
+def test_flat_rag_names_and_nested_groups_both_come_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("RAG_TOP_K", "7")
+    monkeypatch.setenv("RAG_ABSTAIN_THRESHOLD", "0.4")
+    monkeypatch.setenv("RAG_LLM_API_KEY", "k-123")
+    monkeypatch.setenv("RAG_GENERATIVE__PROMPT_PASSAGES", "3")
+    settings = Settings(candidates=12)
+    assert (settings.top_k, settings.abstain_threshold, settings.candidates) == (7, 0.4, 12)
+    assert settings.llm_api_key is not None and settings.llm_api_key.get_secret_value() == "k-123"
+    assert "k-123" not in repr(settings)
+    assert settings.generative.prompt_passages == 3 and settings.generative.support_threshold == 0.5

@@ -37,10 +37,17 @@ class EvalSetError(ValueError):
 class PassageLike(Protocol):
     """The fields of a retrieved passage the gold test looks at."""
 
-    source: str
-    start: int
-    end: int
-    text: str
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class EvalQuestion(BaseModel):

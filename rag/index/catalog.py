@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import pickle
-import shutil
 import sys
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from rag import features
+from rag.index.cache import atomic_folder
 from rag.index.sparse import SparseIndex
 from rag.text import TOKENIZER, tokenize
 from rag.types import Candidate, Chunk, Sentence
@@ -281,25 +279,12 @@ class Catalog:
 
     def save(self, folder: Path) -> None:
         """Write the catalog to ``folder`` atomically (a private folder, then a rename)."""
-        folder = Path(folder)
-        nonce = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        staging = folder.with_name(f"{folder.name}.tmp-{nonce}")
-        old = folder.with_name(f"{folder.name}.old-{nonce}")
-        try:
-            staging.mkdir(parents=True)
+        with atomic_folder(folder) as (staging, nonce):
             for name in _MAPPED:
                 np.save(staging / f"{name}-{nonce}.npy", np.asarray(getattr(self, name)))
             state = {k: v for k, v in vars(self).items() if k not in _MAPPED and not k.startswith("_")}
             with (staging / "catalog.pkl").open("wb") as handle:
                 pickle.dump((CATALOG_VERSION, nonce, state), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            if folder.is_file():  # the single-file cache of an older version
-                folder.unlink()
-            if folder.exists():
-                folder.rename(old)
-            staging.rename(folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
 
     @staticmethod
     def load(folder: Path, token: str | None) -> Catalog | None:

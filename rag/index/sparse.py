@@ -8,16 +8,14 @@ second client of a Chroma server, say). It is never rebuilt per query.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import threading
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.index.cache import atomic_folder
 from rag.models import shipped_constants
 from rag.text import TOKENIZER, tokenize
 
@@ -34,7 +32,7 @@ class SparseIndex:
         self.b = fitted.bm25_b if b is None else b
         self.token: str | None = None
         self._ids: list[str] = []
-        self._bm25: object | None = None
+        self._bm25: Any = None
         self._vocab: dict[str, int] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -65,7 +63,7 @@ class SparseIndex:
         terms = [t for t in tokenize(question) if t in vocab]
         if bm25 is None or not terms:
             return ids, np.zeros(len(ids), dtype=np.float32), token
-        return ids, np.asarray(bm25.get_scores(terms), dtype=np.float32), token  # type: ignore[attr-defined]
+        return ids, np.asarray(bm25.get_scores(terms), dtype=np.float32), token
 
     def adopt(self, other: SparseIndex) -> None:
         """Take over ``other``'s contents (a newer version) in one step."""
@@ -103,29 +101,17 @@ class SparseIndex:
         Several processes may save the same cache: each writes its own staging folder, and a
         reader that catches a swap half-way sees a mismatch and rebuilds (see ``load``).
         """
-        folder = Path(folder)
-        nonce = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        staging, old = (
-            folder.with_name(f"{folder.name}.tmp-{nonce}"),
-            folder.with_name(f"{folder.name}.old-{nonce}"),
-        )
         with self._lock:
             bm25, meta = self._bm25, {"k1": self.k1, "b": self.b, "ids": self._ids, "token": self.token}
             meta["tokenizer"] = TOKENIZER
         try:
-            staging.mkdir(parents=True)
-            if bm25 is not None:
-                bm25.save(str(staging / "bm25"))  # type: ignore[attr-defined]
-            (staging / "ids.json").write_text(json.dumps({**meta, "nonce": nonce}))
-            if folder.exists():
-                folder.rename(old)
-            staging.rename(folder)
+            with atomic_folder(folder) as (staging, nonce):
+                if bm25 is not None:
+                    bm25.save(str(staging / "bm25"))
+                (staging / "ids.json").write_text(json.dumps({**meta, "nonce": nonce}))
             return True
         except OSError:
             return False
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex | None:
@@ -140,7 +126,7 @@ class SparseIndex:
             index._ids, index.token = list(meta["ids"]), meta.get("token")
             if index._ids:
                 index._bm25 = bm25s.BM25.load(str(Path(folder) / "bm25"))
-                index._vocab = dict(index._bm25.vocab_dict)  # type: ignore[attr-defined]
+                index._vocab = dict(index._bm25.vocab_dict)
             again = json.loads((Path(folder) / "ids.json").read_text())
         except (OSError, ValueError, KeyError):
             return None

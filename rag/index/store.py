@@ -41,9 +41,6 @@ LAYOUT_VERSION = 1
 #: Key of the state token in the reports collection's metadata.
 STATE_KEY = "state"
 
-#: How long (seconds) a question's pinned snapshot stays in force for its thread.
-PIN_SECONDS = 60.0
-
 
 class IndexCompatibilityError(RuntimeError):
     """The index was written by another layout version or another embedding model."""
@@ -184,7 +181,10 @@ class ChromaStore:
     def view(self) -> Snapshot:
         """The snapshot this thread's current question pinned (else the current one)."""
         pinned = getattr(self._pins, "snapshot", None)
-        if pinned is not None and time.monotonic() - getattr(self._pins, "at", 0.0) < PIN_SECONDS:
+        if (
+            pinned is not None
+            and time.monotonic() - getattr(self._pins, "at", 0.0) < self.settings.pin_seconds
+        ):
             return pinned
         return self._snapshot
 
@@ -287,7 +287,7 @@ class ChromaStore:
 
     # Writing -----------------------------------------------------------------------------
 
-    def _batched_add(self, collection: Any, **columns: Sequence[Any]) -> None:
+    def _batched_add(self, collection: Any, **columns: Sequence[Any] | np.ndarray) -> None:
         size = max(1, min(self.client.get_max_batch_size(), 4000))
         total = len(columns["ids"])
         for at in range(0, total, size):

@@ -373,8 +373,8 @@ def ingest_summary(report: IngestReport, display_names: dict[str, str] | None = 
         f"{len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped"
     )
-    items = "".join(lines)
-    return f'<div class="dq-ingest"><div class="dq-ingest-counts">{counts}</div><ul>{items}</ul></div>'
+    body = "".join(lines)
+    return f'<div class="dq-ingest"><div class="dq-ingest-counts">{counts}</div><ul>{body}</ul></div>'
 
 
 def reports_list(reports: Sequence[Any], query: str = "", chosen: str | None = None) -> str:

@@ -18,14 +18,13 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from rag.settings import Settings
+
 #: The providers a spec may name.
 PROVIDERS = ("ollama", "openai", "openai-compatible")
 
 #: Longest answer a chat model may write, in tokens.
 MAX_ANSWER_TOKENS = 400
-
-#: Seconds to wait for a backend before giving up on it.
-REQUEST_TIMEOUT = 120.0
 
 _OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434"
 
@@ -57,8 +56,8 @@ def parse_spec(spec: str) -> LLMSpec:
             f"chat model spec {spec!r} is not understood: use one of "
             "'ollama:MODEL', 'openai:MODEL', 'openai-compatible:http://HOST:PORT/v1#MODEL'"
         )
-    url, hashed, model = rest.rpartition("#") if "#" in rest else ("", "", rest)
-    url, model = url.strip() or None, model.strip()
+    found, hashed, model = rest.rpartition("#") if "#" in rest else ("", "", rest)
+    url, model = found.strip() or None, model.strip()
     if provider == "openai-compatible" and not (hashed and url and model):
         raise LLMUnavailableError(
             f"chat model spec {spec!r}: openai-compatible needs a URL and a model name, "
@@ -71,15 +70,20 @@ def parse_spec(spec: str) -> LLMSpec:
     return LLMSpec(provider=provider, model=model, base_url=url)
 
 
-def load_chat_model(spec: str, max_tokens: int = MAX_ANSWER_TOKENS) -> BaseChatModel:
+def load_chat_model(
+    spec: str, max_tokens: int = MAX_ANSWER_TOKENS, settings: Settings | None = None
+) -> BaseChatModel:
     """The LangChain chat model a spec names, or ``LLMUnavailableError`` naming what was tried.
 
-    Nothing is contacted here: a server that is down is found out at the first call.
+    ``settings`` (default: from the environment) gives the request timeout and the key of an
+    openai-compatible server. Nothing is contacted here: a server that is down is found out at
+    the first call.
     """
     parsed = parse_spec(spec)
+    settings = settings or Settings()
     builders = {"ollama": _ollama, "openai": _openai, "openai-compatible": _openai_compatible}
     try:
-        return builders[parsed.provider](parsed, max_tokens)
+        return builders[parsed.provider](parsed, max_tokens, settings)
     except ImportError as err:
         raise LLMUnavailableError(
             f"chat model {parsed.describe()}: {err.name or err} is not installed (pip install -e '.[llm]')"
@@ -99,7 +103,7 @@ def _ollama_url() -> str:
     return host if "://" in host else f"http://{host}"
 
 
-def _ollama(spec: LLMSpec, max_tokens: int) -> BaseChatModel:
+def _ollama(spec: LLMSpec, max_tokens: int, settings: Settings) -> BaseChatModel:
     from langchain_ollama import ChatOllama
 
     return ChatOllama(
@@ -107,25 +111,30 @@ def _ollama(spec: LLMSpec, max_tokens: int) -> BaseChatModel:
         base_url=spec.base_url,
         temperature=0.0,
         num_predict=max_tokens,
-        client_kwargs={"timeout": REQUEST_TIMEOUT},
+        client_kwargs={"timeout": settings.generative.request_timeout},
     )
 
 
-def _openai(spec: LLMSpec, max_tokens: int) -> BaseChatModel:
+def _openai(spec: LLMSpec, max_tokens: int, settings: Settings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     if not os.environ.get("OPENAI_API_KEY"):
         raise LLMUnavailableError(f"chat model {spec.describe()}: OPENAI_API_KEY is not set")
     kwargs: dict[str, Any] = {"base_url": spec.base_url} if spec.base_url else {}
     return ChatOpenAI(
-        model=spec.model, temperature=0.0, max_tokens=max_tokens, timeout=REQUEST_TIMEOUT, **kwargs
+        model=spec.model,
+        temperature=0.0,
+        max_tokens=max_tokens,
+        timeout=settings.generative.request_timeout,
+        **kwargs,
     )
 
 
-def _openai_compatible(spec: LLMSpec, max_tokens: int) -> BaseChatModel:
+def _openai_compatible(spec: LLMSpec, max_tokens: int, settings: Settings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
-    key = os.environ.get("RAG_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or "not-needed"
+    own = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    key = own or os.environ.get("OPENAI_API_KEY") or "not-needed"
     # langchain-openai sends max_completion_tokens, which llama.cpp's server ignores: send the
     # classic max_tokens as well. stream_usage stays off (not every server knows it).
     return ChatOpenAI(
@@ -135,7 +144,7 @@ def _openai_compatible(spec: LLMSpec, max_tokens: int) -> BaseChatModel:
         temperature=0.0,
         max_tokens=max_tokens,
         extra_body={"max_tokens": max_tokens},
-        timeout=REQUEST_TIMEOUT,
+        timeout=settings.generative.request_timeout,
         max_retries=1,
         stream_usage=False,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -22,7 +23,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from rag.answer.generative.backends import LLMUnavailableError, describe_model, load_chat_model
 from rag.answer.generative.verify import verify
 from rag.conversation import needs_context, standalone_question, user_turns
-from rag.prompts import ABSTAIN_TEXT, load_prompt
+from rag.prompts import ABSTAIN_TEXT, PROMPTS_DIR, load_prompt
 from rag.settings import Settings
 from rag.types import Answer, Candidate
 
@@ -33,18 +34,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: How many of the retrieved passages go into the prompt, numbered [1]..[n].
-PROMPT_PASSAGES = 5
-
 #: How many earlier messages the condense prompt sees.
 HISTORY_MESSAGES = 6
 
 _SECTION = re.compile(r"^\[(system|user)\]\s*$", re.MULTILINE)
 
 
-def chat_prompt(name: str, **partials: str) -> ChatPromptTemplate:
-    """The prompt file ``prompts/<name>.txt`` (``[system]`` and ``[user]`` sections) as a template."""
-    parts = _SECTION.split(load_prompt(name))
+def chat_prompt(name: str, folder: Path = PROMPTS_DIR, **partials: str) -> ChatPromptTemplate:
+    """The prompt file ``<folder>/<name>.txt`` (``[system]`` and ``[user]`` sections) as a template."""
+    parts = _SECTION.split(load_prompt(name, folder))
     messages = [
         ("human" if role == "user" else "system", body.strip())
         for role, body in zip(parts[1::2], parts[2::2])
@@ -105,12 +103,12 @@ class GenerativeAnswerer:
         self.error: str | None = None
         self.model: BaseChatModel | None = None
         try:
-            self.model = load_chat_model(llm) if isinstance(llm, str) else llm
+            self.model = load_chat_model(llm, settings=settings) if isinstance(llm, str) else llm
         except LLMUnavailableError as err:
             self.error = f"{err}; answering extractively"
             log.warning("generative mode unavailable: %s", self.error)
-        self.answer_prompt = chat_prompt("answer", abstain=ABSTAIN_TEXT)
-        self.condense_prompt = chat_prompt("condense")
+        self.answer_prompt = chat_prompt("answer", settings.prompts_dir, abstain=ABSTAIN_TEXT)
+        self.condense_prompt = chat_prompt("condense", settings.prompts_dir)
         self.prepare: Runnable = (
             RunnablePassthrough.assign(query=RunnableLambda(self._condense))
             | RunnableLambda(self._retrieve)
@@ -179,10 +177,9 @@ class GenerativeAnswerer:
         candidates = self.retriever.run(query, state["top_k"], state.get("sources"))
         return {**state, "candidates": candidates, "q": query}
 
-    @staticmethod
-    def _prompt_vars(state: dict[str, Any]) -> dict[str, str]:
+    def _prompt_vars(self, state: dict[str, Any]) -> dict[str, str]:
         return {
-            "passages": format_passages(state["candidates"][:PROMPT_PASSAGES]),
+            "passages": format_passages(state["candidates"][: self.settings.generative.prompt_passages]),
             "question": state["query"],
         }
 
@@ -221,7 +218,7 @@ class GenerativeAnswerer:
         fallback = self.extractive.answer(state["q"], state["candidates"])
         if state["error"]:
             return fallback.model_copy(update={"note": state["error"]})
-        chunks = [c.chunk for c in state["candidates"][:PROMPT_PASSAGES]]
+        chunks = [c.chunk for c in state["candidates"][: self.settings.generative.prompt_passages]]
         vectors = self.index.store.sentence_vectors([c.passage_id for c in chunks])
         checked = verify(
             state["query"],
@@ -230,6 +227,7 @@ class GenerativeAnswerer:
             vectors,
             self.index.embedder.encode,
             self.index.document_text,
+            self.settings.generative.support_threshold,
         )
         if checked.abstained:
             return fallback.model_copy(

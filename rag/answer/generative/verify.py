@@ -20,22 +20,15 @@ import numpy as np
 from rag.cite import highlight_spans, is_verified
 from rag.instructions import has_instructions
 from rag.prompts import ABSTAIN_TEXT
+from rag.settings import GenerativeSettings
+from rag.text import split_reply as split_sentences
 from rag.text import tokenize
 from rag.types import Chunk, Citation
 
 #: Weight of lexical support in the support score (the rest is the embedding cosine).
 LEXICAL_WEIGHT = 0.5
 
-#: A claim is supported by a passage when its support score reaches this.
-SUPPORT_THRESHOLD = 0.5
-
 _MARKER = re.compile(r"\s*\[(?:passages?\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.IGNORECASE)
-_SENTENCE_END = re.compile(
-    r"[.!?]+[\"'”’)]*(?:\s*\[(?:passages?\s*)?\d+(?:\s*[,;]\s*\d+)*\])*(?=\s|$)", re.IGNORECASE
-)
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Capt|Gov|Sen|Rep|No|Jr|Sr|vs|etc)\.)$"
-)
 _KEY = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b|(?<=\s)[A-Z][a-zA-Z\u00C0-\u024F'-]+")
 
 _FENCE = re.compile(r"</?\s*passage\b[^>]*>", re.IGNORECASE)
@@ -83,25 +76,6 @@ class Verified:
         return bool(self.citations)
 
 
-def split_sentences(reply: str) -> list[str]:
-    """The sentences of ``reply``; markers after a full stop stay with their sentence."""
-    pieces: list[str] = []
-    for line in reply.splitlines():
-        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", line)
-        pos = 0
-        for match in _SENTENCE_END.finditer(line):
-            pieces.append(line[pos : match.end()].strip())
-            pos = match.end()
-        pieces.append(line[pos:].strip())
-    merged: list[str] = []
-    for piece in filter(None, pieces):
-        if merged and _ABBREVIATION.search(merged[-1]):
-            merged[-1] = f"{merged[-1]} {piece}"  # "The U.S." is no sentence: join it back
-        else:
-            merged.append(piece)
-    return merged
-
-
 def parse_reply(reply: str, passage_count: int) -> list[Claim]:
     """The reply's claims; markers outside ``1..passage_count`` are moved to ``dropped``.
 
@@ -125,9 +99,14 @@ def key_terms(claim: str) -> set[str]:
 
 
 def support(
-    claim: str, claim_vec: np.ndarray, chunk: Chunk, sentence_vecs: np.ndarray, passage: int
+    claim: str,
+    claim_vec: np.ndarray,
+    chunk: Chunk,
+    sentence_vecs: np.ndarray,
+    passage: int,
+    threshold: float = GenerativeSettings().support_threshold,
 ) -> Support:
-    """How well passage ``chunk`` supports ``claim``; the best sentence is the citation.
+    """How well passage ``chunk`` supports ``claim`` (enough: ``threshold``); the best sentence is cited.
 
     Sentences that read like instructions to a model never support a claim: a reply that
     repeats them followed them.
@@ -144,9 +123,7 @@ def support(
     passage_lex = _overlap(claim_terms, passage_terms) if claim_terms else float(cosines.max())
     score = LEXICAL_WEIGHT * passage_lex + (1 - LEXICAL_WEIGHT) * float(cosines.max())
     missing = key_terms(claim) - passage_terms
-    return Support(
-        passage=passage, sentence=best, score=score, supported=not missing and score >= SUPPORT_THRESHOLD
-    )
+    return Support(passage=passage, sentence=best, score=score, supported=not missing and score >= threshold)
 
 
 def verify(
@@ -156,8 +133,12 @@ def verify(
     sentence_vecs: dict[str, np.ndarray],
     encode: Encoder,
     report_text: Callable[[str], str],
+    threshold: float = GenerativeSettings().support_threshold,
 ) -> Verified:
-    """Check each cited claim of ``reply`` against the passages ``chunks`` (numbered from 1)."""
+    """Check each cited claim of ``reply`` against the passages ``chunks`` (numbered from 1).
+
+    A claim is supported by a passage when its support score reaches ``threshold``.
+    """
     claims = parse_reply(reply, len(chunks))
     checked = [c for c in claims if not c.is_abstention]
     vectors = encode([c.text for c in checked]) if checked else np.zeros((0, 0))
@@ -166,7 +147,7 @@ def verify(
     parts, unsupported, scores = [], [], []
     for claim in claims:
         found = []
-        for result in _supports(claim, vec_of.get(id(claim)), chunks, sentence_vecs, encode):
+        for result in _supports(claim, vec_of.get(id(claim)), chunks, sentence_vecs, encode, threshold):
             if marker := builder.marker(result):
                 found.append(marker)
                 scores.append(result.score)
@@ -189,6 +170,7 @@ def _supports(
     chunks: Sequence[Chunk],
     sentence_vecs: dict[str, np.ndarray],
     encode: Encoder,
+    threshold: float,
 ) -> list[Support]:
     """The supported (claim, passage) pairs of a claim.
 
@@ -200,7 +182,9 @@ def _supports(
         return []
     numbers = claim.markers if claim.markers or claim.dropped else tuple(range(1, len(chunks) + 1))
     results = [
-        support(claim.text, claim_vec, chunks[n - 1], _vectors(chunks[n - 1], sentence_vecs, encode), n)
+        support(
+            claim.text, claim_vec, chunks[n - 1], _vectors(chunks[n - 1], sentence_vecs, encode), n, threshold
+        )
         for n in numbers
     ]
     supported = [r for r in results if r.supported]

@@ -152,3 +152,34 @@ def test_stream_with_a_failing_backend_ends_with_the_extractive_answer(gen_qa: R
     finally:
         gen_qa.set_llm(None)
     assert len(events) == 1 and events[0].citations and "connection refused" in events[0].note
+
+
+def test_the_chat_model_is_chosen_per_call_on_one_report_qa(gen_qa: ReportQA) -> None:
+    model = scripted("Roughly 400 soldiers withdrew to the nearby town of Ariha [1].")
+    answer = gen_qa.ask(SEED_QUESTION, llm=model)
+    assert answer.text == "Roughly 400 soldiers withdrew to the nearby town of Ariha. [1]" and model.calls
+    assert gen_qa.generator is None  # the call did not switch the ReportQA to generative mode
+    extractive = gen_qa.ask(SEED_QUESTION)
+    assert extractive.text.startswith(SEED_ANSWER) and len(model.calls) == 1
+
+
+def test_a_chat_model_spec_per_call_that_is_down_answers_extractively_and_says_so(gen_qa: ReportQA) -> None:
+    answer = gen_qa.ask(SEED_QUESTION, llm="openai-compatible:http://127.0.0.1:9/v1#nothing-listens-here")
+    assert answer.text.startswith(SEED_ANSWER) and "127.0.0.1:9" in answer.note
+
+
+def test_prompts_ship_in_the_package_and_prompts_dir_replaces_them(seeded_index_dir, tmp_path) -> None:
+    from rag.prompts import PROMPTS_DIR
+
+    assert {p.name for p in PROMPTS_DIR.glob("*.txt")} >= {"answer.txt", "condense.txt"}
+    assert PROMPTS_DIR.parent.name == "rag"  # inside the package: installed with a wheel
+    (tmp_path / "answer.txt").write_text(
+        "[system]\nHouse rules: cite.\n\n[user]\n{passages}\n\nQ: {question}\n"
+    )
+    (tmp_path / "condense.txt").write_text((PROMPTS_DIR / "condense.txt").read_text())
+    qa = ReportQA(index_dir=seeded_index_dir, prompts_dir=tmp_path, generative={"prompt_passages": 2})
+    model = scripted("Roughly 400 soldiers withdrew to the nearby town of Ariha [1].")
+    qa.ask(SEED_QUESTION, llm=model)
+    system, human = model.calls[0]
+    assert system.content == "House rules: cite." and human.content.startswith('<passage number="1"')
+    assert '<passage number="2"' in human.content and '<passage number="3"' not in human.content
