@@ -8,7 +8,7 @@ import pytest
 
 from rag.index.store import write_lock
 from rag.ui.session import EXTRACTIVE, GENERATIVE, UISession, report_info
-from tests.generative.conftest import SEED_ANSWER, scripted
+from tests.answer.generative.conftest import SEED_ANSWER, scripted
 
 QUESTION = "How many troops withdrew and to where?"
 
