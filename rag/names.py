@@ -8,6 +8,8 @@ path of the file it was read from, so that:
 - another file whose natural name is taken (by another origin in the index, or by another
   file earlier in the same call) is named by more of its path (``other-folder/report.txt``),
   and if even its whole path is taken, ``report (2).txt``;
+- a file whose natural name is held by a report with the very same content (an upload of a
+  report already indexed from elsewhere) is that report: unchanged, not a second copy;
 - a report indexed before origins were recorded (origin ``""``) is updated by any file of its
   name, as before, and then records that file's origin.
 """
@@ -44,11 +46,15 @@ def origin_of(path: Path) -> str:
 
 
 def assign_names(
-    files: Iterable[tuple[str, Path]], indexed: Mapping[str, str], skipped: list[SkippedFile]
+    files: Iterable[tuple[str, Path]],
+    indexed: Mapping[str, str],
+    skipped: list[SkippedFile],
+    same_content: Callable[[str, Path], bool] = lambda name, path: False,
 ) -> Iterator[NamedFile]:
     """Name each ``(natural name, path)``; ``indexed`` maps indexed sources to their origins.
 
-    A file reached twice in one call is skipped (appended to ``skipped``) the second time.
+    ``same_content(name, path)`` tells whether the report ``name`` holds exactly the file at
+    ``path``. A file reached twice in one call is skipped (appended to ``skipped``) the second time.
     """
     by_origin = {origin: source for source, origin in indexed.items() if origin}
     taken: dict[str, str] = {}  # name -> origin, for this call
@@ -58,6 +64,8 @@ def assign_names(
             skipped.append(SkippedFile(path=str(path), reason="the same file was given twice"))
             continue
         source = by_origin.get(origin)
+        if source is None and natural in indexed and natural not in taken and same_content(natural, path):
+            source = natural  # the same report, uploaded again from elsewhere
         if source is None or source in taken:
             source = _free_name(natural, path, _taken_test(taken, indexed, origin))
         taken[source] = origin

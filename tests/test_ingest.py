@@ -57,6 +57,16 @@ def test_same_named_file_in_a_later_call_is_kept_apart(fresh_qa: ReportQA, tmp_p
     assert fresh_qa.ingest([first, second]).unchanged == ("report.txt", "south/report.txt")
 
 
+def test_a_copy_of_an_indexed_report_is_that_report(fresh_qa: ReportQA, tmp_path: Path) -> None:
+    """An identical file from elsewhere (an upload of a report already indexed) is no second copy."""
+    first = _write(tmp_path / "north" / "report.txt", FERRY)
+    copy = _write(tmp_path / "uploads" / "report.txt", FERRY)
+    assert fresh_qa.ingest([first]).added == ("report.txt",)
+    result = fresh_qa.ingest([copy])
+    assert result.unchanged == ("report.txt",) and not result.added and not result.renamed
+    assert sorted(fresh_qa.sources()) == sorted([SEED_SOURCE, "report.txt"])
+
+
 def test_the_same_file_given_twice_is_ingested_once(fresh_qa: ReportQA, tmp_path: Path) -> None:
     path = _write(tmp_path / "in" / "report.txt", FERRY)
     result = fresh_qa.ingest([path.parent, path])

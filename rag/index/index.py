@@ -127,7 +127,14 @@ class Index:
             if cleaned := self.store.clean_orphans():
                 notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
             known = dict(self.store.snapshot.hashes)
-            files = list(assign_names(found, self.store.report_origins(), skipped))
+            files = list(
+                assign_names(
+                    found,
+                    self.store.report_origins(),
+                    skipped,
+                    lambda name, path: _holds(known.get(name), path),
+                )
+            )
             tracker = IngestProgress(len(files), on_progress, progress)
             for number, named in enumerate(files):
                 tracker.start_file(number, named.source)
@@ -220,6 +227,14 @@ class Index:
     def _forget_texts(self, source: str, keep: set[str | None]) -> None:
         for key in [k for k in list(self._texts) if k[0] == source and k[1] not in keep]:
             self._texts.pop(key, None)
+
+
+def _holds(digest: str | None, path: Path) -> bool:
+    """True when ``digest`` is the content hash of the file at ``path`` (False if unreadable)."""
+    try:
+        return digest is not None and content_hash(path) == digest
+    except (OSError, LoadError):
+        return False
 
 
 def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Iterable[tuple[str, Path]]:

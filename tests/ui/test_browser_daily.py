@@ -20,8 +20,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from tests.conftest import REPO, SEED_SOURCE
 from tests.answer.generative.conftest import SEED_ANSWER
+from tests.conftest import REPO, SEED_SOURCE
 from tests.test_scope import HARBOUR
 from tests.ui.conftest import RunningApp, serve
 from tests.ui.test_browser import ARTIFACTS, CHROMIUM, ask, chromium

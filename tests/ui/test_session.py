@@ -57,9 +57,7 @@ def test_unreachable_chat_model_answers_extractively_and_says_why(seeded_qa, tmp
 def test_generative_answers_stream_then_the_verified_answer(seeded_qa, tmp_path: Path) -> None:
     session = UISession(seeded_qa, tmp_path / "up")
     model = scripted(f"{SEED_ANSWER} [1]")
-    session._answerers["scripted"] = __import__("rag.generative", fromlist=["x"]).GenerativeAnswerer(
-        seeded_qa, model
-    )
+    session._answerers["scripted"] = seeded_qa.answerer_for(model)
     pieces = list(session.stream(QUESTION, [], None, GENERATIVE, "scripted"))
     texts, final = [p for p in pieces if isinstance(p, str)], pieces[-1]
     assert len(texts) > 5 and "".join(texts) == f"{SEED_ANSWER} [1]"
