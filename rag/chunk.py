@@ -91,7 +91,9 @@ def _body_paragraphs(text: str) -> list[tuple[list[tuple[int, int]], list[tuple[
     if not spans:
         return []
     header = parse_header(text, spans)
-    groups = [([], [header.date_span])] if header.date_span else []
+    groups: list[tuple[list[tuple[int, int]], list[tuple[int, int]]]] = (
+        [([], [header.date_span])] if header.date_span else []
+    )
     headings: list[tuple[int, int]] = []
     for start, end in spans:
         paragraph = text[start:end]

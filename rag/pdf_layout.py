@@ -21,9 +21,11 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 _BAND = 0.1  # share of the page height at the top and bottom where running headers live
 _PAGE_NUMBER = re.compile(r"(?i)^(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?$")
@@ -92,7 +94,7 @@ def _header_first(groups: list[list[Line]], texts: list[str]) -> list[int]:
     return head + [i for i in range(len(groups)) if i not in head]
 
 
-def _layout_pages(data: bytes):
+def _layout_pages(data: bytes) -> Iterator[Any]:
     """pdfminer.six's analysed pages (imported only when a PDF is read)."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams
@@ -100,7 +102,7 @@ def _layout_pages(data: bytes):
     return extract_pages(io.BytesIO(data), laparams=LAParams())
 
 
-def _page_blocks(number: int, page) -> tuple[float, float, list[_Block]]:
+def _page_blocks(number: int, page: Any) -> tuple[float, float, list[_Block]]:
     """(width, height, text blocks) of one analysed page; empty lines are left out."""
     from pdfminer.layout import LTTextBox, LTTextLine
 
@@ -114,7 +116,7 @@ def _page_blocks(number: int, page) -> tuple[float, float, list[_Block]]:
     return page.width, page.height, blocks
 
 
-def _line(item, page: int) -> Line | None:
+def _line(item: Any, page: int) -> Line | None:
     """A pdfminer text line as a ``Line`` (font size and weight from its characters)."""
     from pdfminer.layout import LTChar
 
@@ -133,7 +135,9 @@ def _line(item, page: int) -> Line | None:
     return Line(text, item.x0, item.x1, item.y0, item.y1, size, bold, first_end - item.x0, page=page)
 
 
-def _drop_running_lines(pages):
+def _drop_running_lines(
+    pages: list[tuple[float, float, list[_Block]]],
+) -> list[tuple[float, list[_Block]]]:
     """Remove running headers, footers and page numbers from every page's blocks.
 
     A line in a page's top or bottom band goes when its text (digits aside) is on another page
@@ -159,7 +163,7 @@ def _drop_running_lines(pages):
         top_header = line.page > 0 and line.y0 > height * (1 - _BAND) and line.size < body - 0.5
         return seen[key(line)] > 1 or bool(_PAGE_NUMBER.match(line.text)) or top_header
 
-    out = []
+    out: list[tuple[float, list[_Block]]] = []
     for width, height, blocks in pages:
         for block in blocks:
             block.lines = [li for li in block.lines if not running(li, height)]

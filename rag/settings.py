@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -150,7 +150,8 @@ def check_setting(name: str, value: object) -> object:
 
     field = Settings.model_fields[name]
     try:
-        return TypeAdapter(Annotated[field.annotation, *field.metadata]).validate_python(value)
+        adapter: TypeAdapter[Any] = TypeAdapter(Annotated[field.annotation, *field.metadata])  # type: ignore[arg-type]
+        return adapter.validate_python(value)
     except ValidationError as err:
         raise ValueError(setting_error(err, name)) from None
 
