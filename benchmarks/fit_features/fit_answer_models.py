@@ -264,9 +264,14 @@ def precision_curve(rows, res) -> None:
 
 
 def shipped_model() -> dict:
-    ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(len(S.SENTENCE_EXTRAS) + 2 * ENT)]
+    """The models as shipped (``rag/models/answer_models.json``), padded for experimental columns."""
+    ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(2 * ENT)]
     return dict(
-        ws=ws, wa=R.ABSTAIN_WEIGHTS, ba=R.ABSTAIN_BIAS, threshold=R.ABSTAIN_THRESHOLD, answer_threshold=0.5
+        ws=ws,
+        wa=R.ABSTAIN_WEIGHTS,
+        ba=R.ABSTAIN_BIAS,
+        threshold=R.ABSTAIN_THRESHOLD,
+        answer_threshold=R.ANSWER_THRESHOLD,
     )
 
 

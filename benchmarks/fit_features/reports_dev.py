@@ -11,6 +11,7 @@ sentence scorers and confidences can be refitted and scored without the index.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import pickle
@@ -120,11 +121,11 @@ def collect(name: str) -> tuple[list[Item], dict, dict[str, str]]:
                 any_of="answers" in rec,
                 gold=gold,
                 qvec=vec,
-                ranked=[c.evidence for c in top],
+                ranked=[dataclasses.replace(c, catalog=None) for c in top],
                 pscores=np.array([c.score for c in top]),
                 sources=[c.chunk.source for c in top],
                 starts=[c.chunk.start for c in top],
-                vocab=catalog.report_vocab(int(top[0].evidence.report)),
+                vocab=catalog.report_vocab(int(top[0].report)),
             )
         )
     out = (items, catalog.idf, texts)
