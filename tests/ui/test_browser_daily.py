@@ -269,6 +269,7 @@ def test_remove_asks_first_and_keeps_the_upload_until_confirmed(
     confirm = page.locator("#dq-confirm-remove")
     confirm.wait_for()
     assert "Remove yankee note.txt from the index?" in page.locator(".dq-confirm-text").inner_text()
+    confirm.scroll_into_view_if_needed()
     _shot(page, "remove-confirm.png")
     assert "yankee note.txt" in daily_app.qa.sources() and copy.is_file()
     page.locator("#dq-cancel-remove").click()
