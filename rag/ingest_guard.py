@@ -158,7 +158,7 @@ def _inflated_size(data: bytes, start: int, limit: int) -> int:
     size, at = 0, start
     try:
         while at < len(data) and not inflater.eof and size <= limit:
-            pending = view[at : at + _PIECE]
+            pending: bytes | memoryview = view[at : at + _PIECE]
             at += len(pending)
             while pending and size <= limit:
                 size += len(inflater.decompress(pending, _PIECE))
@@ -188,7 +188,7 @@ def parser_limits(suffix: str, limits: LoadLimits) -> Iterator[None]:
     from pypdf import apply_configuration, get_configuration
 
     known = {name for name in _PYPDF_LIMITS if hasattr(get_configuration(), name)}
-    with apply_configuration(**dict.fromkeys(known, limits.max_inflated_bytes)):
+    with apply_configuration(**dict.fromkeys(known, limits.max_inflated_bytes)):  # type: ignore[arg-type]
         yield
 
 

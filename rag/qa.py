@@ -142,7 +142,7 @@ class ReportQA:
 
     def check_top_k(self, top_k: int | None) -> int | None:
         """``top_k`` if it is allowed (the bounds of ``RAG_TOP_K``), else ValueError; None stays."""
-        return None if top_k is None else int(check_setting("top_k", top_k))  # type: ignore[call-overload]
+        return None if top_k is None else int(check_setting("top_k", top_k))
 
     def check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
         """The report names a question is limited to (None: all), or ValueError naming unknown ones."""

@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     generative: GenerativeSettings = Field(default_factory=GenerativeSettings)
 
 
-def check_setting(name: str, value: object) -> object:
+def check_setting(name: str, value: object) -> Any:
     """``value`` validated as the setting ``name``; ValueError names it and its allowed values."""
     from pydantic import TypeAdapter, ValidationError
 

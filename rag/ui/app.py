@@ -190,7 +190,7 @@ class ChatHandlers:
     def search(self, query: str | None, chosen: str | None) -> tuple:
         """Narrow the reports list and the report picker to those matching ``query``."""
         reports = self.session.reports()
-        shown = [r for r in reports if r.matches(query)] if (query or "").strip() else reports
+        shown = [r for r in reports if r.matches(query or "")] if (query or "").strip() else reports
         names = [r.source for r in shown]
         value = chosen if chosen in names else (names[0] if names else None)
         return render.reports_list(reports, query or "", value), gr.Dropdown(
@@ -459,7 +459,7 @@ def _settings_tab(qa: Any, spec: str) -> dict[str, Any]:
 
 def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
     """Connect events to handlers, and register the API endpoints."""
-    private = {"api_visibility": "private"}
+    private: dict[str, Any] = {"api_visibility": "private"}
     chat, answers, stored = main["chat"], side["answers"], side["stored"]
     scope = main["scope"]
     listing = [side["listing"], side["chosen"], side["header"], scope, main["scope_note"]]

@@ -131,6 +131,8 @@ class UISession:
     def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
         """The final ``Answer`` of ``stream`` (same arguments)."""
         *_, answer = self.stream(question, *args, **kwargs)
+        if not isinstance(answer, Answer):
+            raise TypeError("the answer stream ended without an Answer")
         return answer
 
     # Reports -------------------------------------------------------------------------------
