@@ -287,4 +287,4 @@ class IngestProgress:
             self.bar.set_postfix_str(label[-60:], refresh=True)
 
 
-_BAR = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} files [{elapsed}<{remaining}] {postfix}"
+_BAR = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} files [{elapsed}<{remaining}]{postfix}"

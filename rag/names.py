@@ -58,9 +58,10 @@ def assign_names(
     """
     by_origin = {origin: source for source, origin in indexed.items() if origin}
     taken: dict[str, str] = {}  # name -> origin, for this call
+    origins: set[str] = set()
     for natural, path in files:
         origin = origin_of(path)
-        if origin in taken.values():
+        if origin in origins:
             skipped.append(SkippedFile(path=str(path), reason="the same file was given twice"))
             continue
         source = by_origin.get(origin)
@@ -69,6 +70,7 @@ def assign_names(
         if source is None or source in taken:
             source = _free_name(natural, path, _taken_test(taken, indexed, origin))
         taken[source] = origin
+        origins.add(origin)
         held_by = taken.get(natural, indexed.get(natural, "")) if source != natural else ""
         yield NamedFile(source=source, path=path, origin=origin, wanted=natural, held_by=held_by)
 

@@ -56,3 +56,26 @@ def test_a_failed_export_falls_back_to_torch_with_a_warning(
     with pytest.warns(UserWarning, match="ONNX backend unavailable \\(no exporter here\\); using torch"):
         assert fallback.backend == "torch"
     assert fallback.encode(["How many troops withdrew?"]).shape == (1, 384)
+
+
+def test_int8_model_is_made_once_and_stays_close_to_the_float_model() -> None:
+    from rag.onnx_backend import onnx_file_for, quantized_file_for
+
+    float_model, int8_model = Embedder(), Embedder(Settings(embedding_int8=True))
+    expected, got = float_model.encode(TEXTS), int8_model.encode(TEXTS)
+    digest = embed.weights_sha256(embed.resolve_model_path(int8_model.model_name))
+    exported = onnx_file_for(Path(), digest, int8_model.settings.model_cache_dir)
+    cached = quantized_file_for(exported)
+    assert cached.is_file() and cached.stat().st_size < 0.7 * exported.stat().st_size  # MatMuls in int8
+    cosines = (expected * got).sum(axis=1)
+    assert cosines.min() > 0.95 and not np.allclose(expected, got, atol=1e-4)
+
+
+def test_repeated_texts_are_embedded_once_and_reported_in_batches() -> None:
+    embedder = Embedder(Settings(embedding_batch_size=2))
+    texts = [f"Convoy {i % 40} reached the checkpoint." for i in range(100)]
+    seen: list[tuple[int, int]] = []
+    vectors = embedder.encode(texts, on_batch=lambda done, total: seen.append((done, total)))
+    assert seen == [(16, 40), (32, 40), (40, 40)]  # 40 distinct texts, 8 batches of 2 per report
+    assert np.allclose(vectors, embedder.encode(texts), atol=1e-6)
+    assert np.array_equal(vectors[0], vectors[40])

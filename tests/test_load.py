@@ -19,6 +19,7 @@ from rag.load import (
     load_text,
     normalize_text,
 )
+from tests.pdf_bytes import pdf_bytes
 
 NEWS_PARAGRAPHS = [
     "The river rose by three metres overnight, forcing 1,200 residents of the northern "
@@ -60,17 +61,7 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     if title:
         objects.append(b"<< /Title (%s) >>" % title.encode("latin-1"))
         info = b" /Info %d 0 R" % len(objects)
-    trailer = b"<< /Size %d /Root 1 0 R%s" % (len(objects) + 1, info)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return pdf_bytes(objects, info)
 
 
 def encrypted(pdf: bytes, user_password: str) -> bytes:

@@ -7,6 +7,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from tests.pdf_bytes import pdf_bytes
+
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
@@ -50,14 +52,5 @@ def pdf_with_huge_stream(path: Path, inflated_mb: int = 500) -> Path:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(data), data),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    path.write_bytes(pdf_bytes(objects))
     return path
