@@ -452,7 +452,7 @@ def _read_pdf(data: bytes) -> _Extracted:
     """
     from pypdf import PdfReader
 
-    from rag.ingest_guard import checkpoint
+    from rag.ingest_guard import IngestCancelled, checkpoint
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -466,6 +466,8 @@ def _read_pdf(data: bytes) -> _Extracted:
         from rag.pdf_layout import pdf_paragraphs
 
         return _Extracted(text="\n\n".join(pdf_paragraphs(data)), title=_pdf_title(reader))
+    except (LoadError, IngestCancelled):  # the time budget, a cancel, a bomb: not a layout failure
+        raise
     except Exception as exc:  # pdfminer failed on this file: fall back to pypdf's text
         notes = [f"PDF layout analysis failed ({_reason(exc)}); text read line by line"]
     texts: list[str] = []

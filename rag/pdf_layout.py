@@ -68,7 +68,12 @@ def pdf_paragraphs(data: bytes) -> list[str]:
     The first page's title (its largest type) comes first, followed by the first page's
     header lines (date, product code, issuer: see ``rag.header``) wherever they were printed.
     """
-    pages = [_page_blocks(number, page) for number, page in enumerate(_layout_pages(data))]
+    from rag.ingest_guard import checkpoint
+
+    pages = []
+    for number, page in enumerate(_layout_pages(data)):
+        checkpoint()  # the file's time budget and cancellation, page by page
+        pages.append(_page_blocks(number, page))
     lines: list[tuple[Line, bool, float]] = []  # line, starts a new column/page, column's right edge
     for width, blocks in _drop_running_lines(pages):
         lines.extend(_reading_order(width, blocks))

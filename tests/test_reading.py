@@ -198,3 +198,27 @@ def test_wrapped_pdf_seed_answers_the_headline_question(fresh_qa, tmp_path: Path
     for citation in answer.citations:
         assert fresh_qa.document_text(citation.source)[citation.start : citation.end] == citation.quote
     assert fresh_qa.report("idlib.pdf").title == split_report(SEED_TEXT)[0]
+
+
+def test_a_cancel_stops_the_pdf_layout_instead_of_falling_back(tmp_path: Path) -> None:
+    """Cancellation (and the time budget) reach inside the PDF reader: no silent line-by-line fallback."""
+    import threading
+
+    import pytest
+
+    from rag.ingest_guard import IngestCancelled, budget
+    from rag.load import load_text
+
+    pdf = FPDF(unit="pt", format="letter")
+    pdf.set_font("helvetica", size=10)
+    for town in ("Hama", "Homs", "Idlib"):
+        pdf.add_page()
+        pdf.set_y(300)
+        pdf.multi_cell(400, 12, f"The convoy reached {town} on Tuesday with food for 12,000 people.")
+    path = tmp_path / "convoy.pdf"
+    pdf.output(str(path))
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(IngestCancelled), budget(600, cancel):
+        load_text(path)
+    assert "The convoy reached Homs on Tuesday" in load_text(path).text
