@@ -25,6 +25,7 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 import rag.features as R
+from rag import signals as S
 from rag.eval.metrics import contains_answer
 from rag.types import Candidate, Chunk, Sentence
 
@@ -350,7 +351,7 @@ def timing(W: World, n: int = 400) -> None:
         o = np.argsort(-s, kind="stable")
         ranked = [cands[i] for i in o[: R.ANSWER_PASSAGES]]
         refs, X = R.sentence_features(qt, qv, ranked, s[o], W.idf)
-        sc = X @ R.SENTENCE_WEIGHTS
+        sc = np.hstack([X, S.sentence_extras(qt, ranked, refs, W.idf)]) @ R.SENTENCE_WEIGHTS
         R.choose_sentences(refs, sc, [r.text for r in ranked])
         R.confidence(
             R.abstain_features(qt, qv, ranked, s[o], refs, sc, W.idf, W.report_vocab[ranked[0].report])
@@ -365,10 +366,12 @@ def timing(W: World, n: int = 400) -> None:
 
 
 def write_models(shipped: dict) -> None:
-    """Write the coefficients trained on all ten articles to the shipped models file."""
+    """Write the passage reranker and the confidence trained on all ten articles to the shipped
+    models file. The sentence scorer (with ``rag.signals`` features) is fitted on the realistic
+    sets too, by ``fit_answer_models.py``: the shipped one is kept."""
     fitted = {
         "passage": R.models.LinearModel(R.PASSAGE_FEATURES, shipped["wp"]),
-        "sentence": R.models.LinearModel(R.SENTENCE_FEATURES, shipped["ws"]),
+        "sentence": R.MODELS.model("sentence"),
         "abstain": R.models.LinearModel(
             R.ABSTAIN_FEATURES, shipped["wa"], float(shipped["ba"]), R.ABSTAIN_SIGNS
         ),
