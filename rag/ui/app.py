@@ -11,6 +11,7 @@ in the browser (``BrowserState``) and survives a reload. API endpoints (for
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,6 +103,7 @@ class ChatHandlers:
 
     def __init__(self, session: UISession) -> None:
         self.session = session
+        self._cancel = threading.Event()  # the running upload's; a new one per upload
 
     def respond(
         self,
@@ -210,11 +212,12 @@ class ChatHandlers:
         if not paths:
             return (gr.skip(),) * 6 + (None,)
 
-        def step(done: int, total: int, name: str) -> None:
-            progress((done, total), desc=f"Indexing {name}" if name else "Done", unit="files")
+        def step(done: float, total: int, name: str) -> None:
+            progress(done / total if total else 1.0, desc=f"Indexing {name}" if name else "Done")
 
+        self._cancel = threading.Event()
         try:
-            report, names = self.session.ingest_uploads(paths, step)
+            report, names = self.session.ingest_uploads(paths, step, self._cancel)
             status = render.ingest_summary(report, names)
             chosen = next(iter(report.added + report.updated), chosen)  # unchanged: keep the choice
         except IndexBusyError:
@@ -227,6 +230,10 @@ class ChatHandlers:
             log.exception("ingesting uploads failed")
             status = render.error_message(_readable(err), heading="The upload could not be indexed.")
         return (status, *self._reports_outputs(query, chosen, scope), None)
+
+    def cancel_upload(self) -> None:
+        """Stop the running upload's ingest at its next embedding batch (files done stay)."""
+        self._cancel.set()
 
     def ask_remove(self, source: str | None) -> tuple:
         """Ask to confirm removing ``source``: nothing is removed before the user confirms."""
@@ -401,6 +408,7 @@ def _reports_tab() -> dict[str, Any]:
         height=130,
         elem_id="dq-upload",
     )
+    cancel = gr.Button("Cancel indexing", size="sm", variant="secondary", elem_id="dq-cancel-upload")
     status = gr.HTML("", elem_id="dq-upload-status")
     search = gr.Textbox(
         placeholder="Search reports by name, title, date or kind…",
@@ -423,6 +431,7 @@ def _reports_tab() -> dict[str, Any]:
             no = gr.Button("Cancel", variant="secondary", size="sm", elem_id="dq-cancel-remove")
     return {
         "files": files,
+        "cancel": cancel,
         "status": status,
         "search": search,
         "listing": listing,
@@ -481,6 +490,7 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
     side["search"].change(
         h.search, [side["search"], side["chosen"]], [side["listing"], side["chosen"]], **private
     )
+    side["cancel"].click(h.cancel_upload, None, None, api_name="ui_cancel_upload", **private)
     side["files"].upload(
         h.upload,
         [side["files"], side["search"], side["chosen"], scope],

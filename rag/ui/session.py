@@ -159,18 +159,28 @@ class UISession:
         return self.qa.document_text(source)
 
     def ingest_uploads(
-        self, paths: Sequence[str | Path], progress: Callable[[int, int, str], None] | None = None
+        self,
+        paths: Sequence[str | Path],
+        progress: Callable[[float, int, str], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> tuple[IngestReport, dict[str, str]]:
         """Copy uploaded files into the upload folder under safe names and index them one by one.
 
         Returns the merged ``IngestReport`` and, for its paths, the names the user uploaded. A
-        copy that replaced nothing and was not indexed (skipped, index busy) is deleted again.
+        copy that replaced nothing and was not indexed (skipped, cancelled, index busy) is
+        deleted again. Setting ``cancel`` stops at the next embedding batch or file: the file in
+        progress is left as it was, the files done stay indexed, the rest are skipped.
         """
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         reports: list[IngestReport] = []
         shown: dict[str, str] = {}
         for i, given in enumerate(paths):
             original = Path(str(given)).name
+            if cancel is not None and cancel.is_set():
+                rest = [Path(str(p)).name for p in paths[i:]]
+                skipped = tuple(SkippedFile(path=name, reason="ingest cancelled") for name in rest)
+                reports.append(IngestReport(skipped=skipped, cancelled=True))
+                break
             if progress:
                 progress(i, len(paths), original)
             dest = self.upload_dir / safe_filename(original)
@@ -182,8 +192,9 @@ class UISession:
                 reason = f"could not be read ({err.strerror or err})"
                 reports.append(IngestReport(skipped=(SkippedFile(path=str(dest), reason=reason),)))
                 continue
+            within = _within_file(progress, i, len(paths), original)
             try:
-                report = self.qa.ingest([dest])
+                report = self.qa.ingest([dest], on_progress=within, cancel=cancel)
             except Exception:
                 if not existed:
                     dest.unlink(missing_ok=True)
@@ -236,4 +247,20 @@ def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
         unchanged=tuple(s for r in reports for s in r.unchanged),
         skipped=tuple(s for r in reports for s in r.skipped),
         notes=tuple(n for r in reports for n in r.notes),
+        renamed=tuple(n for r in reports for n in r.renamed),
+        cancelled=any(r.cancelled for r in reports),
     )
+
+
+def _within_file(
+    progress: Callable[[float, int, str], None] | None, index: int, total: int, name: str
+) -> Callable[[float, int, str], None] | None:
+    """An ``on_progress`` for one file of an upload: its fraction added to the files before it."""
+    if progress is None:
+        return None
+
+    def report(done: float, files: int, label: str) -> None:
+        fraction = done - int(done) if done < files else 1.0
+        progress(index + fraction, total, f"{name} ({label.split(':', 1)[-1].strip()})" if label else name)
+
+    return report

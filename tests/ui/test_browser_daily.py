@@ -282,3 +282,21 @@ def test_remove_asks_first_and_keeps_the_upload_until_confirmed(
     assert "yankee note.txt" not in daily_app.qa.sources() and not copy.exists()
     assert "yankee note.txt" not in page.locator("#dq-reports-list").inner_text()
     assert SEED_SOURCE in page.locator("#dq-reports-list").inner_text()
+
+
+def test_cancel_indexing_stops_a_running_upload(page: Any, daily_app: RunningApp, tmp_path: Path) -> None:
+    upload = tmp_path / "long log.txt"
+    lines = [f"Patrol {n} crossed ridge {n % 11} at dawn with {n + 4} vehicles." for n in range(1500)]
+    upload.write_text("Long patrol log\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    before = set(daily_app.qa.sources())
+    page.locator("#dq-tab-reports-button").click()
+    page.locator("#dq-upload input[type=file]").set_input_files(str(upload))
+    time.sleep(2.0)  # the ingest is embedding by now (1,500 paragraphs take far longer)
+    page.locator("#dq-cancel-upload").click()
+    status = page.locator("#dq-upload-status .dq-ingest-counts")
+    status.wait_for(timeout=60_000)
+    assert "cancelled" in status.inner_text() and "0 added" in status.inner_text()
+    assert "ingest cancelled" in page.locator("#dq-upload-status").inner_text()
+    _shot(page, "upload-cancelled.png")
+    assert set(daily_app.qa.sources()) == before
+    assert not (daily_app.index_dir / "uploads" / "long log.txt").exists()

@@ -104,3 +104,35 @@ def test_upload_refused_while_the_index_is_busy_leaves_no_copy(fresh_qa, tmp_pat
         session.ingest_uploads([new])
     assert not (upload_dir / "busy.txt").exists()
     assert "busy.txt" not in fresh_qa.sources()
+
+
+def _bulletin(path: Path, paragraphs: int) -> Path:
+    lines = [
+        f"Convoy {n} reached sector {n % 7} with {n * 3} trucks of grain on day {n}."
+        for n in range(paragraphs)
+    ]
+    path.write_text("Sector bulletin\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_cancel_stops_an_upload_and_keeps_the_files_done(fresh_qa, tmp_path: Path) -> None:
+    """Cancel during the second file: the first stays indexed, the second is left out, its copy gone."""
+    import threading
+
+    session = UISession(fresh_qa, tmp_path / "up")
+    first = _bulletin(tmp_path / "north.txt", 3)
+    second = _bulletin(tmp_path / "south.txt", 120)
+    before = set(fresh_qa.sources())
+    cancel, seen = threading.Event(), []
+
+    def progress(done: float, total: int, label: str) -> None:
+        seen.append((done, label))
+        if "south.txt" in label and done > 1:  # embedding of the second file has begun
+            cancel.set()
+
+    report, _ = session.ingest_uploads([first, second], progress, cancel)
+    assert report.cancelled and report.added == ("north.txt",)
+    assert [s.reason for s in report.skipped] == ["ingest cancelled"]
+    assert set(fresh_qa.sources()) == before | {"north.txt"}
+    assert (tmp_path / "up" / "north.txt").is_file() and not (tmp_path / "up" / "south.txt").exists()
+    assert any(1 < done < 2 for done, _ in seen)  # progress within the second file, not only per file
