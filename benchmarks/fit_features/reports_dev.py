@@ -3,8 +3,8 @@
 For each set (reports-dev ``news`` and ``files``, the seed questions over ``seeds/``) the reports
 are ingested by the product itself (``ReportQA``, cached under ``eval-out/fit-cache/``) and every
 question is retrieved as the product retrieves it; the top passages' evidence, their scores and
-the gold span (``gold_quote`` found in the report with white space collapsed) are kept, so that
-sentence scorers and confidences can be refitted and scored without the index.
+the gold span (``gold_quote`` located as the harness locates it: ``rag.eval.metrics.locate_quote``)
+are kept, so that sentence scorers and confidences can be refitted and scored without the index.
 
     python benchmarks/fit_features/reports_dev.py      # collect (cached) and print the product's figures
 """
@@ -15,7 +15,6 @@ import dataclasses
 import json
 import math
 import pickle
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 from rag import features as R  # noqa: E402
+from rag import signals as S  # noqa: E402
+from rag.eval.metrics import contains_all, locate_quote  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "reports-dev"
 CACHE = REPO / "eval-out" / "fit-cache" / "reports-dev"
@@ -56,38 +57,6 @@ class Item:
     extra: dict = field(default_factory=dict)
 
 
-def collapse(text: str) -> tuple[str, list[int]]:
-    """``text`` with white space runs as one space, and each kept character's original offset."""
-    out, where, space = [], [], False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if not space and out:
-                out.append(" ")
-                where.append(i)
-            space = True
-            continue
-        out.append(ch)
-        where.append(i)
-        space = False
-    return "".join(out), where
-
-
-def find_quote(text: str, quote: str) -> tuple[int, int] | None:
-    """The span of ``quote`` in ``text``, matching with white space collapsed."""
-    flat, where = collapse(text)
-    q = " ".join(quote.split())
-    i = flat.find(q)
-    if i < 0:
-        i = flat.lower().find(q.lower())
-    if i < 0:
-        return None
-    return where[i], where[i + len(q) - 1] + 1
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 def collect(name: str) -> tuple[list[Item], dict, dict[str, str]]:
     """Items of set ``name``, its IDF table and its report texts (cached as a pickle)."""
     cache = CACHE / f"{name}.pkl"
@@ -110,7 +79,7 @@ def collect(name: str) -> tuple[list[Item], dict, dict[str, str]]:
         top = cands[: R.ANSWER_PASSAGES]
         catalog = top[0].catalog
         must = rec.get("answer_must_contain") or rec.get("answers") or []
-        gold = find_quote(texts[source], rec["gold_quote"]) if rec.get("gold_quote") else None
+        gold = locate_quote(texts[source], rec["gold_quote"]) if rec.get("gold_quote") else None
         items.append(
             Item(
                 set=name,
@@ -148,8 +117,8 @@ def sentence_labels(item: Item, refs: list[R.SentenceRef]) -> np.ndarray:
         if item.gold is not None:
             y[i] = src == item.source and s < item.gold[1] and e > item.gold[0]
         elif item.answerable:
-            text = _norm(item.ranked[ref.passage].text[ref.start : ref.end])
-            y[i] = any(_norm(m) in text for m in item.must)
+            text = item.ranked[ref.passage].text[ref.start : ref.end]
+            y[i] = any(contains_all(text, [m]) for m in item.must)
     return y
 
 
@@ -157,8 +126,8 @@ def is_right(item: Item, refs: list[R.SentenceRef], chosen: list[int]) -> bool:
     """The answer quotes every required string (any, for seeds) and cites the gold quote."""
     if not item.answerable or not chosen:
         return False
-    text = " ".join(_norm(item.ranked[refs[i].passage].text[refs[i].start : refs[i].end]) for i in chosen)
-    found = [_norm(m) in text for m in item.must]
+    text = " ".join(item.ranked[refs[i].passage].text[refs[i].start : refs[i].end] for i in chosen)
+    found = [contains_all(text, [m]) for m in item.must]
     if not (any(found) if item.any_of else all(found)):
         return False
     if item.gold is None:
@@ -170,16 +139,13 @@ def is_right(item: Item, refs: list[R.SentenceRef], chosen: list[int]) -> bool:
     return False
 
 
-_BOUNDARY = re.compile(r"\s+")
-
-
 def main() -> None:
     for name in SETS:
         items, idf_tab, _texts = collect(name)
         right, abst_u, refused, n_ans, n_un = 0, 0, 0, 0, 0
         for it in items:
             refs, X = R.sentence_features(it.question, it.qvec, it.ranked, it.pscores, idf_tab)
-            sc = X @ R.SENTENCE_WEIGHTS
+            sc = np.hstack([X, S.sentence_extras(it.question, it.ranked, refs, idf_tab)]) @ R.SENTENCE_WEIGHTS
             chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked])
             sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
             conf = R.guarded_confidence(sig, it.question, it.vocab)

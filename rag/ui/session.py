@@ -122,8 +122,8 @@ class UISession:
         generator, note = self.answerer(mode, spec)
         question = self.qa.check_question(question)
         top_k, sources = self.qa.check_top_k(top_k), self.qa.check_sources(sources)
-        if generator is None:
-            answer = self.qa.ask(question, history=list(history), top_k=top_k, sources=sources)
+        if generator is None:  # checked above: straight to the extractive answerer
+            answer = self.qa.answerer.ask(question, list(history), top_k, sources)
             yield answer.model_copy(update={"note": note}) if note else answer
             return
         yield from generator.stream(question, list(history), top_k, sources)
