@@ -399,6 +399,13 @@ def _chat_column() -> dict[str, Any]:
     return {"chat": chat, "box": box, "ask": ask, "clear": clear, "scope": scope, "scope_note": scope_note}
 
 
+#: After "Remove…", bring the confirmation into view (a long report list can push it below the fold).
+_SCROLL_TO_CONFIRM = (
+    "() => setTimeout(() => document.getElementById('dq-confirm')"
+    "?.scrollIntoView({behavior: 'smooth', block: 'center'}), 50)"
+)
+
+
 def _reports_tab() -> dict[str, Any]:
     """Upload reports, find them in the list, view or remove one (after confirming)."""
     files = gr.File(
@@ -498,7 +505,9 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
         api_name="upload",
     )
     confirm = [side["confirm"], side["confirm_text"], side["pending"]]
-    side["remove"].click(h.ask_remove, [side["chosen"]], confirm, api_name="ui_remove", **private)
+    side["remove"].click(h.ask_remove, [side["chosen"]], confirm, api_name="ui_remove", **private).then(
+        None, js=_SCROLL_TO_CONFIRM
+    )
     side["no"].click(h.cancel_remove, None, [side["confirm"], side["pending"]], **private)
     side["chosen"].change(h.cancel_remove, None, [side["confirm"], side["pending"]], **private)
     side["yes"].click(

@@ -9,6 +9,8 @@ indexed report for the list (title, date, kind, size, passages).
 from __future__ import annotations
 
 import contextlib
+import filecmp
+import itertools
 import logging
 import re
 import shutil
@@ -183,28 +185,42 @@ class UISession:
                 break
             if progress:
                 progress(i, len(paths), original)
-            dest = self.upload_dir / safe_filename(original)
+            dest = upload_destination(self.upload_dir, safe_filename(original), Path(str(given)))
             shown[str(dest)] = original
-            existed = dest.exists()
-            try:
-                shutil.copyfile(given, dest)
-            except OSError as err:
-                reason = f"could not be read ({err.strerror or err})"
-                reports.append(IngestReport(skipped=(SkippedFile(path=str(dest), reason=reason),)))
-                continue
             within = _within_file(progress, i, len(paths), original)
-            try:
-                report = self.qa.ingest([dest], on_progress=within, cancel=cancel)
-            except Exception:
-                if not existed:
-                    dest.unlink(missing_ok=True)
-                raise
-            if report.skipped and not existed:
-                dest.unlink(missing_ok=True)
-            reports.append(report)
+            reports.append(self._ingest_copy(Path(str(given)), dest, original, within, cancel))
         if progress:
             progress(len(paths), len(paths), "")
         return merge_reports(reports), shown
+
+    def _ingest_copy(
+        self,
+        given: Path,
+        dest: Path,
+        original: str,
+        on_progress: Callable[[float, int, str], None] | None,
+        cancel: threading.Event | None,
+    ) -> IngestReport:
+        """Copy one upload to ``dest`` and index it; a new copy that was not indexed is deleted."""
+        existed = dest.exists()
+        try:
+            shutil.copyfile(given, dest)
+        except OSError as err:
+            reason = f"could not be read ({err.strerror or err})"
+            return IngestReport(skipped=(SkippedFile(path=str(dest), reason=reason),))
+        try:
+            report = self.qa.ingest([dest], on_progress=on_progress, cancel=cancel)
+        except Exception:
+            if not existed:
+                dest.unlink(missing_ok=True)
+            raise
+        if report.skipped and not existed:
+            dest.unlink(missing_ok=True)
+        wanted = safe_filename(original)
+        if report.added and dest.name != wanted:
+            kept = f"{original} differs from the {wanted} already uploaded: kept as {dest.name}"
+            report = report.model_copy(update={"notes": (*report.notes, kept)})
+        return report
 
     def remove(self, source: str) -> bool:
         """Remove a report from the index, then its uploaded copy (if it was uploaded)."""
@@ -213,6 +229,29 @@ class UISession:
         if removed and copy.name == source and copy.is_file():
             copy.unlink()
         return removed
+
+
+def upload_destination(folder: Path, name: str, given: Path) -> Path:
+    """Where an upload named ``name`` is copied: ``folder/name`` when free or holding the same
+    bytes (an upload again of the same file), else the first free ``name (2)``, ``name (3)``...
+
+    A different file that happens to share a name (two folders' ``report.txt``) is kept beside
+    the earlier one instead of replacing it.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    stem, suffix = (stem, dot + suffix) if dot and stem else (name, "")
+    for n in itertools.count(1):
+        dest = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
+        if not dest.exists() or _same_bytes(dest, given):
+            return dest
+    raise AssertionError("unreachable")
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 _DATE = re.compile(

@@ -265,11 +265,17 @@ def test_remove_asks_first_and_keeps_the_upload_until_confirmed(
     )
     assert page.locator("#dq-chosen input").input_value().startswith("yankee note.txt")
 
+    # The user scrolled until "Remove…" sits at the window's bottom edge: the question must not
+    # open out of sight below it.
+    page.set_viewport_size({"width": 1280, "height": 420})
+    page.evaluate("document.getElementById('dq-remove-btn').scrollIntoView({block: 'end'})")
     page.locator("#dq-remove-btn").click()
     confirm = page.locator("#dq-confirm-remove")
     confirm.wait_for()
     assert "Remove yankee note.txt from the index?" in page.locator(".dq-confirm-text").inner_text()
-    confirm.scroll_into_view_if_needed()
+    from playwright.sync_api import expect
+
+    expect(confirm).to_be_in_viewport(timeout=5_000)  # scrolled into view, not left below the fold
     _shot(page, "remove-confirm.png")
     assert "yankee note.txt" in daily_app.qa.sources() and copy.is_file()
     page.locator("#dq-cancel-remove").click()

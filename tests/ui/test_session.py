@@ -94,6 +94,28 @@ def test_upload_writes_only_inside_the_upload_folder(fresh_qa, tmp_path: Path) -
     assert session.remove(report.added[0]) and not saved.exists()
 
 
+def test_a_different_upload_with_the_same_name_is_kept_beside_the_first(fresh_qa, tmp_path: Path) -> None:
+    """Two folders' report.txt uploaded one after the other: both stay indexed, neither replaced;
+    the same file uploaded again changes nothing."""
+    session = UISession(fresh_qa, tmp_path / "up")
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "report.txt", tmp_path / "b" / "report.txt"
+    first.write_text("The bridge at Kell was closed on Monday after floods.", encoding="utf-8")
+    second.write_text("The dam at Orsk was opened on Friday to relieve the river.", encoding="utf-8")
+    one, _ = session.ingest_uploads([first])
+    two, shown = session.ingest_uploads([second])
+    assert one.added == ("report.txt",) and two.added == ("report (2).txt",) and not two.updated
+    assert shown[str(tmp_path / "up" / "report (2).txt")] == "report.txt"
+    assert two.notes == ("report.txt differs from the report.txt already uploaded: kept as report (2).txt",)
+    assert "Kell" in fresh_qa.document_text("report.txt") and "Orsk" in fresh_qa.document_text(
+        "report (2).txt"
+    )
+    again, _ = session.ingest_uploads([first])
+    assert again.unchanged == ("report.txt",) and not again.added
+    assert session.remove("report (2).txt") and not (tmp_path / "up" / "report (2).txt").exists()
+    assert (tmp_path / "up" / "report.txt").exists()
+
+
 def test_upload_refused_while_the_index_is_busy_leaves_no_copy(fresh_qa, tmp_path: Path) -> None:
     from rag.index.store import IndexBusyError
 
