@@ -7,6 +7,7 @@ the chunker and the verification of generative answers (sentence splitting).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import threading
@@ -193,7 +194,8 @@ def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -
 # A line that starts a unit of its own: a list item, a "Key: value" line, an NWS "KEY WORDS...value"
 # line, "..." headline or ".Section..." line, an underline.
 _LIST_ITEM = r"[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
-_KEY = r"[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
+_KEY_NAME = r"[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}"
+_KEY = rf"{_KEY_NAME}:\s+\S"
 _UNIT_START = re.compile(
     rf"^(?:{_LIST_ITEM}|{_KEY}"
     r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
@@ -279,3 +281,162 @@ def split_reply(reply: str) -> list[str]:
         else:
             merged.append(piece)
     return merged
+
+
+# Answer units: field lines, lists, references back -------------------------------------------
+
+#: A field line's value is short ("Rating: EF2", "Start Time: 03:38 PM CST"); a longer one is a
+#: labelled sentence ("Summary: The tornado initially touched down ...").
+FIELD_VALUE_MAX_WORDS = 10
+
+#: Words a question uses for what a field's key names: "how long" asks for a length, "first"
+#: for a start. Keys are matched on stems (``tokenize``), so these are stems too.
+KEY_SYNONYMS: dict[str, frozenset[str]] = {
+    "long": frozenset({"length"}),
+    "wide": frozenset({"width"}),
+    "broad": frozenset({"width"}),
+    "high": frozenset({"height"}),
+    "tall": frozenset({"height"}),
+    "deep": frozenset({"depth"}),
+    "heavi": frozenset({"weight"}),
+    "far": frozenset({"distanc"}),
+    "fast": frozenset({"speed"}),
+    "old": frozenset({"age"}),
+    "first": frozenset({"start", "begin"}),
+    "began": frozenset({"start", "begin"}),
+    "begin": frozenset({"start"}),
+    "initi": frozenset({"start"}),
+    "last": frozenset({"end"}),
+    "final": frozenset({"end"}),
+    "finish": frozenset({"end"}),
+    "kill": frozenset({"fatal", "death"}),
+    "die": frozenset({"fatal", "death"}),
+    "dead": frozenset({"fatal", "death"}),
+    "injur": frozenset({"injuri"}),
+    "hurt": frozenset({"injuri"}),
+}
+
+#: Key words that name what a question kind asks for ("when" -> a "Date:" or "Time:" field).
+KIND_KEYS: dict[str, frozenset[str]] = {
+    "date": frozenset({"date", "time", "day", "year"}),
+    "place": frozenset({"locat", "place", "site", "area", "region"}),
+    "person": frozenset({"name"}),
+}
+
+_QUALIFIER = re.compile(r"/[^/]*/|\([^)]*\)")
+_FIELD = re.compile(rf"^({_KEY_NAME}):\s+(\S.*)$", re.DOTALL)
+
+
+def field_line(sentence: str) -> tuple[str, str] | None:
+    """``(key, value)`` of a one-line field ("Path Width /maximum/:  460.0 yards"), else None.
+
+    A field's value is at most ``FIELD_VALUE_MAX_WORDS`` words and does not run to a second line.
+    """
+    match = _FIELD.match(sentence.strip())
+    if match is None or "\n" in sentence.strip():
+        return None
+    key, value = match.group(1), match.group(2).strip()
+    if len(value.split()) > FIELD_VALUE_MAX_WORDS:
+        return None
+    return key, value
+
+
+def key_terms(key: str) -> set[str]:
+    """The stems a field's key names, without its qualifiers ("Path Length /statute/" -> path, length)."""
+    return set(tokenize(_QUALIFIER.sub(" ", key)))
+
+
+def question_key_terms(question: str) -> tuple[set[str], set[str]]:
+    """The stems a field key may match in ``question``: (its words and their synonyms, the key
+    words of the kinds it asks for: "When ..." -> date, time)."""
+    words = set(tokenize(question))
+    named = words | {s for w in words for s in KEY_SYNONYMS.get(w, ())}
+    return named, {k for kind in question_kinds(question) for k in KIND_KEYS.get(kind, ())}
+
+
+def opens_list(sentence: str) -> bool:
+    """Whether ``sentence`` introduces a list ("... guidelines:", "WARNING IS IN EFFECT FOR...")."""
+    return sentence.rstrip().endswith((":", "..."))
+
+
+def is_list_item(sentence: str) -> bool:
+    """Whether ``sentence`` is a list item ("* NOVA SCOTIA", "• Fully obligated ...", "2) ...")."""
+    return bool(LIST_ITEM_START.match(sentence.lstrip()))
+
+
+_REFERS_BACK = re.compile(r"^(?:these|this|those|that|such|it|its|they|their)\b", re.IGNORECASE)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether ``sentence`` opens by referring to the one before ("These swells are ...")."""
+    return bool(_REFERS_BACK.match(sentence.lstrip()))
+
+
+_WHY = re.compile(r"^\s*(?:why|how come|what (?:caused|prompted|led))\b|\bwhy\b", re.IGNORECASE)
+
+
+def asks_why(question: str) -> bool:
+    """Whether ``question`` asks for a reason ("Why were beachgoers warned ...?")."""
+    return bool(_WHY.search(question))
+
+
+# Relative dates --------------------------------------------------------------------------------
+
+_MONTHS = "january february march april may june july august september october november december".split()
+_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_ISSUE_DATE = (
+    re.compile(rf"(?i)\b{_MONTH_WORD}\s+(\d{{1,2}}),?\s+(\d{{4}})\b"),
+    re.compile(rf"(?i)\b(\d{{1,2}})\s+{_MONTH_WORD},?\s+(\d{{4}})\b"),
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+)
+#: Words that name a day, month or year relative to the report's issue date, and its offset.
+_RELATIVE = re.compile(
+    r"(?i)\b(today|tonight|this morning|yesterday|last night|tomorrow"
+    r"|(?:last|this|next) (?:month|year))\b"
+)
+_DAY_OFFSETS = {"today": 0, "tonight": 0, "this morning": 0, "yesterday": -1, "last night": -1, "tomorrow": 1}
+
+
+def issue_date(line: str) -> datetime.date | None:
+    """The date a header's date line gives ("January 11, 2024", "851 PM CST Wed Dec 14 2022")."""
+    found: tuple[int, int, int] | None = None
+    if m := _ISSUE_DATE[0].search(line):
+        found = (int(m.group(3)), _month(m.group(1)), int(m.group(2)))
+    elif m := _ISSUE_DATE[1].search(line):
+        found = (int(m.group(3)), _month(m.group(2)), int(m.group(1)))
+    elif m := _ISSUE_DATE[2].search(line):
+        found = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if found is None:
+        line = re.sub(r"(?i)^.*?\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+", "", line)
+        m = re.search(rf"(?i)\b{_MONTH_WORD}\s+(\d{{1,2}})\s+(\d{{4}})\b", line)
+        found = (int(m.group(3)), _month(m.group(1)), int(m.group(2))) if m else None
+    try:
+        return datetime.date(*found) if found else None
+    except ValueError:
+        return None
+
+
+def _month(word: str) -> int:
+    return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(word.lower()[:3]))
+
+
+def relative_date_words(text: str, issued: str) -> set[str]:
+    """Tokens of the dates ``text``'s relative words name, given the report's issue date line:
+    "yesterday" in a statement of January 11, 2024 names January 10, 2024; "last month",
+    December 2023. A question that names the date ("on January 10, 2024") is then about it."""
+    date = issue_date(issued) if issued else None
+    if date is None:
+        return set()
+    words: set[str] = set()
+    for match in _RELATIVE.finditer(text):
+        phrase = " ".join(match.group(1).lower().split())
+        if phrase in _DAY_OFFSETS:
+            day = date + datetime.timedelta(days=_DAY_OFFSETS[phrase])
+            words.update(tokenize(f"{_MONTHS[day.month - 1]} {day.day} {day.year}"))
+        elif phrase.endswith("month"):
+            step = {"last": -1, "this": 0, "next": 1}[phrase.split()[0]]
+            month0 = date.year * 12 + date.month - 1 + step
+            words.update(tokenize(f"{_MONTHS[month0 % 12]} {month0 // 12}"))
+        else:
+            words.add(str(date.year + {"last": -1, "this": 0, "next": 1}[phrase.split()[0]]))
+    return words

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag import features, signals
+from rag.answer.combine import combine
 from rag.cite import cite
 from rag.conversation import standalone_question
 from rag.prompts import ABSTAIN_TEXT
 from rag.support import support_level
+from rag.text import relative_date_words
 from rag.types import Answer, Candidate, Chunk, Passage, Query, Sentence
 
 if TYPE_CHECKING:
@@ -126,19 +128,25 @@ class ExtractiveAnswerer:
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
         vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
+        if vocab is not None and features.unsupported_numbers(question, vocab):
+            vocab = vocab | self._relative_dates(ranked[0].chunk.source)
         abstain_signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )
+        units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
         picked = tuple(
-            SentenceChoice(
-                chunk=candidates[refs[i].passage].chunk,
-                sentence=candidates[refs[i].passage].chunk.sentences[refs[i].sentence],
-                score=float(scores[i]),
-            )
-            for i in chosen
+            SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
         )
         confidence = features.guarded_confidence(abstain_signals, question, vocab)
         return Selection(sentences=picked, confidence=confidence)
+
+    def _relative_dates(self, source: str) -> frozenset[str]:
+        """Tokens of the dates the report names relative to its issue date ("yesterday")."""
+        try:
+            report = self.index.report(source)
+        except KeyError:
+            return frozenset()
+        return frozenset(relative_date_words(report.text, report.date))
 
 
 def _passage(candidate: Candidate) -> Passage:

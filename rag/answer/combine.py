@@ -1,0 +1,172 @@
+"""How the chosen sentences become an answer's quotes: fields, lists and the sentence after.
+
+The sentence scorer (``rag.features``) rates sentences one by one; some answers are made of units
+it does not see whole:
+
+- **Fields.** A bulletin's block of ``Key: value`` lines ("Rating: EF2", "Start Time: 03:38 PM
+  CST") answers with the line whose key the question names ("What rating ...", "At what time
+  ... first ...": Start Time). The block's heading (".Tornado #1...Panola County") is quoted too
+  when another block of the same report is among the passages (which event it is).
+- **Lists.** A sentence that introduces a list ("... IN EFFECT FOR...", "these guidelines:") is
+  quoted with its items (the best of them when they are many).
+- **Reasons.** To a "why" question, the sentence after the chosen one is added when it refers
+  back to it ("SWELLS ... ARE EXPECTED TO CONTINUE ..." then "THESE SWELLS ... CAUSE ... RIP
+  CURRENTS").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.features import SentenceRef
+from rag.text import (
+    asks_why,
+    field_line,
+    is_list_item,
+    key_terms,
+    opens_list,
+    question_key_terms,
+    refers_back,
+)
+from rag.types import Candidate, Sentence
+
+#: Most words of list items quoted after their introduction.
+LIST_MAX_WORDS = 120
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One quoted span: which ranked passage, the sentence (or heading line) and its score."""
+
+    passage: int
+    sentence: Sentence
+    score: float
+
+
+def combine(
+    question: str,
+    ranked: Sequence[Candidate],
+    refs: Sequence[SentenceRef],
+    scores: np.ndarray,
+    chosen: Sequence[int],
+    max_sentences: int,
+) -> list[Unit]:
+    """The answer's units, in reading order, from the scorer's ``chosen`` indices into ``refs``."""
+    score_of = {(r.passage, r.sentence): float(s) for r, s in zip(refs, scores)}
+    passages = sorted({r.passage for r in refs})
+    fields = field_units(question, ranked, passages, score_of, max_sentences)
+    if fields:
+        return fields
+    units = [(refs[i].passage, refs[i].sentence) for i in chosen]
+    units = _with_lists(units, ranked, score_of)
+    if asks_why(question) and len(units) < max_sentences and chosen:
+        best = max(chosen, key=lambda i: float(scores[i]))
+        units = _with_reason(units, ranked, (refs[best].passage, refs[best].sentence))
+    ordered = sorted(dict.fromkeys(units))
+    return [Unit(p, ranked[p].chunk.sentences[s], score_of.get((p, s), 0.0)) for p, s in ordered]
+
+
+# Fields ----------------------------------------------------------------------------------------
+
+
+def field_units(
+    question: str,
+    ranked: Sequence[Candidate],
+    passages: Sequence[int],
+    score_of: dict[tuple[int, int], float],
+    max_sentences: int,
+) -> list[Unit]:
+    """The field lines whose whole key the question names (best first: most keywords named by the
+    question itself, then score), from the first passage that has one; [] when none does."""
+    named, kind_keys = question_key_terms(question)
+    blocks = [p for p in range(len(ranked)) if _field_count(ranked[p]) >= 2]
+    for p in (p for p in passages if p in blocks):
+        found: list[tuple[int, float, int]] = []
+        for s, sentence in enumerate(ranked[p].chunk.sentences):
+            field = field_line(sentence.text)
+            terms = key_terms(field[0]) if field else set()
+            if terms and terms <= named | kind_keys and terms & named:
+                found.append((len(terms & named), score_of.get((p, s), 0.0), s))
+        if not found:
+            continue
+        top = max(n for n, _, _ in found)
+        best = sorted((f for f in found if f[0] == top), key=lambda f: -f[1])[:max_sentences]
+        units = sorted((Unit(p, ranked[p].chunk.sentences[s], score) for _, score, s in best), key=_start)
+        heading = _heading(ranked[p]) if _same_report_blocks(ranked, blocks, p) else None
+        return [Unit(p, heading, 0.0), *units] if heading else units
+    return []
+
+
+def _start(unit: Unit) -> int:
+    return unit.sentence.start
+
+
+def _field_count(candidate: Candidate) -> int:
+    return sum(field_line(s.text) is not None for s in candidate.chunk.sentences)
+
+
+def _same_report_blocks(ranked: Sequence[Candidate], blocks: Sequence[int], p: int) -> bool:
+    """Whether another passage with a field block comes from ``ranked[p]``'s report."""
+    source = ranked[p].chunk.source
+    return any(q != p and ranked[q].chunk.source == source for q in blocks)
+
+
+def _heading(candidate: Candidate) -> Sentence | None:
+    """The last heading line of a passage (text before its first sentence), if it has one."""
+    chunk = candidate.chunk
+    if not chunk.sentences:
+        return None
+    before = chunk.text[: chunk.sentences[0].start - chunk.start]
+    lines = [line for line in before.split("\n") if line.strip()]
+    if not lines:
+        return None
+    line = lines[-1].strip()
+    start = chunk.start + before.rfind(line)
+    return Sentence(start=start, end=start + len(line), text=line)
+
+
+# Lists and reasons -----------------------------------------------------------------------------
+
+
+def _with_lists(
+    units: list[tuple[int, int]], ranked: Sequence[Candidate], score_of: dict[tuple[int, int], float]
+) -> list[tuple[int, int]]:
+    """The first of ``units`` that introduces a list, with its items (the best of them within
+    ``LIST_MAX_WORDS``): the list is the answer. ``units`` as they are if none does."""
+    for p, s in units:
+        sentences = ranked[p].chunk.sentences
+        items = list_items(sentences, s) if opens_list(sentences[s].text) else []
+        if not items:
+            continue
+        kept: list[int] = []
+        used = 0
+        for i in sorted(items, key=lambda i: -score_of.get((p, i), 0.0)):
+            words = len(sentences[i].text.split())
+            if used + words <= LIST_MAX_WORDS:
+                kept.append(i)
+                used += words
+        return [(p, s), *((p, i) for i in kept)]
+    return units
+
+
+def list_items(sentences: Sequence[Sentence], intro: int) -> list[int]:
+    """Indices of the sentences that make up the list ``sentences[intro]`` introduces: from the
+    next sentence (a list item) to the last item that follows, its continuations included."""
+    if intro + 1 >= len(sentences) or not is_list_item(sentences[intro + 1].text):
+        return []
+    last = max(i for i in range(intro + 1, len(sentences)) if is_list_item(sentences[i].text))
+    return list(range(intro + 1, last + 1))
+
+
+def _with_reason(
+    units: list[tuple[int, int]], ranked: Sequence[Candidate], best: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """``units`` with the sentence after ``best``, when that sentence refers back to it."""
+    p, s = best
+    sentences = ranked[p].chunk.sentences
+    if s + 1 < len(sentences) and (p, s + 1) not in units and refers_back(sentences[s + 1].text):
+        return [*units, (p, s + 1)]
+    return units
