@@ -14,3 +14,52 @@ def test_kinds_in_order_and_the_type_is_the_first() -> None:
     assert question_type("How many troops withdrew and to where?") == "number"
     assert question_kinds("Which king signed it, and when?") == ("date", "person")
     assert question_type("Why did they leave?") == "other" and question_kinds("Why did they leave?") == ()
+
+
+def test_a_field_line_is_a_short_key_value_line_not_a_labelled_sentence() -> None:
+    from rag.text import field_line, key_terms
+
+    assert field_line("Peak Gust:      92 mph") == ("Peak Gust", "92 mph")
+    assert field_line("Summary: The storm crossed the lake and damaged forty homes near the pier.") is None
+    assert field_line("NOTE:") is None
+    assert key_terms("Path Width /maximum/") == {"path", "width"}
+
+
+def test_question_key_terms_name_dimensions_starts_and_the_kind_asked_for() -> None:
+    from rag.text import question_key_terms
+
+    named, kind = question_key_terms("How long and how wide was the path?")
+    assert {"length", "width", "path"} <= named and not kind
+    named, kind = question_key_terms("When did the storm first reach the coast?")
+    assert "start" in named and {"date", "time"} <= kind
+
+
+def test_lists_and_references_back() -> None:
+    from rag.text import asks_why, is_list_item, opens_list, refers_back
+
+    assert opens_list("A FLOOD WATCH IS IN EFFECT FOR...") and opens_list("with these steps:")
+    assert not opens_list("The dam held.")
+    assert is_list_item("* LOWER VALLEY") and is_list_item("• Schools will close.")
+    assert refers_back("These waves will cause erosion.") and not refers_back("Waves will cause erosion.")
+    assert asks_why("Why were the schools closed?") and not asks_why("When were the schools closed?")
+
+
+def test_issue_dates_of_header_lines() -> None:
+    import datetime
+
+    from rag.text import issue_date
+
+    assert issue_date("March 3, 2021") == datetime.date(2021, 3, 3)
+    assert issue_date("Updated 4 June 2019") == datetime.date(2019, 6, 4)
+    assert issue_date("1045 AM EST TUE FEB 02 2016") == datetime.date(2016, 2, 2)
+    assert issue_date("no date here") is None
+
+
+def test_relative_dates_are_resolved_against_the_issue_date() -> None:
+    from rag.text import relative_date_words, tokenize
+
+    words = relative_date_words("Yesterday the council met. Last month it voted.", "March 1, 2021")
+    assert set(tokenize("February 28 2021")) <= words
+    assert "2021" in words and "februari" in words
+    assert relative_date_words("Last year it rained.", "January 5, 2020") == {"2019"}
+    assert relative_date_words("Yesterday it rained.", "") == set()

@@ -1,0 +1,123 @@
+"""Answer units on bulletin-like reports (real index): field lines, lists, the reason after."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.combine import list_items
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.retrieve import HybridRetriever
+from rag.settings import Settings
+from rag.text import split_sentences
+
+SURVEY = """Public Information Statement
+National Weather Service Springfield MO
+930 PM CDT Sat May 4 2019
+
+...NWS Damage Survey for 05/04/19 Tornado Event...
+
+.Tornado #1...Greene County, MO
+
+Rating:                 EF1
+Estimated Peak Wind:    100 mph
+Path Length /statute/:  4.2 miles
+Path Width /maximum/:   150.0 yards
+Start Time:             05:12 PM CDT
+End Time:               05:20 PM CDT
+Start Location:         3 W Battlefield / Greene County / MO
+End Location:           2 N Republic / Greene County / MO
+
+Summary: The tornado touched down in an open field west of Battlefield and moved east,
+damaging a barn and several outbuildings before it lifted north of Republic.
+
+.Tornado #2...Christian County, MO
+
+Rating:                 EF0
+Estimated Peak Wind:    80 mph
+Path Length /statute/:  1.1 miles
+Path Width /maximum/:   50.0 yards
+Start Time:             05:40 PM CDT
+End Time:               05:44 PM CDT
+
+Summary: A brief tornado snapped tree limbs and tore shingles from two homes near Nixa.
+"""
+
+FLOOD = """FLOOD STATEMENT
+NATIONAL WEATHER SERVICE HADLEY MA
+1015 AM EDT MON APR 12 2021
+
+A FLOOD WARNING IS IN EFFECT FOR...
+* THE LOWER MILL RIVER AT HADLEY
+* THE NORTH FORK BELOW CARSON DAM
+* ELK CREEK NEAR PINEDALE
+
+RIVER LEVELS WILL REMAIN HIGH THROUGH WEDNESDAY AFTER TWO DAYS OF HEAVY RAIN.
+
+SURGE...WATER LEVELS ALONG THE BAY ARE EXPECTED TO RISE THROUGH TUESDAY. \
+THESE HIGH WATERS WILL FLOOD LOW-LYING ROADS NEAR THE HARBOR.
+"""
+
+STATEMENT = """Statement from the Mayor on the Harbor Budget
+March 1, 2021
+
+Yesterday, the city council passed a harbor repair budget of $4 million. Last month, the port
+authority asked for twice that amount.
+"""
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory) -> ExtractiveAnswerer:
+    from rag.index import Index
+
+    reports = tmp_path_factory.mktemp("bulletins")
+    (reports / "survey.txt").write_text(SURVEY, encoding="utf-8")
+    (reports / "flood.txt").write_text(FLOOD, encoding="utf-8")
+    (reports / "statement.txt").write_text(STATEMENT, encoding="utf-8")
+    index = Index(Settings(index_dir=tmp_path_factory.mktemp("bulletin-index")))
+    index.ingest([reports])
+    retriever = HybridRetriever(index, Settings(index_dir=index.settings.index_dir))
+    return ExtractiveAnswerer(index, retriever, max_sentences=2, abstain_threshold=0.0)
+
+
+def test_a_field_question_is_answered_with_the_line_its_key_names(answerer) -> None:
+    answer = answerer.ask("At what time did the Greene County tornado first touch down?")
+    assert "Start Time: 05:12 PM CDT" in answer.text
+    assert "End Time" not in answer.text and "Summary" not in answer.text
+
+
+def test_a_two_part_field_question_gets_both_lines(answerer) -> None:
+    answer = answerer.ask("How long and how wide was the path of the Greene County tornado?")
+    assert "4.2 miles" in answer.text and "150.0 yards" in answer.text
+
+
+def test_the_heading_says_which_event_when_the_report_has_several(answerer) -> None:
+    answer = answerer.ask("What rating did the Christian County tornado get?")
+    assert "Rating: EF0" in answer.text
+    assert answer.text.startswith(".Tornado #2...Christian County, MO [1]")
+    document = answerer.index.document_text("survey.txt")
+    assert all(document[c.start : c.end] == c.quote for c in answer.citations)
+
+
+def test_a_list_is_quoted_with_its_items(answerer) -> None:
+    answer = answerer.ask("Which rivers and creeks are under a flood warning?")
+    for item in ("LOWER MILL RIVER", "NORTH FORK", "ELK CREEK"):
+        assert item in answer.text
+    assert answer.text.startswith("A FLOOD WARNING IS IN EFFECT FOR...")
+
+
+def test_a_why_question_gets_the_sentence_that_refers_back(answerer) -> None:
+    answer = answerer.ask("Why were drivers near the bay warned about the rising water?")
+    assert "LOW-LYING ROADS" in answer.text
+
+
+def test_list_items_run_to_the_last_item_of_the_passage() -> None:
+    sentences = split_sentences("Steps:\n- Close the gates.\nThen wait.\n- Call the office.\nDone.")
+    assert list_items(sentences, 0) == [1, 2, 3]
+    assert list_items(sentences, 1) == []
+
+
+def test_a_date_the_report_names_relatively_does_not_zero_the_confidence(answerer) -> None:
+    query = answerer.retriever.query("q", "What budget did the city council pass on February 28, 2021?")
+    selection = answerer.select(query, answerer.retriever.run(query))
+    assert selection.confidence > 0.0
+    assert "$4 million" in selection.sentences[0].sentence.text
