@@ -440,3 +440,29 @@ def relative_date_words(text: str, issued: str) -> set[str]:
         else:
             words.add(str(date.year + {"last": -1, "this": 0, "next": 1}[phrase.split()[0]]))
     return words
+
+
+# Questions about the report itself -------------------------------------------------------------
+
+_ASKS_WHEN = re.compile(r"(?i)^\s*(?:when\b|(?:on |as of )?(?:what|which) (?:date|day|time)\b)")
+_ISSUED = re.compile(r"(?i)\b(?:issued|released|published|updated|dated|posted)\b")
+#: Nouns that name a kind of document; a question naming one asks about a report of that kind.
+DOCUMENT_NOUNS = frozenset(
+    tokenize("statement fact sheet press release bulletin advisory insight readout memorandum memo briefing")
+)
+#: Nouns and words that name any report or the issuing itself ("the report", "last updated").
+_ISSUE_FILLER = frozenset(
+    tokenize("report document publication version issued released published updated dated posted")
+    + tokenize("last first originally initially time date day")
+)
+
+
+def issue_date_question(question: str) -> tuple[set[str], set[str]] | None:
+    """For a question about when a report was issued ("When was the fact sheet on the floods
+    released?"): the document nouns it names (statement, fact, sheet) and its other words (the
+    topic: flood); None for any other question ("When did FEMA issue the notice?")."""
+    if not (_ASKS_WHEN.match(question) and _ISSUED.search(question)):
+        return None
+    words = set(tokenize(question)) - _ISSUE_FILLER
+    nouns = words & DOCUMENT_NOUNS
+    return nouns, words - nouns

@@ -63,3 +63,15 @@ def test_relative_dates_are_resolved_against_the_issue_date() -> None:
     assert "2021" in words and "februari" in words
     assert relative_date_words("Last year it rained.", "January 5, 2020") == {"2019"}
     assert relative_date_words("Yesterday it rained.", "") == set()
+
+
+def test_issue_date_questions_name_a_document_and_its_topic() -> None:
+    from rag.text import issue_date_question
+
+    assert issue_date_question("When was the fact sheet on the floods released?") == (
+        {"fact", "sheet"},
+        {"flood"},
+    )
+    assert issue_date_question("When was the report last updated?") == (set(), set())
+    assert issue_date_question("When did FEMA issue the notice?") is None
+    assert issue_date_question("On what date was the town taken?") is None

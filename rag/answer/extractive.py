@@ -16,12 +16,13 @@ import numpy as np
 
 from rag import features, signals
 from rag.answer.combine import combine
+from rag.chunk import passage_id
 from rag.cite import cite
 from rag.conversation import standalone_question
 from rag.prompts import ABSTAIN_TEXT
 from rag.support import support_level
-from rag.text import relative_date_words
-from rag.types import Answer, Candidate, Chunk, Passage, Query, Sentence
+from rag.text import issue_date_question, relative_date_words, tokenize
+from rag.types import Answer, Candidate, Chunk, Passage, Query, Report, Sentence
 
 if TYPE_CHECKING:
     from rag.index import Index
@@ -138,7 +139,36 @@ class ExtractiveAnswerer:
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
         )
         confidence = features.guarded_confidence(abstain_signals, question, vocab)
+        issued = self._issue_date(question, candidates)
+        if issued is not None:  # the report's own date line answers "When was it issued?"
+            return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
         return Selection(sentences=picked, confidence=confidence)
+
+    def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:
+        """The header's date line of the report a question about its issue date names: every
+        document noun and topic word of the question is in the report's title or kind."""
+        asked = issue_date_question(question)
+        if asked is None or not any(asked):
+            return None
+        for source in dict.fromkeys(c.chunk.source for c in candidates):
+            try:
+                report = self.index.report(source)
+            except KeyError:
+                continue
+            named = set(tokenize(f"{report.title} {report.kind}"))
+            if report.date and asked[0] <= named and asked[1] <= named:
+                return self._date_line(report)
+        return None
+
+    def _date_line(self, report: Report) -> SentenceChoice | None:
+        """The report's date line as a quote of its date passage (the first, see ``rag.chunk``)."""
+        pid = passage_id(report.source, 0, report.content_hash)
+        chunk = self.index.store.get_chunks([pid]).get(pid)
+        start = report.text.find(report.date)
+        if chunk is None or not chunk.start <= start < chunk.end:
+            return None
+        line = Sentence(start=start, end=start + len(report.date), text=report.date)
+        return SentenceChoice(chunk=chunk, sentence=line, score=0.0)
 
     def _relative_dates(self, source: str) -> frozenset[str]:
         """Tokens of the dates the report names relative to its issue date ("yesterday")."""

@@ -121,3 +121,20 @@ def test_a_date_the_report_names_relatively_does_not_zero_the_confidence(answere
     selection = answerer.select(query, answerer.retriever.run(query))
     assert selection.confidence > 0.0
     assert "$4 million" in selection.sentences[0].sentence.text
+
+
+def test_when_a_report_was_issued_is_answered_with_its_date_line(answerer) -> None:
+    answer = answerer.ask("When was the mayor's statement on the harbor budget issued?")
+    assert not answer.abstained and answer.text == "March 1, 2021 [1]"
+    assert answer.support == "answered"
+    (citation,) = answer.citations
+    assert answerer.index.document_text("statement.txt")[citation.start : citation.end] == "March 1, 2021"
+
+
+def test_a_question_naming_another_topic_or_kind_is_not_about_the_issue_date(answerer) -> None:
+    for question in (
+        "When was the statement on the school closures issued?",
+        "When was the fact sheet on the harbor budget released?",
+    ):
+        answer = answerer.ask(question)
+        assert answer.text != "March 1, 2021 [1]" and answer.support != "answered"
