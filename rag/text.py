@@ -314,6 +314,10 @@ KEY_SYNONYMS: dict[str, frozenset[str]] = {
     "dead": frozenset({"fatal", "death"}),
     "injur": frozenset({"injuri"}),
     "hurt": frozenset({"injuri"}),
+    "strong": frozenset({"maximum", "peak"}),
+    "top": frozenset({"maximum", "peak"}),
+    "highest": frozenset({"maximum", "peak"}),
+    "strongest": frozenset({"maximum", "peak"}),
 }
 
 #: Key words that name what a question kind asks for ("when" -> a "Date:" or "Time:" field).
@@ -325,25 +329,41 @@ KIND_KEYS: dict[str, frozenset[str]] = {
 
 _QUALIFIER = re.compile(r"/[^/]*/|\([^)]*\)")
 _FIELD = re.compile(rf"^({_KEY_NAME}):\s+(\S.*)$", re.DOTALL)
+#: A bulletin's upper-case field: "MAXIMUM SUSTAINED WINDS...60 MPH...95 KM/H".
+_CAPS_FIELD = re.compile(r"^([A-Z][A-Z/-]*(?: [A-Z/-]+){0,3})\.\.\.(\S.*)$", re.DOTALL)
 
 
 def field_line(sentence: str) -> tuple[str, str] | None:
-    """``(key, value)`` of a one-line field ("Path Width /maximum/:  460.0 yards"), else None.
-
-    A field's value is at most ``FIELD_VALUE_MAX_WORDS`` words and does not run to a second line.
-    """
-    match = _FIELD.match(sentence.strip())
-    if match is None or "\n" in sentence.strip():
+    """``(key, value)`` of a one-line field ("Path Width /maximum/:  460.0 yards", "LOCATION...45.0N
+    65.5W"), else None. A field's value is at most ``FIELD_VALUE_MAX_WORDS`` words, does not run
+    to a second line and is no sentence (a longer value ending in a full stop)."""
+    line = sentence.strip()
+    match = _FIELD.match(line) or _CAPS_FIELD.match(line)
+    if match is None or "\n" in line:
         return None
     key, value = match.group(1), match.group(2).strip()
-    if len(value.split()) > FIELD_VALUE_MAX_WORDS:
+    words = len(value.split())
+    if words > FIELD_VALUE_MAX_WORDS or (words > 3 and value.endswith((".", "!", "?"))):
         return None
     return key, value
 
 
-def key_terms(key: str) -> set[str]:
-    """The stems a field's key names, without its qualifiers ("Path Length /statute/" -> path, length)."""
-    return set(tokenize(_QUALIFIER.sub(" ", key)))
+def key_matches(key: str, named: set[str], kind_keys: set[str]) -> tuple[frozenset[str], float] | None:
+    """How a question's words (``question_key_terms``) name a field's ``key``: (the key words the
+    question names itself, the share of key words matched), or None when the key's last word
+    (its head: "Peak Wind", "Start Time") is not matched, or under half its words are, or the
+    question names none of them itself (only the kind it asks for)."""
+    terms = key_terms(key)
+    matched = {t for t in terms if t in named or t in kind_keys}
+    if not terms or terms[-1] not in matched or 2 * len(matched) < len(terms) or not matched & named:
+        return None
+    return frozenset(matched & named), len(matched) / len(terms)
+
+
+def key_terms(key: str) -> list[str]:
+    """The stems a field's key names, in order, without its qualifiers ("Path Length /statute/" ->
+    path, length)."""
+    return list(dict.fromkeys(tokenize(_QUALIFIER.sub(" ", key))))
 
 
 def question_key_terms(question: str) -> tuple[set[str], set[str]]:

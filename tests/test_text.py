@@ -22,7 +22,7 @@ def test_a_field_line_is_a_short_key_value_line_not_a_labelled_sentence() -> Non
     assert field_line("Peak Gust:      92 mph") == ("Peak Gust", "92 mph")
     assert field_line("Summary: The storm crossed the lake and damaged forty homes near the pier.") is None
     assert field_line("NOTE:") is None
-    assert key_terms("Path Width /maximum/") == {"path", "width"}
+    assert key_terms("Path Width /maximum/") == ["path", "width"]
 
 
 def test_question_key_terms_name_dimensions_starts_and_the_kind_asked_for() -> None:
@@ -75,3 +75,19 @@ def test_issue_date_questions_name_a_document_and_its_topic() -> None:
     assert issue_date_question("When was the report last updated?") == (set(), set())
     assert issue_date_question("When did FEMA issue the notice?") is None
     assert issue_date_question("On what date was the town taken?") is None
+
+
+def test_upper_case_bulletin_fields_and_how_a_question_names_a_key() -> None:
+    from rag.text import field_line, key_matches, question_key_terms
+
+    assert field_line("MAXIMUM SUSTAINED WINDS...60 MPH...95 KM/H") == (
+        "MAXIMUM SUSTAINED WINDS",
+        "60 MPH...95 KM/H",
+    )
+    assert field_line("WIND...GALE FORCE WINDS ARE OCCURRING OVER PORTIONS OF THE COAST.") is None
+    named, kinds = question_key_terms("How strong were the storm's top sustained winds?")
+    assert key_matches("MAXIMUM SUSTAINED WINDS", named, kinds) is not None
+    assert key_matches("MINIMUM CENTRAL PRESSURE", named, kinds) is None
+    named, kinds = question_key_terms("When did the tornado end?")
+    assert key_matches("End Time", named, kinds) == (frozenset({"end"}), 1.0)
+    assert key_matches("Start Time", named, kinds) is None  # only the kind names "time"

@@ -26,7 +26,7 @@ from rag.text import (
     asks_why,
     field_line,
     is_list_item,
-    key_terms,
+    key_matches,
     opens_list,
     question_key_terms,
     refers_back,
@@ -79,25 +79,35 @@ def field_units(
     score_of: dict[tuple[int, int], float],
     max_sentences: int,
 ) -> list[Unit]:
-    """The field lines whose whole key the question names (best first: most keywords named by the
-    question itself, then score), from the first passage that has one; [] when none does."""
+    """The field lines whose key the question names (``key_matches``; the best match first, then
+    the best score), from the first passage of a field block that has one; [] when none does."""
     named, kind_keys = question_key_terms(question)
     blocks = [p for p in range(len(ranked)) if _field_count(ranked[p]) >= 2]
     for p in (p for p in passages if p in blocks):
-        found: list[tuple[int, float, int]] = []
+        found: list[tuple[int, float, float, frozenset[str], int]] = []
         for s, sentence in enumerate(ranked[p].chunk.sentences):
             field = field_line(sentence.text)
-            terms = key_terms(field[0]) if field else set()
-            if terms and terms <= named | kind_keys and terms & named:
-                found.append((len(terms & named), score_of.get((p, s), 0.0), s))
-        if not found:
-            continue
-        top = max(n for n, _, _ in found)
-        best = sorted((f for f in found if f[0] == top), key=lambda f: -f[1])[:max_sentences]
-        units = sorted((Unit(p, ranked[p].chunk.sentences[s], score) for _, score, s in best), key=_start)
-        heading = _heading(ranked[p]) if _same_report_blocks(ranked, blocks, p) else None
-        return [Unit(p, heading, 0.0), *units] if heading else units
+            match = key_matches(field[0], named, kind_keys) if field else None
+            if match is not None:
+                found.append((len(match[0]), match[1], score_of.get((p, s), 0.0), match[0], s))
+        if found:
+            units = [Unit(p, ranked[p].chunk.sentences[s], score) for s, score in _one_per_part(found)]
+            units = sorted(units[:max_sentences], key=_start)
+            heading = _heading(ranked[p]) if _same_report_blocks(ranked, blocks, p) else None
+            return [Unit(p, heading, 0.0), *units] if heading else units
     return []
+
+
+def _one_per_part(found: list[tuple[int, float, float, frozenset[str], int]]) -> list[tuple[int, float]]:
+    """(sentence, score) of the best match, then of each next best that names a question word the
+    ones before do not ("How long and how wide": Path Length, then Path Width)."""
+    picked: list[tuple[int, float]] = []
+    covered: set[str] = set()
+    for _, _, score, terms, s in sorted(found, key=lambda f: (-f[0], -f[1], -f[2])):
+        if not picked or terms - covered:
+            picked.append((s, score))
+            covered |= terms
+    return picked
 
 
 def _start(unit: Unit) -> int:

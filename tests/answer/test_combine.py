@@ -138,3 +138,8 @@ def test_a_question_naming_another_topic_or_kind_is_not_about_the_issue_date(ans
     ):
         answer = answerer.ask(question)
         assert answer.text != "March 1, 2021 [1]" and answer.support != "answered"
+
+
+def test_each_part_of_a_field_question_gets_its_line(answerer) -> None:
+    answer = answerer.ask("What rating and what peak wind did the Greene County tornado have?")
+    assert "Rating: EF1" in answer.text and "Estimated Peak Wind: 100 mph" in answer.text
