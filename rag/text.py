@@ -131,6 +131,18 @@ def question_kinds(question: str) -> tuple[str, ...]:
     return tuple(kind for kind, pattern in KIND_PATTERNS if pattern.search(q))
 
 
+def holds_kind(kind: str, sentence: str, question_words: set[str]) -> bool:
+    """Whether ``sentence`` holds a ``kind`` of thing (``question_kinds``) the question does not
+    name itself (``question_words``, lower-cased): a number, a date, a name for a place or person
+    (a capitalised word past the sentence's first)."""
+    if kind in ("place", "person"):
+        found = [m for m in CAPITAL.finditer(sentence) if m.start() > 0]
+    else:
+        pattern = {"number": NUMBER, "date": DATE}.get(kind)
+        found = list(pattern.finditer(sentence)) if pattern else []
+    return any(m.group(0).lower() not in question_words for m in found)
+
+
 def question_type(question: str) -> str:
     """The first kind the question asks for (``number``, ``date``, ``place``, ``person``) or ``other``."""
     kinds = question_kinds(question)
@@ -486,3 +498,33 @@ def issue_date_question(question: str) -> tuple[set[str], set[str]] | None:
     words = set(tokenize(question)) - _ISSUE_FILLER
     nouns = words & DOCUMENT_NOUNS
     return nouns, words - nouns
+
+
+# Questions that ask for several things ---------------------------------------------------------
+
+_NOT_PLURAL = frozenset("is was has does says its his this us always perhaps whereas less".split())
+_LIST_QUESTION = re.compile(
+    r"(?i)^\s*(?:(?:which|what)\s+(?!(?:did|do|does|was|were|is|are|had|have|has|will|would|can|could)\b)"
+    r"(?:[\w'-]+\s+)??(?P<noun>[a-z][\w-]*s)\b(?!')"
+    r"|(?:name|list)\s+(?:the|all|some)\b)"
+)
+_SECOND_PART = re.compile(
+    r"(?i)(?:,|:|\band\b|\bor\b)\s+(?:(?:at|in|on|for|from|to|by|of|with)\s+)?"
+    r"(?:how|what|which|where|when|who|whom|whose|why)\b"
+)
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether ``question`` asks for several things ("Which towns ...", "What groups ...", "Name
+    the ..."): its answer may be spread over several sentences."""
+    match = _LIST_QUESTION.match(question)
+    if match is None:
+        return False
+    noun = match.group("noun")
+    return noun is None or (noun.lower() not in _NOT_PLURAL and not noun.lower().endswith(("ss", "us", "is")))
+
+
+def asks_two_things(question: str) -> bool:
+    """Whether ``question`` has a second question part ("How many ..., and where ...?", "how long
+    and how wide")."""
+    return bool(_SECOND_PART.search(question))

@@ -91,3 +91,25 @@ def test_upper_case_bulletin_fields_and_how_a_question_names_a_key() -> None:
     named, kinds = question_key_terms("When did the tornado end?")
     assert key_matches("End Time", named, kinds) == (frozenset({"end"}), 1.0)
     assert key_matches("Start Time", named, kinds) is None  # only the kind names "time"
+
+
+def test_list_and_two_part_questions() -> None:
+    from rag.text import asks_for_list, asks_two_things
+
+    assert asks_for_list("Which towns were flooded?") and asks_for_list("Name the groups that marched.")
+    assert asks_for_list("What charges did the police bring?")
+    assert not asks_for_list("Which way did the storm move?")
+    assert not asks_for_list("What does the survey say?") and not asks_for_list("What status was it given?")
+    assert asks_two_things("How many died, and where were they buried?")
+    assert asks_two_things("How long and how wide was the path?")
+    assert not asks_two_things("How many soldiers held the town?")
+
+
+def test_a_sentence_holds_a_kind_the_question_does_not_name() -> None:
+    from rag.text import holds_kind
+
+    asked = {"how", "many", "trucks", "reached", "dover"}
+    assert holds_kind("number", "Twelve trucks reached Dover.", asked)
+    assert not holds_kind("place", "Twelve trucks reached Dover.", asked)
+    assert holds_kind("place", "They reached Calais.", asked)
+    assert holds_kind("date", "They left on 3 May.", asked) and not holds_kind("other", "Anything.", asked)

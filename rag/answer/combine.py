@@ -21,14 +21,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.features import SentenceRef
+from rag.features import TWO_SENTENCE_MARGIN, TWO_SENTENCE_MAX_WORDS, SentenceRef
 from rag.text import (
+    WORD,
+    asks_for_list,
+    asks_two_things,
     asks_why,
     field_line,
+    holds_kind,
     is_list_item,
     key_matches,
     opens_list,
     question_key_terms,
+    question_kinds,
     refers_back,
 )
 from rag.types import Candidate, Sentence
@@ -60,6 +65,7 @@ def combine(
     fields = field_units(question, ranked, passages, score_of, max_sentences)
     if fields:
         return fields
+    chosen = more_sentences(question, refs, scores, ranked, chosen, max_sentences)
     units = [(refs[i].passage, refs[i].sentence) for i in chosen]
     units = _with_lists(units, ranked, score_of)
     if asks_why(question) and len(units) < max_sentences and chosen:
@@ -67,6 +73,65 @@ def combine(
         units = _with_reason(units, ranked, (refs[best].passage, refs[best].sentence))
     ordered = sorted(dict.fromkeys(units))
     return [Unit(p, ranked[p].chunk.sentences[s], score_of.get((p, s), 0.0)) for p, s in ordered]
+
+
+# More sentences for lists and two-part questions --------------------------------------------------
+
+#: Most sentences a list question's answer quotes ("Which towns ...": the names may be spread out).
+LIST_SENTENCES = 4
+#: How far below the best sentence's score a second part's sentence may be ("How many ..., and
+#: where ...?" when no single sentence holds both).
+TWO_PART_MARGIN = 2 * TWO_SENTENCE_MARGIN
+
+
+def more_sentences(
+    question: str,
+    refs: Sequence[SentenceRef],
+    scores: np.ndarray,
+    ranked: Sequence[Candidate],
+    chosen: Sequence[int],
+    max_sentences: int,
+) -> list[int]:
+    """``chosen`` (indices into ``refs``) with the sentences a list or two-part question adds: up to
+    ``LIST_SENTENCES`` within ``TWO_SENTENCE_MARGIN`` of the best for a list; the runner-up within
+    ``TWO_PART_MARGIN`` for a question of two parts that the best sentence does not answer whole;
+    in all at most ``TWO_SENTENCE_MAX_WORDS`` words."""
+    if not chosen:
+        return list(chosen)
+    if asks_for_list(question):
+        limit, margin = max(LIST_SENTENCES, max_sentences), TWO_SENTENCE_MARGIN
+    elif asks_two_things(question) and max_sentences > 1 and not _holds_all(question, refs, scores, ranked):
+        limit, margin = max_sentences, TWO_PART_MARGIN
+    else:
+        return list(chosen)
+    picked = list(chosen)
+    words = sum(_words(refs[i], ranked) for i in picked)
+    best = float(scores.max())
+    for i in np.argsort(-scores, kind="stable"):
+        if len(picked) >= limit or best - float(scores[i]) > margin:
+            break
+        if int(i) not in picked and words + _words(refs[int(i)], ranked) <= TWO_SENTENCE_MAX_WORDS:
+            picked.append(int(i))
+            words += _words(refs[int(i)], ranked)
+    return sorted(picked, key=lambda i: (refs[i].passage, refs[i].start))
+
+
+def _holds_all(
+    question: str, refs: Sequence[SentenceRef], scores: np.ndarray, ranked: Sequence[Candidate]
+) -> bool:
+    """Whether the best sentence holds every kind of thing a two-kind question asks for (a number
+    and a place for "How many ..., and where ...?"); False when the kinds cannot tell."""
+    kinds = question_kinds(question)
+    if len(kinds) < 2:
+        return False
+    best = refs[int(np.argmax(scores))]
+    text = ranked[best.passage].text[best.start : best.end]
+    asked = {w.lower() for w in WORD.findall(question)}
+    return all(holds_kind(kind, text, asked) for kind in kinds)
+
+
+def _words(ref: SentenceRef, ranked: Sequence[Candidate]) -> int:
+    return len(ranked[ref.passage].text[ref.start : ref.end].split())
 
 
 # Fields ----------------------------------------------------------------------------------------

@@ -64,6 +64,13 @@ Yesterday, the city council passed a harbor repair budget of $4 million. Last mo
 authority asked for twice that amount.
 """
 
+CONVOY = (
+    "Relief convoy reaches Marlow\n\n"
+    "The Red Lantern Society sent trucks of food to Marlow after the flood. "
+    "The Harbor Volunteers sent nurses to Marlow after the flood. "
+    "The Northern Miners Union sent fuel to Marlow after the flood.\n"
+)
+
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory: pytest.TempPathFactory) -> ExtractiveAnswerer:
@@ -73,6 +80,7 @@ def answerer(tmp_path_factory: pytest.TempPathFactory) -> ExtractiveAnswerer:
     (reports / "survey.txt").write_text(SURVEY, encoding="utf-8")
     (reports / "flood.txt").write_text(FLOOD, encoding="utf-8")
     (reports / "statement.txt").write_text(STATEMENT, encoding="utf-8")
+    (reports / "convoy.txt").write_text(CONVOY, encoding="utf-8")
     index = Index(Settings(index_dir=tmp_path_factory.mktemp("bulletin-index")))
     index.ingest([reports])
     retriever = HybridRetriever(index, Settings(index_dir=index.settings.index_dir))
@@ -143,3 +151,11 @@ def test_a_question_naming_another_topic_or_kind_is_not_about_the_issue_date(ans
 def test_each_part_of_a_field_question_gets_its_line(answerer) -> None:
     answer = answerer.ask("What rating and what peak wind did the Greene County tornado have?")
     assert "Rating: EF1" in answer.text and "Estimated Peak Wind: 100 mph" in answer.text
+
+
+def test_a_list_question_may_quote_several_sentences(answerer) -> None:
+    answer = answerer.ask("Which groups sent help to Marlow after the flood?")
+    named = [
+        g for g in ("Red Lantern Society", "Harbor Volunteers", "Northern Miners Union") if g in answer.text
+    ]
+    assert len(named) >= 3, answer.text
