@@ -452,26 +452,60 @@ def _month(word: str) -> int:
     return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(word.lower()[:3]))
 
 
-def relative_date_words(text: str, issued: str) -> set[str]:
-    """Tokens of the dates ``text``'s relative words name, given the report's issue date line:
-    "yesterday" in a statement of January 11, 2024 names January 10, 2024; "last month",
-    December 2023. A question that names the date ("on January 10, 2024") is then about it."""
+def relative_dates(text: str, issued: str) -> dict[str, str]:
+    """The dates ``text``'s relative words name, given the report's issue date line, as text
+    ("yesterday" -> "January 10 2024", "last month" -> "December 2023", "last year" -> "2023")."""
     date = issue_date(issued) if issued else None
     if date is None:
-        return set()
-    words: set[str] = set()
+        return {}
+    found: dict[str, str] = {}
     for match in _RELATIVE.finditer(text):
         phrase = " ".join(match.group(1).lower().split())
         if phrase in _DAY_OFFSETS:
             day = date + datetime.timedelta(days=_DAY_OFFSETS[phrase])
-            words.update(tokenize(f"{_MONTHS[day.month - 1]} {day.day} {day.year}"))
-        elif phrase.endswith("month"):
+            found[phrase] = f"{_MONTHS[day.month - 1]} {day.day} {day.year}"
+        else:
             step = {"last": -1, "this": 0, "next": 1}[phrase.split()[0]]
             month0 = date.year * 12 + date.month - 1 + step
-            words.update(tokenize(f"{_MONTHS[month0 % 12]} {month0 // 12}"))
-        else:
-            words.add(str(date.year + {"last": -1, "this": 0, "next": 1}[phrase.split()[0]]))
-    return words
+            month = f"{_MONTHS[month0 % 12]} {month0 // 12}"
+            found[phrase] = month if phrase.endswith("month") else str(date.year + step)
+    return found
+
+
+def relative_date_words(text: str, issued: str) -> set[str]:
+    """Tokens of the dates ``text``'s relative words name (``relative_dates``): "yesterday" in a
+    statement of January 11, 2024 names January 10, 2024. A question that names the date ("on
+    January 10, 2024") is then about it."""
+    return {t for date in relative_dates(text, issued).values() for t in tokenize(date)}
+
+
+_QUESTION_DATE = re.compile(
+    rf"(?i)(?:\b(?:on|in|during|as of)\s+)?"
+    rf"\b(?:{_MONTH_WORD}\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})"
+    rf"|(\d{{1,2}})\s+{_MONTH_WORD},?\s+(\d{{4}}))\b"
+)
+
+
+def in_report_terms(question: str, text: str, issued: str) -> str | None:
+    """``question`` with the dates it names that the report gives only relatively put in the
+    report's words: "What did the council do on January 10, 2024?" of a statement dated January
+    11, 2024 that says "yesterday" becomes "What did the council do yesterday?"; None if none."""
+    by_date = {date: phrase for phrase, date in relative_dates(text, issued).items()}
+    if not by_date:
+        return None
+
+    def put(match: re.Match[str]) -> str:
+        month = match.group(1) or match.group(5)
+        day, year = match.group(2) or match.group(4), match.group(3) or match.group(6)
+        named = (
+            f"{_MONTHS[_month(month) - 1]} {int(day)} {year}"
+            if day
+            else f"{_MONTHS[_month(month) - 1]} {year}"
+        )
+        return by_date.get(named, match.group(0))
+
+    rewritten = _QUESTION_DATE.sub(put, question)
+    return rewritten if rewritten != question else None
 
 
 # Questions about the report itself -------------------------------------------------------------

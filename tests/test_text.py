@@ -113,3 +113,22 @@ def test_a_sentence_holds_a_kind_the_question_does_not_name() -> None:
     assert not holds_kind("place", "Twelve trucks reached Dover.", asked)
     assert holds_kind("place", "They reached Calais.", asked)
     assert holds_kind("date", "They left on 3 May.", asked) and not holds_kind("other", "Anything.", asked)
+
+
+def test_a_question_is_put_in_the_report_s_relative_dates() -> None:
+    from rag.text import in_report_terms, relative_dates
+
+    text = "Yesterday the council met. Last month it voted."
+    assert relative_dates(text, "March 1, 2021") == {
+        "yesterday": "february 28 2021",
+        "last month": "february 2021",
+    }
+    assert in_report_terms("What did the council do on February 28, 2021?", text, "March 1, 2021") == (
+        "What did the council do yesterday?"
+    )
+    assert (
+        in_report_terms("What did it do in February 2021?", text, "March 1, 2021")
+        == "What did it do last month?"
+    )
+    assert in_report_terms("What did it do in May 2020?", text, "March 1, 2021") is None
+    assert in_report_terms("What did it do yesterday?", text, "") is None

@@ -21,7 +21,7 @@ from rag.cite import cite
 from rag.conversation import standalone_question
 from rag.prompts import ABSTAIN_TEXT
 from rag.support import support_level
-from rag.text import issue_date_question, relative_date_words, tokenize
+from rag.text import in_report_terms, issue_date_question, relative_date_words, tokenize
 from rag.types import Answer, Candidate, Chunk, Passage, Query, Report, Sentence
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, candidates: Sequence[Candidate]) -> Answer:
         """The cited answer from retrieved ``candidates`` (also the generative fallback)."""
         passages = tuple(_passage(c) for c in candidates)
-        selection = self.select(query, candidates)
+        selection = self.select(self._in_report_terms(query, candidates), candidates)
         common: dict[str, Any] = {
             "question": query.question,
             "passages": passages,
@@ -169,6 +169,22 @@ class ExtractiveAnswerer:
             return None
         line = Sentence(start=start, end=start + len(report.date), text=report.date)
         return SentenceChoice(chunk=chunk, sentence=line, score=0.0)
+
+    def _in_report_terms(self, query: Query, candidates: Sequence[Candidate]) -> Query:
+        """``query``, or the query put in the best report's words when it names a date the report
+        gives only relatively ("on January 10, 2024" -> "yesterday", see ``in_report_terms``)."""
+        catalog = candidates[0].catalog if candidates else None
+        if catalog is None or not len(catalog.sources):
+            return query
+        vocab = catalog.report_vocab(int(candidates[0].report))
+        if not features.unsupported_numbers(query.text, vocab):
+            return query
+        try:
+            report = self.index.report(candidates[0].chunk.source)
+        except KeyError:
+            return query
+        text = in_report_terms(query.text, report.text, report.date)
+        return query if text is None else self.retriever.query(query.question, text)
 
     def _relative_dates(self, source: str) -> frozenset[str]:
         """Tokens of the dates the report names relative to its issue date ("yesterday")."""

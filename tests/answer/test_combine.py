@@ -6,6 +6,7 @@ import pytest
 
 from rag.answer.combine import list_items
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.features import ABSTAIN_THRESHOLD
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.text import split_sentences
@@ -159,3 +160,10 @@ def test_a_list_question_may_quote_several_sentences(answerer) -> None:
         g for g in ("Red Lantern Society", "Harbor Volunteers", "Northern Miners Union") if g in answer.text
     ]
     assert len(named) >= 3, answer.text
+
+
+def test_a_date_the_report_names_relatively_is_searched_in_its_words(answerer) -> None:
+    answer = answerer.ask("What budget did the city council pass on February 28, 2021?")
+    assert answer.question == "What budget did the city council pass on February 28, 2021?"
+    assert answer.text.startswith("Yesterday, the city council passed a harbor repair budget of $4 million.")
+    assert answer.confidence >= ABSTAIN_THRESHOLD
