@@ -479,29 +479,32 @@ def relative_date_words(text: str, issued: str) -> set[str]:
     return {t for date in relative_dates(text, issued).values() for t in tokenize(date)}
 
 
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _QUESTION_DATE = re.compile(
-    rf"(?i)(?:\b(?:on|in|during|as of)\s+)?"
-    rf"\b(?:{_MONTH_WORD}\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})"
-    rf"|(\d{{1,2}})\s+{_MONTH_WORD},?\s+(\d{{4}}))\b"
+    r"(?i)(?:\b(?:on|in|during|as of)\s+)?\b(?:"
+    rf"(?P<m1>{_MONTH_NAME})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>\d{{4}}))?"
+    rf"|(?P<m2>{_MONTH_NAME})\s+(?P<y2>\d{{4}})"
+    rf"|(?P<d3>\d{{1,2}})\s+(?P<m3>{_MONTH_NAME})(?:,?\s+(?P<y3>\d{{4}}))?"
+    r")\b"
 )
 
 
 def in_report_terms(question: str, text: str, issued: str) -> str | None:
     """``question`` with the dates it names that the report gives only relatively put in the
     report's words: "What did the council do on January 10, 2024?" of a statement dated January
-    11, 2024 that says "yesterday" becomes "What did the council do yesterday?"; None if none."""
+    11, 2024 that says "yesterday" becomes "What did the council do yesterday?" (a date without
+    a year is of the report's year); None if it names none."""
     by_date = {date: phrase for phrase, date in relative_dates(text, issued).items()}
     if not by_date:
         return None
+    year_issued = str(issue_date(issued) or "")[:4]
 
     def put(match: re.Match[str]) -> str:
-        month = match.group(1) or match.group(5)
-        day, year = match.group(2) or match.group(4), match.group(3) or match.group(6)
-        named = (
-            f"{_MONTHS[_month(month) - 1]} {int(day)} {year}"
-            if day
-            else f"{_MONTHS[_month(month) - 1]} {year}"
-        )
+        parts = match.groupdict()
+        month = _MONTHS[_month(parts["m1"] or parts["m2"] or parts["m3"]) - 1]
+        day = parts["d1"] or parts["d3"]
+        year = parts["y1"] or parts["y2"] or parts["y3"] or year_issued
+        named = f"{month} {int(day)} {year}" if day else f"{month} {year}"
         return by_date.get(named, match.group(0))
 
     rewritten = _QUESTION_DATE.sub(put, question)

@@ -130,5 +130,9 @@ def test_a_question_is_put_in_the_report_s_relative_dates() -> None:
         in_report_terms("What did it do in February 2021?", text, "March 1, 2021")
         == "What did it do last month?"
     )
+    assert (
+        in_report_terms("What did it do on 28 February?", text, "March 1, 2021")
+        == "What did it do yesterday?"
+    )
     assert in_report_terms("What did it do in May 2020?", text, "March 1, 2021") is None
     assert in_report_terms("What did it do yesterday?", text, "") is None
