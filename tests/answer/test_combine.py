@@ -167,3 +167,48 @@ def test_a_date_the_report_names_relatively_is_searched_in_its_words(answerer) -
     assert answer.question == "What budget did the city council pass on February 28, 2021?"
     assert answer.text.startswith("Yesterday, the city council passed a harbor repair budget of $4 million.")
     assert answer.confidence >= ABSTAIN_THRESHOLD
+
+
+def _candidate(text: str):
+    """One passage of ``text`` as a ranked candidate, and a ref for each of its sentences."""
+    import numpy as np
+
+    from rag.chunk import chunk_report
+    from rag.features import SentenceRef
+    from rag.types import Candidate
+
+    (chunk,) = chunk_report("r.txt", text, lambda s: len(s.split()))
+    spans = tuple((s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences)
+    n = len(spans)
+    candidate = Candidate(
+        chunk=chunk,
+        sent_spans=spans,
+        sent_vecs=np.zeros((n, 1)),
+        sent_bm25=np.zeros(n),
+        dense=0.0,
+        bm25=0.0,
+        bm25_titled=0.0,
+        report=0,
+        report_bm25=0.0,
+        report_dense=0.0,
+        title_dense=0.0,
+    )
+    return candidate, [SentenceRef(0, i, s, e) for i, (s, e) in enumerate(spans)]
+
+
+def test_a_why_answer_takes_the_next_sentence_only_when_it_refers_back() -> None:
+    import numpy as np
+
+    from rag.answer.combine import combine
+
+    candidate, refs = _candidate(
+        "Swells will reach the coast today. These swells will cause rip currents. Rain ends."
+    )
+    scores = np.array([3.0, 0.0, 0.0])
+    units = combine("Why were swimmers warned about the swells?", [candidate], refs, scores, [0], 2)
+    assert [u.sentence.text for u in units] == [
+        "Swells will reach the coast today.",
+        "These swells will cause rip currents.",
+    ]
+    units = combine("When will the swells reach the coast?", [candidate], refs, scores, [0], 2)
+    assert [u.sentence.text for u in units] == ["Swells will reach the coast today."]
