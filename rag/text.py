@@ -472,13 +472,6 @@ def relative_dates(text: str, issued: str) -> dict[str, str]:
     return found
 
 
-def relative_date_words(text: str, issued: str) -> set[str]:
-    """Tokens of the dates ``text``'s relative words name (``relative_dates``): "yesterday" in a
-    statement of January 11, 2024 names January 10, 2024. A question that names the date ("on
-    January 10, 2024") is then about it."""
-    return {t for date in relative_dates(text, issued).values() for t in tokenize(date)}
-
-
 _MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _QUESTION_DATE = re.compile(
     r"(?i)(?:\b(?:on|in|during|as of)\s+)?\b(?:"

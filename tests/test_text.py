@@ -55,16 +55,6 @@ def test_issue_dates_of_header_lines() -> None:
     assert issue_date("no date here") is None
 
 
-def test_relative_dates_are_resolved_against_the_issue_date() -> None:
-    from rag.text import relative_date_words, tokenize
-
-    words = relative_date_words("Yesterday the council met. Last month it voted.", "March 1, 2021")
-    assert set(tokenize("February 28 2021")) <= words
-    assert "2021" in words and "februari" in words
-    assert relative_date_words("Last year it rained.", "January 5, 2020") == {"2019"}
-    assert relative_date_words("Yesterday it rained.", "") == set()
-
-
 def test_issue_date_questions_name_a_document_and_its_topic() -> None:
     from rag.text import issue_date_question
 

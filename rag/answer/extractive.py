@@ -21,7 +21,7 @@ from rag.cite import cite
 from rag.conversation import standalone_question
 from rag.prompts import ABSTAIN_TEXT
 from rag.support import support_level
-from rag.text import in_report_terms, issue_date_question, relative_date_words, tokenize
+from rag.text import in_report_terms, issue_date_question, tokenize
 from rag.types import Answer, Candidate, Chunk, Passage, Query, Report, Sentence
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, candidates: Sequence[Candidate]) -> Answer:
         """The cited answer from retrieved ``candidates`` (also the generative fallback)."""
         passages = tuple(_passage(c) for c in candidates)
-        selection = self.select(self._in_report_terms(query, candidates), candidates)
+        selection = self.select(query, candidates)
         common: dict[str, Any] = {
             "question": query.question,
             "passages": passages,
@@ -115,6 +115,7 @@ class ExtractiveAnswerer:
 
     def select(self, query: Query, candidates: Sequence[Candidate]) -> Selection:
         """Choose the answer sentences among the top passages of ``candidates`` (best first)."""
+        query = self._in_report_terms(query, candidates)
         question, question_vec = query.text, query.vector
         if not candidates or candidates[0].catalog is None:
             return Selection(sentences=(), confidence=0.0)
@@ -129,8 +130,6 @@ class ExtractiveAnswerer:
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
         vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
-        if vocab is not None and features.unsupported_numbers(question, vocab):
-            vocab = vocab | self._relative_dates(ranked[0].chunk.source)
         abstain_signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )
@@ -185,14 +184,6 @@ class ExtractiveAnswerer:
             return query
         text = in_report_terms(query.text, report.text, report.date)
         return query if text is None else self.retriever.query(query.question, text)
-
-    def _relative_dates(self, source: str) -> frozenset[str]:
-        """Tokens of the dates the report names relative to its issue date ("yesterday")."""
-        try:
-            report = self.index.report(source)
-        except KeyError:
-            return frozenset()
-        return frozenset(relative_date_words(report.text, report.date))
 
 
 def _passage(candidate: Candidate) -> Passage:
