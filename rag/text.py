@@ -7,6 +7,7 @@ the chunker and the verification of generative answers (sentence splitting).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import threading
@@ -130,6 +131,18 @@ def question_kinds(question: str) -> tuple[str, ...]:
     return tuple(kind for kind, pattern in KIND_PATTERNS if pattern.search(q))
 
 
+def holds_kind(kind: str, sentence: str, question_words: set[str]) -> bool:
+    """Whether ``sentence`` holds a ``kind`` of thing (``question_kinds``) the question does not
+    name itself (``question_words``, lower-cased): a number, a date, a name for a place or person
+    (a capitalised word past the sentence's first)."""
+    if kind in ("place", "person"):
+        found = [m for m in CAPITAL.finditer(sentence) if m.start() > 0]
+    else:
+        pattern = {"number": NUMBER, "date": DATE}.get(kind)
+        found = list(pattern.finditer(sentence)) if pattern else []
+    return any(m.group(0).lower() not in question_words for m in found)
+
+
 def question_type(question: str) -> str:
     """The first kind the question asks for (``number``, ``date``, ``place``, ``person``) or ``other``."""
     kinds = question_kinds(question)
@@ -193,7 +206,8 @@ def split_sentences(text: str, offset: int = 0, wrap_width: int | None = None) -
 # A line that starts a unit of its own: a list item, a "Key: value" line, an NWS "KEY WORDS...value"
 # line, "..." headline or ".Section..." line, an underline.
 _LIST_ITEM = r"[-*•●▪◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s"
-_KEY = r"[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}:\s+\S"
+_KEY_NAME = r"[A-Za-z][\w()/#,'-]*(?: [\w()/#,'-]+){0,4}"
+_KEY = rf"{_KEY_NAME}:\s+\S"
 _UNIT_START = re.compile(
     rf"^(?:{_LIST_ITEM}|{_KEY}"
     r"|[A-Z][A-Z0-9]* [A-Z0-9]+(?: [A-Z0-9]+)?\.\.\.\S"
@@ -279,3 +293,268 @@ def split_reply(reply: str) -> list[str]:
         else:
             merged.append(piece)
     return merged
+
+
+# Answer units: field lines, lists, references back -------------------------------------------
+
+#: A field line's value is short ("Rating: EF2", "Start Time: 03:38 PM CST"); a longer one is a
+#: labelled sentence ("Summary: The tornado initially touched down ...").
+FIELD_VALUE_MAX_WORDS = 10
+
+#: Words a question uses for what a field's key names: "how long" asks for a length, "first"
+#: for a start. Keys are matched on stems (``tokenize``), so these are stems too.
+KEY_SYNONYMS: dict[str, frozenset[str]] = {
+    "long": frozenset({"length"}),
+    "wide": frozenset({"width"}),
+    "broad": frozenset({"width"}),
+    "high": frozenset({"height"}),
+    "tall": frozenset({"height"}),
+    "deep": frozenset({"depth"}),
+    "heavi": frozenset({"weight"}),
+    "far": frozenset({"distanc"}),
+    "fast": frozenset({"speed"}),
+    "old": frozenset({"age"}),
+    "first": frozenset({"start", "begin"}),
+    "began": frozenset({"start", "begin"}),
+    "begin": frozenset({"start"}),
+    "initi": frozenset({"start"}),
+    "last": frozenset({"end"}),
+    "final": frozenset({"end"}),
+    "finish": frozenset({"end"}),
+    "kill": frozenset({"fatal", "death"}),
+    "die": frozenset({"fatal", "death"}),
+    "dead": frozenset({"fatal", "death"}),
+    "injur": frozenset({"injuri"}),
+    "hurt": frozenset({"injuri"}),
+    "strong": frozenset({"maximum", "peak"}),
+    "top": frozenset({"maximum", "peak"}),
+    "highest": frozenset({"maximum", "peak"}),
+    "strongest": frozenset({"maximum", "peak"}),
+}
+
+#: Key words that name what a question kind asks for ("when" -> a "Date:" or "Time:" field).
+KIND_KEYS: dict[str, frozenset[str]] = {
+    "date": frozenset({"date", "time", "day", "year"}),
+    "place": frozenset({"locat", "place", "site", "area", "region"}),
+    "person": frozenset({"name"}),
+}
+
+_QUALIFIER = re.compile(r"/[^/]*/|\([^)]*\)")
+_FIELD = re.compile(rf"^({_KEY_NAME}):\s+(\S.*)$", re.DOTALL)
+#: A bulletin's upper-case field: "MAXIMUM SUSTAINED WINDS...60 MPH...95 KM/H".
+_CAPS_FIELD = re.compile(r"^([A-Z][A-Z/-]*(?: [A-Z/-]+){0,3})\.\.\.(\S.*)$", re.DOTALL)
+
+
+def field_line(sentence: str) -> tuple[str, str] | None:
+    """``(key, value)`` of a one-line field ("Path Width /maximum/:  460.0 yards", "LOCATION...45.0N
+    65.5W"), else None. A field's value is at most ``FIELD_VALUE_MAX_WORDS`` words, does not run
+    to a second line and is no sentence (a longer value ending in a full stop)."""
+    line = sentence.strip()
+    match = _FIELD.match(line) or _CAPS_FIELD.match(line)
+    if match is None or "\n" in line:
+        return None
+    key, value = match.group(1), match.group(2).strip()
+    words = len(value.split())
+    if words > FIELD_VALUE_MAX_WORDS or (words > 3 and value.endswith((".", "!", "?"))):
+        return None
+    return key, value
+
+
+def key_matches(key: str, named: set[str], kind_keys: set[str]) -> tuple[frozenset[str], float] | None:
+    """How a question's words (``question_key_terms``) name a field's ``key``: (the key words the
+    question names itself, the share of key words matched), or None when the key's last word
+    (its head: "Peak Wind", "Start Time") is not matched, or under half its words are, or the
+    question names none of them itself (only the kind it asks for)."""
+    terms = key_terms(key)
+    matched = {t for t in terms if t in named or t in kind_keys}
+    if not terms or terms[-1] not in matched or 2 * len(matched) < len(terms) or not matched & named:
+        return None
+    return frozenset(matched & named), len(matched) / len(terms)
+
+
+def key_terms(key: str) -> list[str]:
+    """The stems a field's key names, in order, without its qualifiers ("Path Length /statute/" ->
+    path, length)."""
+    return list(dict.fromkeys(tokenize(_QUALIFIER.sub(" ", key))))
+
+
+def question_key_terms(question: str) -> tuple[set[str], set[str]]:
+    """The stems a field key may match in ``question``: (its words and their synonyms, the key
+    words of the kinds it asks for: "When ..." -> date, time)."""
+    words = set(tokenize(question))
+    named = words | {s for w in words for s in KEY_SYNONYMS.get(w, ())}
+    return named, {k for kind in question_kinds(question) for k in KIND_KEYS.get(kind, ())}
+
+
+def opens_list(sentence: str) -> bool:
+    """Whether ``sentence`` introduces a list ("... guidelines:", "WARNING IS IN EFFECT FOR...")."""
+    return sentence.rstrip().endswith((":", "..."))
+
+
+def is_list_item(sentence: str) -> bool:
+    """Whether ``sentence`` is a list item ("* NOVA SCOTIA", "• Fully obligated ...", "2) ...")."""
+    return bool(LIST_ITEM_START.match(sentence.lstrip()))
+
+
+_REFERS_BACK = re.compile(r"^(?:these|this|those|that|such|it|its|they|their)\b", re.IGNORECASE)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether ``sentence`` opens by referring to the one before ("These swells are ...")."""
+    return bool(_REFERS_BACK.match(sentence.lstrip()))
+
+
+_WHY = re.compile(r"^\s*(?:why|how come|what (?:caused|prompted|led))\b|\bwhy\b", re.IGNORECASE)
+
+
+def asks_why(question: str) -> bool:
+    """Whether ``question`` asks for a reason ("Why were beachgoers warned ...?")."""
+    return bool(_WHY.search(question))
+
+
+# Relative dates --------------------------------------------------------------------------------
+
+_MONTHS = "january february march april may june july august september october november december".split()
+_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_ISSUE_DATE = (
+    re.compile(rf"(?i)\b{_MONTH_WORD}\s+(\d{{1,2}}),?\s+(\d{{4}})\b"),
+    re.compile(rf"(?i)\b(\d{{1,2}})\s+{_MONTH_WORD},?\s+(\d{{4}})\b"),
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+)
+#: Words that name a day, month or year relative to the report's issue date, and its offset.
+_RELATIVE = re.compile(
+    r"(?i)\b(today|tonight|this morning|yesterday|last night|tomorrow"
+    r"|(?:last|this|next) (?:month|year))\b"
+)
+_DAY_OFFSETS = {"today": 0, "tonight": 0, "this morning": 0, "yesterday": -1, "last night": -1, "tomorrow": 1}
+
+
+def issue_date(line: str) -> datetime.date | None:
+    """The date a header's date line gives ("January 11, 2024", "851 PM CST Wed Dec 14 2022")."""
+    found: tuple[int, int, int] | None = None
+    if m := _ISSUE_DATE[0].search(line):
+        found = (int(m.group(3)), _month(m.group(1)), int(m.group(2)))
+    elif m := _ISSUE_DATE[1].search(line):
+        found = (int(m.group(3)), _month(m.group(2)), int(m.group(1)))
+    elif m := _ISSUE_DATE[2].search(line):
+        found = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if found is None:
+        line = re.sub(r"(?i)^.*?\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+", "", line)
+        m = re.search(rf"(?i)\b{_MONTH_WORD}\s+(\d{{1,2}})\s+(\d{{4}})\b", line)
+        found = (int(m.group(3)), _month(m.group(1)), int(m.group(2))) if m else None
+    try:
+        return datetime.date(*found) if found else None
+    except ValueError:
+        return None
+
+
+def _month(word: str) -> int:
+    return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(word.lower()[:3]))
+
+
+def relative_dates(text: str, issued: str) -> dict[str, str]:
+    """The dates ``text``'s relative words name, given the report's issue date line, as text
+    ("yesterday" -> "January 10 2024", "last month" -> "December 2023", "last year" -> "2023")."""
+    date = issue_date(issued) if issued else None
+    if date is None:
+        return {}
+    found: dict[str, str] = {}
+    for match in _RELATIVE.finditer(text):
+        phrase = " ".join(match.group(1).lower().split())
+        if phrase in _DAY_OFFSETS:
+            day = date + datetime.timedelta(days=_DAY_OFFSETS[phrase])
+            found[phrase] = f"{_MONTHS[day.month - 1]} {day.day} {day.year}"
+        else:
+            step = {"last": -1, "this": 0, "next": 1}[phrase.split()[0]]
+            month0 = date.year * 12 + date.month - 1 + step
+            month = f"{_MONTHS[month0 % 12]} {month0 // 12}"
+            found[phrase] = month if phrase.endswith("month") else str(date.year + step)
+    return found
+
+
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_QUESTION_DATE = re.compile(
+    r"(?i)(?:\b(?:on|in|during|as of)\s+)?\b(?:"
+    rf"(?P<m1>{_MONTH_NAME})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>\d{{4}}))?"
+    rf"|(?P<m2>{_MONTH_NAME})\s+(?P<y2>\d{{4}})"
+    rf"|(?P<d3>\d{{1,2}})\s+(?P<m3>{_MONTH_NAME})(?:,?\s+(?P<y3>\d{{4}}))?"
+    r")\b"
+)
+
+
+def in_report_terms(question: str, text: str, issued: str) -> str | None:
+    """``question`` with the dates it names that the report gives only relatively put in the
+    report's words: "What did the council do on January 10, 2024?" of a statement dated January
+    11, 2024 that says "yesterday" becomes "What did the council do yesterday?" (a date without
+    a year is of the report's year); None if it names none."""
+    by_date = {date: phrase for phrase, date in relative_dates(text, issued).items()}
+    if not by_date:
+        return None
+    year_issued = str(issue_date(issued) or "")[:4]
+
+    def put(match: re.Match[str]) -> str:
+        parts = match.groupdict()
+        month = _MONTHS[_month(parts["m1"] or parts["m2"] or parts["m3"]) - 1]
+        day = parts["d1"] or parts["d3"]
+        year = parts["y1"] or parts["y2"] or parts["y3"] or year_issued
+        named = f"{month} {int(day)} {year}" if day else f"{month} {year}"
+        return by_date.get(named, match.group(0))
+
+    rewritten = _QUESTION_DATE.sub(put, question)
+    return rewritten if rewritten != question else None
+
+
+# Questions about the report itself -------------------------------------------------------------
+
+_ASKS_WHEN = re.compile(r"(?i)^\s*(?:when\b|(?:on |as of )?(?:what|which) (?:date|day|time)\b)")
+_ISSUED = re.compile(r"(?i)\b(?:issued|released|published|updated|dated|posted)\b")
+#: Nouns that name a kind of document; a question naming one asks about a report of that kind.
+DOCUMENT_NOUNS = frozenset(
+    tokenize("statement fact sheet press release bulletin advisory insight readout memorandum memo briefing")
+)
+#: Nouns and words that name any report or the issuing itself ("the report", "last updated").
+_ISSUE_FILLER = frozenset(
+    tokenize("report document publication version issued released published updated dated posted")
+    + tokenize("last first originally initially time date day")
+)
+
+
+def issue_date_question(question: str) -> tuple[set[str], set[str]] | None:
+    """For a question about when a report was issued ("When was the fact sheet on the floods
+    released?"): the document nouns it names (statement, fact, sheet) and its other words (the
+    topic: flood); None for any other question ("When did FEMA issue the notice?")."""
+    if not (_ASKS_WHEN.match(question) and _ISSUED.search(question)):
+        return None
+    words = set(tokenize(question)) - _ISSUE_FILLER
+    nouns = words & DOCUMENT_NOUNS
+    return nouns, words - nouns
+
+
+# Questions that ask for several things ---------------------------------------------------------
+
+_NOT_PLURAL = frozenset("is was has does says its his this us always perhaps whereas less".split())
+_LIST_QUESTION = re.compile(
+    r"(?i)^\s*(?:(?:which|what)\s+(?!(?:did|do|does|was|were|is|are|had|have|has|will|would|can|could)\b)"
+    r"(?:[\w'-]+\s+)??(?P<noun>[a-z][\w-]*s)\b(?!')"
+    r"|(?:name|list)\s+(?:the|all|some)\b)"
+)
+_SECOND_PART = re.compile(
+    r"(?i)(?:,|:|\band\b|\bor\b)\s+(?:(?:at|in|on|for|from|to|by|of|with)\s+)?"
+    r"(?:how|what|which|where|when|who|whom|whose|why)\b"
+)
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether ``question`` asks for several things ("Which towns ...", "What groups ...", "Name
+    the ..."): its answer may be spread over several sentences."""
+    match = _LIST_QUESTION.match(question)
+    if match is None:
+        return False
+    noun = match.group("noun")
+    return noun is None or (noun.lower() not in _NOT_PLURAL and not noun.lower().endswith(("ss", "us", "is")))
+
+
+def asks_two_things(question: str) -> bool:
+    """Whether ``question`` has a second question part ("How many ..., and where ...?", "how long
+    and how wide")."""
+    return bool(_SECOND_PART.search(question))

@@ -14,3 +14,115 @@ def test_kinds_in_order_and_the_type_is_the_first() -> None:
     assert question_type("How many troops withdrew and to where?") == "number"
     assert question_kinds("Which king signed it, and when?") == ("date", "person")
     assert question_type("Why did they leave?") == "other" and question_kinds("Why did they leave?") == ()
+
+
+def test_a_field_line_is_a_short_key_value_line_not_a_labelled_sentence() -> None:
+    from rag.text import field_line, key_terms
+
+    assert field_line("Peak Gust:      92 mph") == ("Peak Gust", "92 mph")
+    assert field_line("Summary: The storm crossed the lake and damaged forty homes near the pier.") is None
+    assert field_line("NOTE:") is None
+    assert key_terms("Path Width /maximum/") == ["path", "width"]
+
+
+def test_question_key_terms_name_dimensions_starts_and_the_kind_asked_for() -> None:
+    from rag.text import question_key_terms
+
+    named, kind = question_key_terms("How long and how wide was the path?")
+    assert {"length", "width", "path"} <= named and not kind
+    named, kind = question_key_terms("When did the storm first reach the coast?")
+    assert "start" in named and {"date", "time"} <= kind
+
+
+def test_lists_and_references_back() -> None:
+    from rag.text import asks_why, is_list_item, opens_list, refers_back
+
+    assert opens_list("A FLOOD WATCH IS IN EFFECT FOR...") and opens_list("with these steps:")
+    assert not opens_list("The dam held.")
+    assert is_list_item("* LOWER VALLEY") and is_list_item("• Schools will close.")
+    assert refers_back("These waves will cause erosion.") and not refers_back("Waves will cause erosion.")
+    assert asks_why("Why were the schools closed?") and not asks_why("When were the schools closed?")
+
+
+def test_issue_dates_of_header_lines() -> None:
+    import datetime
+
+    from rag.text import issue_date
+
+    assert issue_date("March 3, 2021") == datetime.date(2021, 3, 3)
+    assert issue_date("Updated 4 June 2019") == datetime.date(2019, 6, 4)
+    assert issue_date("1045 AM EST TUE FEB 02 2016") == datetime.date(2016, 2, 2)
+    assert issue_date("no date here") is None
+
+
+def test_issue_date_questions_name_a_document_and_its_topic() -> None:
+    from rag.text import issue_date_question
+
+    assert issue_date_question("When was the fact sheet on the floods released?") == (
+        {"fact", "sheet"},
+        {"flood"},
+    )
+    assert issue_date_question("When was the report last updated?") == (set(), set())
+    assert issue_date_question("When did FEMA issue the notice?") is None
+    assert issue_date_question("On what date was the town taken?") is None
+
+
+def test_upper_case_bulletin_fields_and_how_a_question_names_a_key() -> None:
+    from rag.text import field_line, key_matches, question_key_terms
+
+    assert field_line("MAXIMUM SUSTAINED WINDS...60 MPH...95 KM/H") == (
+        "MAXIMUM SUSTAINED WINDS",
+        "60 MPH...95 KM/H",
+    )
+    assert field_line("WIND...GALE FORCE WINDS ARE OCCURRING OVER PORTIONS OF THE COAST.") is None
+    named, kinds = question_key_terms("How strong were the storm's top sustained winds?")
+    assert key_matches("MAXIMUM SUSTAINED WINDS", named, kinds) is not None
+    assert key_matches("MINIMUM CENTRAL PRESSURE", named, kinds) is None
+    named, kinds = question_key_terms("When did the tornado end?")
+    assert key_matches("End Time", named, kinds) == (frozenset({"end"}), 1.0)
+    assert key_matches("Start Time", named, kinds) is None  # only the kind names "time"
+
+
+def test_list_and_two_part_questions() -> None:
+    from rag.text import asks_for_list, asks_two_things
+
+    assert asks_for_list("Which towns were flooded?") and asks_for_list("Name the groups that marched.")
+    assert asks_for_list("What charges did the police bring?")
+    assert not asks_for_list("Which way did the storm move?")
+    assert not asks_for_list("What does the survey say?") and not asks_for_list("What status was it given?")
+    assert asks_two_things("How many died, and where were they buried?")
+    assert asks_two_things("How long and how wide was the path?")
+    assert not asks_two_things("How many soldiers held the town?")
+
+
+def test_a_sentence_holds_a_kind_the_question_does_not_name() -> None:
+    from rag.text import holds_kind
+
+    asked = {"how", "many", "trucks", "reached", "dover"}
+    assert holds_kind("number", "Twelve trucks reached Dover.", asked)
+    assert not holds_kind("place", "Twelve trucks reached Dover.", asked)
+    assert holds_kind("place", "They reached Calais.", asked)
+    assert holds_kind("date", "They left on 3 May.", asked) and not holds_kind("other", "Anything.", asked)
+
+
+def test_a_question_is_put_in_the_report_s_relative_dates() -> None:
+    from rag.text import in_report_terms, relative_dates
+
+    text = "Yesterday the council met. Last month it voted."
+    assert relative_dates(text, "March 1, 2021") == {
+        "yesterday": "february 28 2021",
+        "last month": "february 2021",
+    }
+    assert in_report_terms("What did the council do on February 28, 2021?", text, "March 1, 2021") == (
+        "What did the council do yesterday?"
+    )
+    assert (
+        in_report_terms("What did it do in February 2021?", text, "March 1, 2021")
+        == "What did it do last month?"
+    )
+    assert (
+        in_report_terms("What did it do on 28 February?", text, "March 1, 2021")
+        == "What did it do yesterday?"
+    )
+    assert in_report_terms("What did it do in May 2020?", text, "March 1, 2021") is None
+    assert in_report_terms("What did it do yesterday?", text, "") is None

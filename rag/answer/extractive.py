@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag import features, signals
+from rag.answer.combine import combine
+from rag.chunk import passage_id
 from rag.cite import cite
 from rag.conversation import standalone_question
 from rag.prompts import ABSTAIN_TEXT
 from rag.support import support_level
-from rag.types import Answer, Candidate, Chunk, Passage, Query, Sentence
+from rag.text import in_report_terms, issue_date_question, tokenize
+from rag.types import Answer, Candidate, Chunk, Passage, Query, Report, Sentence
 
 if TYPE_CHECKING:
     from rag.index import Index
@@ -112,6 +115,7 @@ class ExtractiveAnswerer:
 
     def select(self, query: Query, candidates: Sequence[Candidate]) -> Selection:
         """Choose the answer sentences among the top passages of ``candidates`` (best first)."""
+        query = self._in_report_terms(query, candidates)
         question, question_vec = query.text, query.vector
         if not candidates or candidates[0].catalog is None:
             return Selection(sentences=(), confidence=0.0)
@@ -129,16 +133,57 @@ class ExtractiveAnswerer:
         abstain_signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )
+        units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
         picked = tuple(
-            SentenceChoice(
-                chunk=candidates[refs[i].passage].chunk,
-                sentence=candidates[refs[i].passage].chunk.sentences[refs[i].sentence],
-                score=float(scores[i]),
-            )
-            for i in chosen
+            SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
         )
         confidence = features.guarded_confidence(abstain_signals, question, vocab)
+        issued = self._issue_date(question, candidates)
+        if issued is not None:  # the report's own date line answers "When was it issued?"
+            return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
         return Selection(sentences=picked, confidence=confidence)
+
+    def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:
+        """The header's date line of the report a question about its issue date names: every
+        document noun and topic word of the question is in the report's title or kind."""
+        asked = issue_date_question(question)
+        if asked is None or not any(asked):
+            return None
+        for source in dict.fromkeys(c.chunk.source for c in candidates):
+            try:
+                report = self.index.report(source)
+            except KeyError:
+                continue
+            named = set(tokenize(f"{report.title} {report.kind}"))
+            if report.date and asked[0] <= named and asked[1] <= named:
+                return self._date_line(report)
+        return None
+
+    def _date_line(self, report: Report) -> SentenceChoice | None:
+        """The report's date line as a quote of its date passage (the first, see ``rag.chunk``)."""
+        pid = passage_id(report.source, 0, report.content_hash)
+        chunk = self.index.store.get_chunks([pid]).get(pid)
+        start = report.text.find(report.date)
+        if chunk is None or not chunk.start <= start < chunk.end:
+            return None
+        line = Sentence(start=start, end=start + len(report.date), text=report.date)
+        return SentenceChoice(chunk=chunk, sentence=line, score=0.0)
+
+    def _in_report_terms(self, query: Query, candidates: Sequence[Candidate]) -> Query:
+        """``query``, or the query put in the best report's words when it names a date the report
+        gives only relatively ("on January 10, 2024" -> "yesterday", see ``in_report_terms``)."""
+        catalog = candidates[0].catalog if candidates else None
+        if catalog is None or not len(catalog.sources):
+            return query
+        vocab = catalog.report_vocab(int(candidates[0].report))
+        if not features.unsupported_numbers(query.text, vocab):
+            return query
+        try:
+            report = self.index.report(candidates[0].chunk.source)
+        except KeyError:
+            return query
+        text = in_report_terms(query.text, report.text, report.date)
+        return query if text is None else self.retriever.query(query.question, text)
 
 
 def _passage(candidate: Candidate) -> Passage:
