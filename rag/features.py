@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag import models
+from rag.answerability import ANSWERABILITY_FEATURES, answerability_features
 from rag.text import CAPITAL, DATE, NEGATIONS, NUMBER, WORD, question_type, tokenize
 from rag.types import Candidate
 
@@ -89,6 +90,7 @@ ABSTAIN_FEATURES = (
     "s_dense",
     "p_dense",
     "q_len",
+    *ANSWERABILITY_FEATURES,
 )
 
 #: The fitted models and constants (``rag/models/answer_models.json``), checked against the
@@ -381,10 +383,15 @@ def abstain_features(
     sent_scores: np.ndarray,
     idf_tab: dict[str, float],
     report_vocab: AbstractSet[str] | None = None,
+    chosen: Sequence[int] | None = None,
+    vocab_of: Callable[[int], AbstractSet[str]] | None = None,
 ) -> np.ndarray:
     """Features of the (question, best passage, best sentence) triple for :func:`confidence`.
 
-    ``report_vocab``: token set (:func:`tokenize`) of the best passage's whole report.
+    ``report_vocab``: token set (:func:`tokenize`) of the best passage's whole report;
+    ``chosen``: the quoted sentences (indices into ``refs``; default the best one); ``vocab_of``:
+    the token set of any report (``Candidate.report``; default ``report_vocab`` for all), for
+    ``rag.answerability``.
     """
     q_toks = tokenize(question)
     q_terms = list(dict.fromkeys(q_toks))
@@ -415,7 +422,9 @@ def abstain_features(
     neg_s = bool(s_lower & NEGATIONS) or "n't" in s_text
     ps = np.asarray(passage_scores, dtype=float)
     ss = np.sort(sent_scores)[::-1]
-    return np.array(
+    quoted = [(refs[i].passage, refs[i].start, refs[i].end) for i in (chosen or [int(order[0])])]
+    answerability = answerability_features(question, ranked, quoted, vocab_of or (lambda _r: rep))
+    base = np.array(
         [
             ps[0],
             ps[0] - (ps[1] if len(ps) > 1 else ps[0] - 5.0),
@@ -435,6 +444,7 @@ def abstain_features(
             math.log1p(len(q_terms)),
         ]
     )
+    return np.r_[base, answerability]
 
 
 def confidence(

@@ -121,6 +121,20 @@ KIND_PATTERNS = (
 )
 
 
+_COUNTED = re.compile(
+    r"\bhow (?:many|much)\s+(.*?)\s+(?:did|do|does|was|were|is|are|has|have|had|will|would|can|"
+    r"could|may|might|should)\b|\bwhat (?:number|percentage|percent|amount|proportion|fraction|"
+    r"share) of ((?:[\w'-]+\s*){1,3})"
+)
+
+
+def counted_thing(question: str) -> str | None:
+    """What a "how many" question counts, in lower case: "How many Iranian experts were killed?"
+    -> "iranian experts"; "What share of asylum claims ..." -> "asylum claims ..."; else None."""
+    m = _COUNTED.search(question.lower())
+    return (m.group(1) or m.group(2)).strip() if m else None
+
+
 def question_kinds(question: str) -> tuple[str, ...]:
     """What the question asks for, in order: number, date, place, person (none: ``()``).
 

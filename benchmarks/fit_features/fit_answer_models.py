@@ -43,8 +43,12 @@ FOLDS = 5
 #: and its threshold are kept: refitted jointly it abstains no better on the realistic sets and
 #: refuses far more SQuAD and seed questions (figures in the README).
 REFIT_ABSTAIN = "--refit-abstain" in sys.argv
+#: Keep the shipped sentence scorer and fit only the abstention confidence (--abstain-only;
+#: implies --refit-abstain): the confidence's features read the sentences the shipped scorer picks.
+ABSTAIN_ONLY = "--abstain-only" in sys.argv
+REFIT_ABSTAIN = REFIT_ABSTAIN or ABSTAIN_ONLY
 REPORTS_WEIGHT = 3
-REFUSE = 0.08
+REFUSE = float(next((a.split("=")[1] for a in sys.argv if a.startswith("--refuse=")), 0.08))
 PRECISION = 0.70
 
 
@@ -62,6 +66,7 @@ class Row:
     y: np.ndarray
     idf: dict
     vocab: frozenset
+    vocab_of: object = None  # report (Candidate.report) -> its token set
     item: object = None  # reports_dev.Item
     golds: list = field(default_factory=list)  # SQuAD answers
 
@@ -113,7 +118,8 @@ def _matrix(question, ranked, pscores, qvec, idf_tab):
 def realistic_rows() -> list[Row]:
     rows = []
     for name in D.SETS:
-        items, idf_tab, _ = D.collect(name)
+        items, idf_tab, texts = D.collect(name)
+        vocab_of = D.report_vocabs(items, texts)
         for it in items:
             refs, X = _matrix(it.question, it.ranked, it.pscores, it.qvec, idf_tab)
             rows.append(
@@ -130,6 +136,7 @@ def realistic_rows() -> list[Row]:
                     D.sentence_labels(it, refs),
                     idf_tab,
                     it.vocab,
+                    vocab_of=vocab_of,
                     item=it,
                 )
             )
@@ -139,6 +146,8 @@ def realistic_rows() -> list[Row]:
 def squad_rows() -> list[Row]:
     W = E.build_world()
     c = W.c
+    vocabs = [frozenset(v) for v in W.report_vocab]
+    vocab_of = vocabs.__getitem__
     rows = []
     for q in range(len(c.questions)):
         PF = R.passage_features(c.questions[q], W.e["questions"][q], W.cands[q], W.stats[q], W.idf)
@@ -163,6 +172,7 @@ def squad_rows() -> list[Row]:
                 y,
                 W.idf,
                 frozenset(W.report_vocab[ranked[0].report]),
+                vocab_of=vocab_of,
                 golds=c.q_answers[q],
             )
         )
@@ -176,7 +186,7 @@ def fit(rows: list[Row], train: np.ndarray) -> dict:
         r = rows[i]
         if r.answerable and r.y.any():
             groups += [(r.X, r.y)] * (REPORTS_WEIGHT if r.set != "squad" else 1)
-    ws = E.two_stage(groups)
+    ws = R.SENTENCE_WEIGHTS if ABSTAIN_ONLY else E.two_stage(groups)
     outs = apply(rows, train, ws)
     real = [i for i in train if rows[i].set != "squad"]
     if REFIT_ABSTAIN:
@@ -210,7 +220,9 @@ def apply(rows: list[Row], idx, ws: np.ndarray) -> dict:
         r = rows[i]
         sc = r.X @ ws
         chosen = R.choose_sentences(r.refs, sc, [c.text for c in r.ranked])
-        sig = R.abstain_features(r.question, r.qvec, r.ranked, r.pscores, r.refs, sc, r.idf, r.vocab)
+        sig = R.abstain_features(
+            r.question, r.qvec, r.ranked, r.pscores, r.refs, sc, r.idf, r.vocab, chosen, r.vocab_of
+        )
         out[i] = dict(right=r.right(chosen), signals=sig)
     return out
 

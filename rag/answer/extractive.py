@@ -125,9 +125,10 @@ class ExtractiveAnswerer:
         scores = np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
-        vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
+        vocab_of = catalog.report_vocab if len(catalog.sources) else None
+        vocab = vocab_of(int(ranked[0].report)) if vocab_of else None
         abstain_signals = features.abstain_features(
-            question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
+            question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab, chosen, vocab_of
         )
         picked = tuple(
             SentenceChoice(
