@@ -90,8 +90,12 @@ ABSTAIN_FEATURES = (
     "s_dense",
     "p_dense",
     "q_len",
-    *ANSWERABILITY_FEATURES,
 )
+
+#: The answerability correction of the confidence: the logit of the abstain model above (fitted on
+#: SQuAD by evaluate.py) and ``rag.answerability``'s signals of the quoted sentences (fitted on the
+#: realistic sets + SQuAD by fit_answer_models.py --abstain-extras).
+ANSWERABILITY_MODEL = ("abstain_logit", *ANSWERABILITY_FEATURES)
 
 #: The fitted models and constants (``rag/models/answer_models.json``), checked against the
 #: feature names above at import.
@@ -100,6 +104,7 @@ FEATURE_NAMES = {
     "passage": PASSAGE_FEATURES,
     "sentence": (*SENTENCE_FEATURES, *SENTENCE_EXTRAS),
     "abstain": ABSTAIN_FEATURES,
+    "answerability": ANSWERABILITY_MODEL,
 }
 MODELS = models.load(expected=FEATURE_NAMES)
 _C = MODELS.constants
@@ -129,6 +134,8 @@ ABSTAIN_BIAS = MODELS.model("abstain").bias
 #: missing from the evidence never raises the confidence. Words missing from the passage or the
 #: report stay free: people paraphrase, and answerable questions reuse fewer passage words.
 ABSTAIN_SIGNS = MODELS.model("abstain").signs
+#: The correction: ``a * abstain_logit + w . answerability signals + b`` (a >= 0, w <= 0).
+ANSWERABILITY = MODELS.model("answerability")
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,15 +390,10 @@ def abstain_features(
     sent_scores: np.ndarray,
     idf_tab: dict[str, float],
     report_vocab: AbstractSet[str] | None = None,
-    chosen: Sequence[int] | None = None,
-    vocab_of: Callable[[int], AbstractSet[str]] | None = None,
 ) -> np.ndarray:
     """Features of the (question, best passage, best sentence) triple for :func:`confidence`.
 
-    ``report_vocab``: token set (:func:`tokenize`) of the best passage's whole report;
-    ``chosen``: the quoted sentences (indices into ``refs``; default the best one); ``vocab_of``:
-    the token set of any report (``Candidate.report``; default ``report_vocab`` for all), for
-    ``rag.answerability``.
+    ``report_vocab``: token set (:func:`tokenize`) of the best passage's whole report.
     """
     q_toks = tokenize(question)
     q_terms = list(dict.fromkeys(q_toks))
@@ -422,9 +424,7 @@ def abstain_features(
     neg_s = bool(s_lower & NEGATIONS) or "n't" in s_text
     ps = np.asarray(passage_scores, dtype=float)
     ss = np.sort(sent_scores)[::-1]
-    quoted = [(refs[i].passage, refs[i].start, refs[i].end) for i in (chosen or [int(order[0])])]
-    answerability = answerability_features(question, ranked, quoted, vocab_of or (lambda _r: rep))
-    base = np.array(
+    return np.array(
         [
             ps[0],
             ps[0] - (ps[1] if len(ps) > 1 else ps[0] - 5.0),
@@ -444,14 +444,34 @@ def abstain_features(
             math.log1p(len(q_terms)),
         ]
     )
-    return np.r_[base, answerability]
+
+
+def answerability_signals(
+    question: str,
+    ranked: Sequence[Candidate],
+    refs: Sequence[SentenceRef],
+    chosen: Sequence[int],
+    vocab_of: Callable[[int], AbstractSet[str]],
+) -> np.ndarray:
+    """``rag.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
+    quoted = [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen]
+    return answerability_features(question, ranked, quoted, vocab_of)
 
 
 def confidence(
-    features: np.ndarray, weights: np.ndarray = ABSTAIN_WEIGHTS, bias: float = ABSTAIN_BIAS
+    features: np.ndarray,
+    weights: np.ndarray = ABSTAIN_WEIGHTS,
+    bias: float = ABSTAIN_BIAS,
+    answerability: np.ndarray | None = None,
+    correction: models.LinearModel = ANSWERABILITY,
 ) -> float:
-    """Probability-like confidence that the question is answerable from the chosen evidence."""
+    """Probability-like confidence that the question is answerable from the chosen evidence.
+
+    With the ``answerability`` signals of the quote, the logit is corrected by ``correction``.
+    """
     z = float(features @ weights + bias)
+    if answerability is not None:
+        z = float(np.r_[z, answerability] @ correction.weights + correction.bias)
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -474,6 +494,10 @@ def guarded_confidence(
     report_vocab: Collection[str] | None,
     weights: np.ndarray = ABSTAIN_WEIGHTS,
     bias: float = ABSTAIN_BIAS,
+    answerability: np.ndarray | None = None,
+    correction: models.LinearModel = ANSWERABILITY,
 ) -> float:
     """:func:`confidence`, or 0 when the question names a number its best report never uses."""
-    return 0.0 if unsupported_numbers(question, report_vocab) else confidence(signals, weights, bias)
+    if unsupported_numbers(question, report_vocab):
+        return 0.0
+    return confidence(signals, weights, bias, answerability, correction)

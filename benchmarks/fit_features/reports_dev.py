@@ -155,10 +155,9 @@ def main() -> None:
             refs, X = R.sentence_features(it.question, it.qvec, it.ranked, it.pscores, idf_tab)
             sc = np.hstack([X, S.sentence_extras(it.question, it.ranked, refs, idf_tab)]) @ R.SENTENCE_WEIGHTS
             chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked])
-            sig = R.abstain_features(
-                it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab, chosen, vocab_of
-            )
-            conf = R.guarded_confidence(sig, it.question, it.vocab)
+            sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
+            extra = R.answerability_signals(it.question, it.ranked, refs, chosen, vocab_of)
+            conf = R.guarded_confidence(sig, it.question, it.vocab, answerability=extra)
             abst = conf < R.ABSTAIN_THRESHOLD
             if it.answerable:
                 n_ans += 1

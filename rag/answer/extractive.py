@@ -125,10 +125,14 @@ class ExtractiveAnswerer:
         scores = np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
-        vocab_of = catalog.report_vocab if len(catalog.sources) else None
-        vocab = vocab_of(int(ranked[0].report)) if vocab_of else None
+        vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
         abstain_signals = features.abstain_features(
-            question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab, chosen, vocab_of
+            question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
+        )
+        answerability = (
+            features.answerability_signals(question, ranked, refs, chosen, catalog.report_vocab)
+            if vocab is not None
+            else None
         )
         picked = tuple(
             SentenceChoice(
@@ -138,7 +142,9 @@ class ExtractiveAnswerer:
             )
             for i in chosen
         )
-        confidence = features.guarded_confidence(abstain_signals, question, vocab)
+        confidence = features.guarded_confidence(
+            abstain_signals, question, vocab, answerability=answerability
+        )
         return Selection(sentences=picked, confidence=confidence)
 
 
