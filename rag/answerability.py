@@ -12,7 +12,8 @@ sentences the answerer would quote:
 - a fact never given ("How many aircraft ...") leaves no number next to the question's words in
   the quote -> ``num_far``.
 
-A question's *names* are its capitalised words after the first and its words with a digit. A
+A question's *names* are its capitalised words after the first (of "Kurdish-led", "Kurdish")
+and its words with a digit. A
 name matches a report word sharing its first ``PREFIX`` letters (stemmed), or starting it, so
 that "Russian" matches "Russia", "Iranian" "Iran" and "Qurayshi" "Quraysh". Pure functions
 over the tokens computed at ingest.
@@ -39,7 +40,7 @@ NEAR_WORDS = 4
 
 def question_names(question: str) -> list[tuple[str, ...]]:
     """The question's names as token tuples: capitalised words after the first, digit words."""
-    found = [m.group(0) for m in CAPITAL.finditer(question) if m.start() > 0]
+    found = [m.group(0).split("-")[0] for m in CAPITAL.finditer(question) if m.start() > 0]
     found += [w for w in WORD.findall(question) if any(ch.isdigit() for ch in w)]
     out = [tuple(tokenize(w)) for w in dict.fromkeys(w.lower() for w in found)]
     return [t for t in dict.fromkeys(out) if t]
@@ -72,7 +73,7 @@ def focus_words(question: str) -> list[str]:
 
 def number_far(question: str, sentence: str) -> bool:
     """A "how many" question whose quote has no new number within NEAR_WORDS of its counted thing."""
-    if "number" not in question_kinds(question):
+    if "number" not in question_kinds(question) and counted_thing(question) is None:
         return False
     q_words = {w.lower() for w in WORD.findall(question)}
     focus = {t[:PREFIX] for t in focus_words(question)}

@@ -7,7 +7,7 @@ import numpy as np
 
 from rag import answerability
 from rag.features import ingest_tokens
-from rag.text import split_sentences, tokenize
+from rag.text import counted_thing, split_sentences, tokenize
 from rag.types import Candidate, Chunk
 
 WADI = "Rebels stormed the Wadi Deif base in December. Two tanks were captured at Wadi Deif."
@@ -76,6 +76,18 @@ def test_a_number_far_from_the_counted_thing_does_not_answer_how_many() -> None:
     )
     assert answerability.number_far("How many aircraft were there?", "No figure is given.")
     assert not answerability.number_far("Who led the attack?", "No figure is given.")
+
+
+def test_the_counted_thing_of_a_question() -> None:
+    assert counted_thing("How many votes did Claudia Mo get?") == "votes"
+    assert counted_thing("What was the population of Trostianets in 2022?") == "population"
+    assert counted_thing("What share of asylum claims does the UK accept?") == "asylum claims does"
+    assert counted_thing("Who led the attack?") is None
+    assert answerability.number_far("What was the population of Ariha?", "Ariha lies 10 km south.")
+
+
+def test_a_hyphenated_name_is_its_capitalised_part() -> None:
+    assert answerability.question_names("How did the Kurdish-led forces hold?") == [("kurdish",)]
 
 
 def test_no_quote_gives_zero_signals() -> None:
