@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag import models
+from rag.answerability import ANSWERABILITY_FEATURES, answerability_features
 from rag.text import CAPITAL, DATE, NEGATIONS, NUMBER, WORD, question_type, tokenize
 from rag.types import Candidate
 
@@ -91,6 +92,11 @@ ABSTAIN_FEATURES = (
     "q_len",
 )
 
+#: The answerability correction of the confidence: the logit of the abstain model above (fitted on
+#: SQuAD by evaluate.py) and ``rag.answerability``'s signals of the quoted sentences (fitted on the
+#: realistic sets + SQuAD by fit_answer_models.py --abstain-extras).
+ANSWERABILITY_MODEL = ("abstain_logit", *ANSWERABILITY_FEATURES)
+
 #: The fitted models and constants (``rag/models/answer_models.json``), checked against the
 #: feature names above at import.
 #: Feature names per fitted model, as the code computes them (the models file must match).
@@ -98,6 +104,7 @@ FEATURE_NAMES = {
     "passage": PASSAGE_FEATURES,
     "sentence": (*SENTENCE_FEATURES, *SENTENCE_EXTRAS),
     "abstain": ABSTAIN_FEATURES,
+    "answerability": ANSWERABILITY_MODEL,
 }
 MODELS = models.load(expected=FEATURE_NAMES)
 _C = MODELS.constants
@@ -127,6 +134,8 @@ ABSTAIN_BIAS = MODELS.model("abstain").bias
 #: missing from the evidence never raises the confidence. Words missing from the passage or the
 #: report stay free: people paraphrase, and answerable questions reuse fewer passage words.
 ABSTAIN_SIGNS = MODELS.model("abstain").signs
+#: The correction: ``a * abstain_logit + w . answerability signals + b`` (a >= 0, w <= 0).
+ANSWERABILITY = MODELS.model("answerability")
 
 
 # --------------------------------------------------------------------------------------------
@@ -437,11 +446,32 @@ def abstain_features(
     )
 
 
+def answerability_signals(
+    question: str,
+    ranked: Sequence[Candidate],
+    refs: Sequence[SentenceRef],
+    chosen: Sequence[int],
+    vocab_of: Callable[[int], AbstractSet[str]],
+) -> np.ndarray:
+    """``rag.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
+    quoted = [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen]
+    return answerability_features(question, ranked, quoted, vocab_of)
+
+
 def confidence(
-    features: np.ndarray, weights: np.ndarray = ABSTAIN_WEIGHTS, bias: float = ABSTAIN_BIAS
+    features: np.ndarray,
+    weights: np.ndarray = ABSTAIN_WEIGHTS,
+    bias: float = ABSTAIN_BIAS,
+    answerability: np.ndarray | None = None,
+    correction: models.LinearModel = ANSWERABILITY,
 ) -> float:
-    """Probability-like confidence that the question is answerable from the chosen evidence."""
+    """Probability-like confidence that the question is answerable from the chosen evidence.
+
+    With the ``answerability`` signals of the quote, the logit is corrected by ``correction``.
+    """
     z = float(features @ weights + bias)
+    if answerability is not None:
+        z = float(np.r_[z, answerability] @ correction.weights + correction.bias)
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -464,6 +494,10 @@ def guarded_confidence(
     report_vocab: Collection[str] | None,
     weights: np.ndarray = ABSTAIN_WEIGHTS,
     bias: float = ABSTAIN_BIAS,
+    answerability: np.ndarray | None = None,
+    correction: models.LinearModel = ANSWERABILITY,
 ) -> float:
     """:func:`confidence`, or 0 when the question names a number its best report never uses."""
-    return 0.0 if unsupported_numbers(question, report_vocab) else confidence(signals, weights, bias)
+    if unsupported_numbers(question, report_vocab):
+        return 0.0
+    return confidence(signals, weights, bias, answerability, correction)

@@ -122,6 +122,22 @@ KIND_PATTERNS = (
 )
 
 
+_COUNTED = re.compile(
+    r"\bhow (?:many|much)\s+(.*?)\s+(?:did|do|does|was|were|is|are|has|have|had|will|would|can|"
+    r"could|may|might|should)\b|\bwhat (?:number|percentage|percent|amount|proportion|fraction|"
+    r"share) of ((?:[\w'-]+\s*){1,3})|\bwhat (?:is|was|were|are) the (population|size|total|"
+    r"death toll|toll|number)\b"
+)
+
+
+def counted_thing(question: str) -> str | None:
+    """What a "how many" question counts, in lower case: "How many Iranian experts were killed?"
+    -> "iranian experts"; "What share of asylum claims ..." -> "asylum claims ..."; "What was the
+    population of ..." -> "population"; else None."""
+    m = _COUNTED.search(question.lower())
+    return next(g for g in m.groups() if g).strip() if m else None
+
+
 def question_kinds(question: str) -> tuple[str, ...]:
     """What the question asks for, in order: number, date, place, person (none: ``()``).
 

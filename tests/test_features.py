@@ -50,3 +50,15 @@ def test_an_unsupported_number_zeroes_the_confidence() -> None:
     assert features.guarded_confidence(signals, "Who won in 2015?", vocab) == 0.0
     assert features.guarded_confidence(signals, "Who won in 2011?", vocab) == features.confidence(signals)
     assert 0.0 < features.confidence(signals) < 1.0
+
+
+def test_the_answerability_correction_lowers_the_confidence_of_a_quote_missing_the_questions_names() -> None:
+    signals = np.zeros(len(features.ABSTAIN_FEATURES))
+    base = features.confidence(signals)
+    correction = features.models.LinearModel(
+        features.ANSWERABILITY_MODEL, np.array([1.0, -1.0, 0.0, 0.0, 0.0]), 0.0, features.ANSWERABILITY.signs
+    )
+    clean = np.zeros(len(features.ANSWERABILITY_FEATURES))
+    missing = np.array([1.0, 0.0, 0.0, 0.0])
+    assert features.confidence(signals, answerability=clean, correction=correction) == base
+    assert features.confidence(signals, answerability=missing, correction=correction) < base

@@ -375,6 +375,7 @@ def write_models(shipped: dict) -> None:
         "abstain": R.models.LinearModel(
             R.ABSTAIN_FEATURES, shipped["wa"], float(shipped["ba"]), R.ABSTAIN_SIGNS
         ),
+        "answerability": R.ANSWERABILITY,  # fitted by fit_answer_models.py --abstain-extras
     }
     constants = replace(R.MODELS.constants, two_sentence_margin=float(shipped["margin"]))
     fitted_on = (

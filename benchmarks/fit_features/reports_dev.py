@@ -103,6 +103,13 @@ def collect(name: str) -> tuple[list[Item], dict, dict[str, str]]:
     return out
 
 
+def report_vocabs(items: list[Item], texts: dict[str, str]):
+    """``vocab_of`` for ``rag.answerability``: a report's row (``Candidate.report``) -> its tokens."""
+    names = {int(c.report): src for it in items for c, src in zip(it.ranked, it.sources)}
+    vocabs = {r: frozenset(R.tokenize(texts[src])) for r, src in names.items()}
+    return vocabs.__getitem__
+
+
 def sentence_span(item: Item, ref: R.SentenceRef) -> tuple[str, int, int]:
     """(report, start, end) of a competing sentence."""
     base = item.starts[ref.passage]
@@ -141,14 +148,16 @@ def is_right(item: Item, refs: list[R.SentenceRef], chosen: list[int]) -> bool:
 
 def main() -> None:
     for name in SETS:
-        items, idf_tab, _texts = collect(name)
+        items, idf_tab, texts = collect(name)
+        vocab_of = report_vocabs(items, texts)
         right, abst_u, refused, n_ans, n_un = 0, 0, 0, 0, 0
         for it in items:
             refs, X = R.sentence_features(it.question, it.qvec, it.ranked, it.pscores, idf_tab)
             sc = np.hstack([X, S.sentence_extras(it.question, it.ranked, refs, idf_tab)]) @ R.SENTENCE_WEIGHTS
             chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked])
             sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
-            conf = R.guarded_confidence(sig, it.question, it.vocab)
+            extra = R.answerability_signals(it.question, it.ranked, refs, chosen, vocab_of)
+            conf = R.guarded_confidence(sig, it.question, it.vocab, answerability=extra)
             abst = conf < R.ABSTAIN_THRESHOLD
             if it.answerable:
                 n_ans += 1

@@ -134,10 +134,17 @@ class ExtractiveAnswerer:
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )
         units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
+        answerability = (
+            features.answerability_signals(question, ranked, refs, chosen, catalog.report_vocab)
+            if vocab is not None
+            else None
+        )
         picked = tuple(
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
         )
-        confidence = features.guarded_confidence(abstain_signals, question, vocab)
+        confidence = features.guarded_confidence(
+            abstain_signals, question, vocab, answerability=answerability
+        )
         issued = self._issue_date(question, candidates)
         if issued is not None:  # the report's own date line answers "When was it issued?"
             return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))

@@ -1,0 +1,94 @@
+"""Answerability signals of the quoted evidence: names the report never uses, a number away from
+the counted thing, sentences quoted from a passage or report that never names the question's place."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag import answerability
+from rag.features import ingest_tokens
+from rag.text import counted_thing, split_sentences, tokenize
+from rag.types import Candidate, Chunk
+
+WADI = "Rebels stormed the Wadi Deif base in December. Two tanks were captured at Wadi Deif."
+ABU = "An An-26 crashed at Abu al-Duhur. There were 35 people on board, 5 Iranian military experts."
+
+
+def _candidate(text: str, report: int) -> Candidate:
+    sentences = tuple(split_sentences(text))
+    chunk = Chunk(
+        passage_id=f"p{report}",
+        source=f"r{report}.txt",
+        text=text,
+        start=0,
+        end=len(text),
+        ordinal=0,
+        sentences=sentences,
+    )
+    spans = tuple((s.start, s.end) for s in sentences)
+    return Candidate(
+        chunk=chunk,
+        sent_spans=spans,
+        sent_vecs=np.zeros((len(spans), 2)),
+        sent_bm25=np.zeros(len(spans)),
+        dense=0.0,
+        bm25=0.0,
+        bm25_titled=0.0,
+        report=report,
+        report_bm25=0.0,
+        report_dense=0.0,
+        title_dense=0.0,
+        **ingest_tokens(text, spans),
+    )
+
+
+def _features(question: str, quoted: list[tuple[int, int]]) -> dict[str, float]:
+    ranked = [_candidate(WADI, 0), _candidate(ABU, 1)]
+    vocabs = {0: frozenset(tokenize(WADI)), 1: frozenset(tokenize(ABU))}
+    spans = [(p, *ranked[p].sent_spans[s]) for p, s in quoted]
+    values = answerability.answerability_features(question, ranked, spans, vocabs.__getitem__)
+    return dict(zip(answerability.ANSWERABILITY_FEATURES, values.tolist(), strict=True))
+
+
+def test_question_names_are_capitalised_words_after_the_first_and_numbers() -> None:
+    names = answerability.question_names("Why did Turkey send 400 men to Wadi Deif in 2014?")
+    assert names == [("turkey",), ("wadi",), ("deif",), ("400",), ("2014",)]
+
+
+def test_a_name_the_cited_report_never_uses_is_counted_and_a_demonym_matches_its_country() -> None:
+    assert _features("Why did Turkey reinforce Wadi Deif?", [(0, 0)])["name_miss_rep"] == 1.0
+    assert answerability._known(("iranian",), frozenset(tokenize("Iran said")))  # shares the first letters
+
+
+def test_a_sentence_quoted_from_a_passage_without_the_questions_place_is_a_near_miss() -> None:
+    found = _features("How many Iranian military experts were killed at Wadi Deif?", [(0, 1), (1, 1)])
+    assert found["name_miss_win"] == 2.0  # "Wadi", "Deif" missing from the second quote's passage
+    assert found["split_reports"] == 1.0
+    same = _features("How many tanks were captured at Wadi Deif?", [(0, 1)])
+    assert same["name_miss_win"] == same["split_reports"] == same["name_miss_rep"] == 0.0
+
+
+def test_a_number_far_from_the_counted_thing_does_not_answer_how_many() -> None:
+    assert answerability.focus_words("How many Iranian experts were killed?") == ["iranian", "expert"]
+    assert not answerability.number_far("How many tanks were captured?", "Two tanks were captured.")
+    assert answerability.number_far(
+        "How many aircraft were at the base?", "In all 400 men held the base with aircraft."
+    )
+    assert answerability.number_far("How many aircraft were there?", "No figure is given.")
+    assert not answerability.number_far("Who led the attack?", "No figure is given.")
+
+
+def test_the_counted_thing_of_a_question() -> None:
+    assert counted_thing("How many votes did Claudia Mo get?") == "votes"
+    assert counted_thing("What was the population of Trostianets in 2022?") == "population"
+    assert counted_thing("What share of asylum claims does the UK accept?") == "asylum claims does"
+    assert counted_thing("Who led the attack?") is None
+    assert answerability.number_far("What was the population of Ariha?", "Ariha lies 10 km south.")
+
+
+def test_a_hyphenated_name_is_its_capitalised_part() -> None:
+    assert answerability.question_names("How did the Kurdish-led forces hold?") == [("kurdish",)]
+
+
+def test_no_quote_gives_zero_signals() -> None:
+    assert _features("Who?", []) == dict.fromkeys(answerability.ANSWERABILITY_FEATURES, 0.0)
