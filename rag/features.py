@@ -127,8 +127,9 @@ ABSTAIN_THRESHOLD = _C.abstain_threshold
 ANSWER_THRESHOLD = _C.answer_threshold
 #: Linear passage reranker (pairwise logistic regression on raw features; higher = better).
 PASSAGE_WEIGHTS = MODELS.model("passage").weights
-#: Linear sentence scorer; its bias keeps the scores on the scale the confidence was fitted on
-#: (``s_top``), it never changes which sentence wins.
+#: Linear sentence scorer; weights and bias are fitted onto the scale of the scorer the
+#: confidence was fitted with (it reads the best score, ``s_top``); the bias never changes which
+#: sentence wins.
 SENTENCE_WEIGHTS = MODELS.model("sentence").weights
 SENTENCE_BIAS = MODELS.model("sentence").bias
 #: Logistic confidence.

@@ -48,11 +48,28 @@ FOLDS = 5
 REFIT_ABSTAIN = "--refit-abstain" in sys.argv
 REPORTS_WEIGHT = 4
 REFUSE = 0.08
-#: Mean best-sentence score, over every question of these sets, of the sentence scorer the shipped
-#: confidence was fitted with (16 features, commit 29d3c9a). A refitted scorer gets the bias that
-#: keeps this level (unless the confidence is refitted too): the choice of sentence is unchanged,
-#: and the confidence reads the scores on the scale it was fitted on.
-SCORE_LEVEL = 8.93
+#: The sentence scorer the shipped confidence was fitted with (commit 29d3c9a). Unless the
+#: confidence is refitted too, a refitted scorer is mapped (``a * score + b``, least squares of
+#: the reference's best-sentence score on the new one over the training questions) onto the
+#: reference's scale, since the confidence reads the best score (``s_top``).
+REFERENCE_SCORER = {
+    "s_dense": 2.909137,
+    "s_dense_gap": 2.963772,
+    "s_bm": 1.797863,
+    "s_cov": -1.752114,
+    "s_bigram": 0.586202,
+    "win_cov": -0.005646,
+    "p_gap": 0.444114,
+    "p_rank0": 0.258325,
+    "type_hit": 1.121642,
+    "type_miss": -1.14955,
+    "novel_frac": 1.367692,
+    "log_len": 0.160075,
+    "first": -0.066473,
+    "prev_cov_gain": -1.338445,
+    "next_cov_gain": 0.816082,
+    "cov_rest": 6.298417,
+}
 PRECISION = 0.70
 
 
@@ -184,8 +201,7 @@ def fit(rows: list[Row], train: np.ndarray) -> dict:
         r = rows[i]
         if r.answerable and r.y.any():
             groups += [(r.X, r.y)] * (REPORTS_WEIGHT if r.set != "squad" else 1)
-    ws = E.two_stage(groups)
-    bs = score_level(rows, train, ws)
+    ws, bs = on_reference_scale(rows, train, E.two_stage(groups))
     outs = apply(rows, train, ws, bs)
     real = [i for i in train if rows[i].set != "squad"]
     if REFIT_ABSTAIN:
@@ -213,12 +229,18 @@ def answer_threshold(rows, real, outs, conf, low: float) -> float:
     return 1.0
 
 
-def score_level(rows: list[Row], idx, ws: np.ndarray) -> float:
-    """The sentence scorer's bias: the mean best-sentence score over ``idx`` stays the shipped
-    scorer's (``SCORE_LEVEL``), so the confidence, which reads it (``s_top``), keeps its scale."""
+def on_reference_scale(rows: list[Row], idx, ws: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights and bias of ``ws`` mapped onto the ``REFERENCE_SCORER``'s scale (see there)."""
     if REFIT_ABSTAIN:
-        return 0.0
-    return SCORE_LEVEL - float(np.mean([(rows[i].X @ ws).max() for i in idx if len(rows[i].refs)]))
+        return ws, 0.0
+    names = list(FEATURE_NAMES["sentence"])
+    cols = [names.index(n) for n in REFERENCE_SCORER]
+    ref_w = np.array(list(REFERENCE_SCORER.values()))
+    idx = [i for i in idx if len(rows[i].refs)]
+    new = np.array([(rows[i].X @ ws).max() for i in idx])
+    ref = np.array([(rows[i].X[:, cols] @ ref_w).max() for i in idx])
+    a, b = np.polyfit(new, ref, 1)
+    return ws * a, float(b)
 
 
 def apply(rows: list[Row], idx, ws: np.ndarray, bs: float = 0.0) -> dict:
