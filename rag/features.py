@@ -71,7 +71,17 @@ SENTENCE_FEATURES = (
 )
 
 #: Sentence features computed by ``rag.signals`` (fitted on questions phrased as users ask them).
-SENTENCE_EXTRAS = ("cov_rest",)
+SENTENCE_EXTRAS = (
+    "cov_rest",
+    "cov_local",
+    "win_local",
+    "win_dense",
+    "anaphor_prev",
+    "lead",
+    "count_hit",
+    "count_focus",
+    "date_hit",
+)
 
 ABSTAIN_FEATURES = (
     "p_top",
@@ -124,8 +134,11 @@ ABSTAIN_THRESHOLD = _C.abstain_threshold
 ANSWER_THRESHOLD = _C.answer_threshold
 #: Linear passage reranker (pairwise logistic regression on raw features; higher = better).
 PASSAGE_WEIGHTS = MODELS.model("passage").weights
-#: Linear sentence scorer.
+#: Linear sentence scorer; weights and bias are fitted onto the scale of the scorer the
+#: confidence was fitted with (it reads the best score, ``s_top``); the bias never changes which
+#: sentence wins.
 SENTENCE_WEIGHTS = MODELS.model("sentence").weights
+SENTENCE_BIAS = MODELS.model("sentence").bias
 #: Logistic confidence.
 ABSTAIN_WEIGHTS = MODELS.model("abstain").weights
 ABSTAIN_BIAS = MODELS.model("abstain").bias

@@ -574,3 +574,43 @@ def asks_two_things(question: str) -> bool:
     """Whether ``question`` has a second question part ("How many ..., and where ...?", "how long
     and how wide")."""
     return bool(_SECOND_PART.search(question))
+
+
+# Answer signals (rag.signals) ----------------------------------------------------------------
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+#: A calendar date or a year: "9 September", "September 9", "2015".
+CALENDAR = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}\b|\b{_MONTH} \d{{1,2}}\b|\b(?:1[0-9]{{3}}|20[0-9]{{2}})\b"
+)
+#: A date relative to the report's day or a named day or month: "next month", "Tuesday", "in March".
+RELATIVE_DATE = re.compile(
+    rf"\b(?:(?:next|last|this|that|the following|the previous) (?:day|week|month|year|morning|evening|"
+    rf"night|weekend)|yesterday|today|tomorrow|tonight|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|{_MONTH})\b",
+    re.IGNORECASE,
+)
+#: A sentence that refers back to the one before it: it opens with a pronoun or "the/this <noun>".
+ANAPHORIC_START = re.compile(
+    r"^(?:It|They|He|She|Its|Their|His|Her|This|These|Those|That|There|Such)\b"
+    r"|^(?:The|This|These|That|Those) [a-z]+\b"
+)
+_HOW_MANY_FOCUS = re.compile(r"\bhow (?:many|much)\s+((?:\w+\s+){0,2}\w+)", re.IGNORECASE)
+
+
+def count_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the numbers in ``text`` that are not part of a date or a year ("400", "dozens")."""
+    dates = [m.span() for m in CALENDAR.finditer(text)]
+    return [m.span() for m in NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in dates)]
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the dates in ``text``: calendar dates, years and relative dates ("next month")."""
+    spans = [m.span() for m in CALENDAR.finditer(text)]
+    spans += [m.span() for m in RELATIVE_DATE.finditer(text) if not any(a <= m.start() < b for a, b in spans)]
+    return sorted(spans)
+
+
+def count_focus(question: str) -> list[str]:
+    """The tokens of what a "how many/much" question counts ("how many Syrian officers" -> syrian, offic)."""
+    match = _HOW_MANY_FOCUS.search(question)
+    return tokenize(match.group(1)) if match else []

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from rag.text import question_kinds, question_type, tokenize
+from rag.text import (
+    ANAPHORIC_START,
+    count_focus,
+    count_spans,
+    date_spans,
+    question_kinds,
+    question_type,
+    tokenize,
+)
 
 
 def test_tokens_are_stemmed_without_stopwords_and_numbers_stay_whole() -> None:
@@ -126,3 +134,14 @@ def test_a_question_is_put_in_the_report_s_relative_dates() -> None:
     )
     assert in_report_terms("What did it do in May 2020?", text, "March 1, 2021") is None
     assert in_report_terms("What did it do yesterday?", text, "") is None
+
+
+def test_counts_dates_focus_and_back_references_for_the_sentence_signals() -> None:
+    text = "On 18 January 2015, 13 officers and dozens of men died; laws are expected next month."
+    assert [text[s:e] for s, e in count_spans(text)] == ["13", "dozens"]
+    assert [text[s:e] for s, e in date_spans(text)] == ["18 January", "2015", "next month"]
+    assert count_focus("How many government soldiers were said to have died?") == ["govern", "soldier"]
+    assert count_focus("Who died?") == []
+    assert ANAPHORIC_START.match("It was captured.") and ANAPHORIC_START.match("The town fell.")
+    assert not ANAPHORIC_START.match("The Battle of Arden was fought.")
+    assert not ANAPHORIC_START.match("Italy fell.")

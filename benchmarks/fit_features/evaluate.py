@@ -61,12 +61,20 @@ class World:
 
 
 def _chunk(c: data.Corpus, p: int) -> Chunk:
-    """Passage ``p`` of the corpus as a ``Chunk`` (offsets into the passage itself)."""
+    """Passage ``p`` of the corpus as a ``Chunk`` (offsets into the passage itself; ``ordinal``:
+    its position within its report, as the product stores it)."""
     text = c.passages[p]
+    ordinal = p - int(np.argmax(c.passage_report == c.passage_report[p]))
     sentences = tuple(Sentence.model_construct(start=s, end=e, text=text[s:e]) for s, e in c.sent_spans[p])
     source = c.titles[c.passage_report[p]]
     return Chunk.model_construct(
-        passage_id=str(p), source=source, text=text, start=0, end=len(text), ordinal=p, sentences=sentences
+        passage_id=str(p),
+        source=source,
+        text=text,
+        start=0,
+        end=len(text),
+        ordinal=ordinal,
+        sentences=sentences,
     )
 
 
@@ -351,7 +359,8 @@ def timing(W: World, n: int = 400) -> None:
         o = np.argsort(-s, kind="stable")
         ranked = [cands[i] for i in o[: R.ANSWER_PASSAGES]]
         refs, X = R.sentence_features(qt, qv, ranked, s[o], W.idf)
-        sc = np.hstack([X, S.sentence_extras(qt, ranked, refs, W.idf)]) @ R.SENTENCE_WEIGHTS
+        extras = S.sentence_extras(qt, qv, ranked, refs, W.idf)
+        sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
         R.choose_sentences(refs, sc, [r.text for r in ranked])
         R.confidence(
             R.abstain_features(qt, qv, ranked, s[o], refs, sc, W.idf, W.report_vocab[ranked[0].report])

@@ -4,6 +4,9 @@
     python benchmarks/fit_features/fit_answer_models.py            # CV + in-sample figures
     python benchmarks/fit_features/fit_answer_models.py --write    # also write the models file
 
+``--write`` writes the sentence scorer; the confidence and both thresholds are written only with
+``--refit-abstain`` (otherwise the shipped ones stay as they are).
+
 Training data: reports-dev ``news`` and ``files`` (questions phrased the way users ask them), the
 seed questions over ``seeds/`` (all three retrieved by the product itself, see reports_dev.py)
 and SQuAD 2.0 dev-10 (retrieved by the shipped passage reranker, see evaluate.py). Realistic
@@ -52,10 +55,33 @@ ABSTAIN_EXTRAS = "--abstain-extras" in sys.argv
 #: paragraph's words); cross-validated, 0.1 abstains on more news questions at the same refusals
 #: than 1 or 0.3 with SQuAD unchanged (README of this folder).
 EXTRAS_SQUAD_WEIGHT = 0.1
-REPORTS_WEIGHT = 3
+REPORTS_WEIGHT = 4
 #: answer_threshold: the lowest confidence whose Youden's J is within this of the best one.
 J_PLATEAU = 0.03
 REFUSE = float(next((a.split("=")[1] for a in sys.argv if a.startswith("--refuse=")), 0.08))
+#: The sentence scorer the shipped confidence was fitted with (commit 29d3c9a). Unless the
+#: confidence is refitted too, a refitted scorer is mapped (``a * score + b``, least squares of
+#: the reference's best-sentence score on the new one over the training questions) onto the
+#: reference's scale, since the confidence reads the best score (``s_top``).
+REFERENCE_SCORER = {
+    "s_dense": 2.909137,
+    "s_dense_gap": 2.963772,
+    "s_bm": 1.797863,
+    "s_cov": -1.752114,
+    "s_bigram": 0.586202,
+    "win_cov": -0.005646,
+    "p_gap": 0.444114,
+    "p_rank0": 0.258325,
+    "type_hit": 1.121642,
+    "type_miss": -1.14955,
+    "novel_frac": 1.367692,
+    "log_len": 0.160075,
+    "first": -0.066473,
+    "prev_cov_gain": -1.338445,
+    "next_cov_gain": 0.816082,
+    "cov_rest": 6.298417,
+}
+PRECISION = 0.70
 
 
 @dataclass
@@ -106,7 +132,7 @@ def _ent_columns(question, ranked, refs) -> np.ndarray:
 
 def _matrix(question, ranked, pscores, qvec, idf_tab):
     refs, X = R.sentence_features(question, qvec, ranked, pscores, idf_tab)
-    X = np.hstack([X, S.sentence_extras(question, ranked, refs, idf_tab)])
+    X = np.hstack([X, S.sentence_extras(question, qvec, ranked, refs, idf_tab)])
     if ENT:
         from rag import nlp
 
@@ -192,19 +218,24 @@ def fit(rows: list[Row], train: np.ndarray) -> dict:
         r = rows[i]
         if r.answerable and r.y.any():
             groups += [(r.X, r.y)] * (REPORTS_WEIGHT if r.set != "squad" else 1)
-    ws = R.SENTENCE_WEIGHTS if ABSTAIN_EXTRAS else E.two_stage(groups)
-    outs = apply(rows, train, ws)
+    if ABSTAIN_EXTRAS:
+        ws, bs = R.SENTENCE_WEIGHTS, R.SENTENCE_BIAS
+    else:
+        ws, bs = on_reference_scale(rows, train, E.two_stage(groups))
+    outs = apply(rows, train, ws, bs)
     real = [i for i in train if rows[i].set != "squad"]
     if ABSTAIN_EXTRAS:
-        model = dict(ws=ws, wa=R.ABSTAIN_WEIGHTS, ba=R.ABSTAIN_BIAS, corr=fit_correction(rows, train, outs))
+        model = dict(
+            ws=ws, bs=bs, wa=R.ABSTAIN_WEIGHTS, ba=R.ABSTAIN_BIAS, corr=fit_correction(rows, train, outs)
+        )
     elif REFIT_ABSTAIN:
         reps = np.array([REPORTS_WEIGHT if rows[i].set != "squad" else 1 for i in train])
         A = np.repeat(np.stack([outs[i]["signals"] for i in train]), reps, axis=0)
         y = np.repeat(np.array([rows[i].answerable for i in train]), reps)
         wa, ba = E.fit_abstention(A, y)
-        model = dict(ws=ws, wa=wa, ba=ba)
+        model = dict(ws=ws, bs=bs, wa=wa, ba=ba)
     else:
-        model = dict(ws=ws, wa=R.ABSTAIN_WEIGHTS, ba=R.ABSTAIN_BIAS, threshold=R.ABSTAIN_THRESHOLD)
+        model = dict(ws=ws, bs=bs, wa=R.ABSTAIN_WEIGHTS, ba=R.ABSTAIN_BIAS, threshold=R.ABSTAIN_THRESHOLD)
     model.setdefault("corr", R.ANSWERABILITY)
     conf = {i: confidence(rows[i], outs[i], model) for i in train}
     if REFIT_ABSTAIN or ABSTAIN_EXTRAS:
@@ -245,11 +276,25 @@ def answer_threshold(rows, real, outs, conf, low: float) -> float:
     return float(grid[int(np.argmax(gain >= gain.max() - J_PLATEAU))])
 
 
-def apply(rows: list[Row], idx, ws: np.ndarray) -> dict:
+def on_reference_scale(rows: list[Row], idx, ws: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights and bias of ``ws`` mapped onto the ``REFERENCE_SCORER``'s scale (see there)."""
+    if REFIT_ABSTAIN:
+        return ws, 0.0
+    names = list(FEATURE_NAMES["sentence"])
+    cols = [names.index(n) for n in REFERENCE_SCORER]
+    ref_w = np.array(list(REFERENCE_SCORER.values()))
+    idx = [i for i in idx if len(rows[i].refs)]
+    new = np.array([(rows[i].X @ ws).max() for i in idx])
+    ref = np.array([(rows[i].X[:, cols] @ ref_w).max() for i in idx])
+    a, b = np.polyfit(new, ref, 1)
+    return ws * a, float(b)
+
+
+def apply(rows: list[Row], idx, ws: np.ndarray, bs: float = 0.0) -> dict:
     out = {}
     for i in idx:
         r = rows[i]
-        sc = r.X @ ws
+        sc = r.X @ ws + bs
         chosen = R.choose_sentences(r.refs, sc, [c.text for c in r.ranked])
         sig = R.abstain_features(r.question, r.qvec, r.ranked, r.pscores, r.refs, sc, r.idf, r.vocab)
         extra = R.answerability_signals(r.question, r.ranked, r.refs, chosen, r.vocab_of)
@@ -264,7 +309,7 @@ def confidence(row: Row, out: dict, model: dict) -> float:
 
 
 def evaluate_rows(rows, idx, model) -> dict:
-    outs = apply(rows, idx, model["ws"])
+    outs = apply(rows, idx, model["ws"], model["bs"])
     return {
         i: dict(
             right=outs[i]["right"],
@@ -326,6 +371,7 @@ def shipped_model() -> dict:
     ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(2 * ENT)]
     return dict(
         ws=ws,
+        bs=R.SENTENCE_BIAS,
         wa=R.ABSTAIN_WEIGHTS,
         ba=R.ABSTAIN_BIAS,
         threshold=R.ABSTAIN_THRESHOLD,
@@ -342,14 +388,18 @@ def write(model: dict, n_rows: dict) -> None:
         f"python benchmarks/fit_features/fit_answer_models.py --write{' --abstain-extras' * ABSTAIN_EXTRAS}"
         f" --refuse={REFUSE}"
     )
-    constants = dataclasses.replace(
-        R.MODELS.constants,
-        abstain_threshold=round(model["threshold"], 3),
-        answer_threshold=round(model["answer_threshold"], 3),
-    )
+    constants = R.MODELS.constants
+    if (
+        REFIT_ABSTAIN or ABSTAIN_EXTRAS
+    ):  # else the shipped thresholds stay (they belong to the confidence's fit)
+        constants = dataclasses.replace(
+            constants,
+            abstain_threshold=round(model["threshold"], 3),
+            answer_threshold=round(model["answer_threshold"], 3),
+        )
     fitted = {
         "passage": R.MODELS.model("passage"),
-        "sentence": models.LinearModel(FEATURE_NAMES["sentence"], model["ws"]),
+        "sentence": models.LinearModel(FEATURE_NAMES["sentence"], model["ws"], float(model["bs"])),
         "abstain": models.LinearModel(
             FEATURE_NAMES["abstain"], model["wa"], float(model["ba"]), R.ABSTAIN_SIGNS
         ),

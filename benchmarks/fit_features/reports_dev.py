@@ -153,7 +153,8 @@ def main() -> None:
         right, abst_u, refused, n_ans, n_un = 0, 0, 0, 0, 0
         for it in items:
             refs, X = R.sentence_features(it.question, it.qvec, it.ranked, it.pscores, idf_tab)
-            sc = np.hstack([X, S.sentence_extras(it.question, it.ranked, refs, idf_tab)]) @ R.SENTENCE_WEIGHTS
+            extras = S.sentence_extras(it.question, it.qvec, it.ranked, refs, idf_tab)
+            sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
             chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked])
             sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
             extra = R.answerability_signals(it.question, it.ranked, refs, chosen, vocab_of)

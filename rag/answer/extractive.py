@@ -125,8 +125,8 @@ class ExtractiveAnswerer:
         refs, matrix = features.sentence_features(question, question_vec, ranked, passage_scores, catalog.idf)
         if not refs:
             return Selection(sentences=(), confidence=0.0)
-        extras = signals.sentence_extras(question, ranked, refs, catalog.idf)
-        scores = np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS
+        extras = signals.sentence_extras(question, question_vec, ranked, refs, catalog.idf)
+        scores = np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS + features.SENTENCE_BIAS
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
         vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
