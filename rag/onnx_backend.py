@@ -77,6 +77,11 @@ class OnnxEncoder:
         self.tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Idle worker threads wait instead of spinning: spinning burns a core between the
+        # model's operators, which on a shared CPU slows everything else (measured on 2 busy
+        # cores: about 30% less CPU time per text, no slower).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
