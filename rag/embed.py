@@ -89,6 +89,13 @@ class Embedder:
                     self._model = self._load()
         return self._model
 
+    @functools.cached_property
+    def int8_embedder(self) -> Embedder:
+        """An ``Embedder`` of the int8 model (this one if it is already int8)."""
+        if self.settings.embedding_int8:
+            return self
+        return Embedder(self.settings.model_copy(update={"embedding_int8": True}))
+
     @property
     def backend(self) -> str:
         """The backend in use: ``onnx`` or ``torch`` (after a fallback, ``torch``)."""
@@ -172,15 +179,22 @@ class Embedder:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(passage vectors, sentence vectors) of a report's ``chunks``, rows in order.
 
-        Sentences are always embedded one by one. With ``passage_vectors = "sentences"`` a
-        passage's vector is the normalised, token-weighted mean of the vectors of its pieces
-        (its sentences and any heading text between them), so no token goes through the model
-        twice; with ``"model"`` the model also runs over each passage's whole text.
+        Sentences are always embedded one by one, by this embedder's model. The passages
+        depend on ``passage_vectors``: ``"model"``, the same model over each passage's whole
+        text; ``"int8"``, the int8 model over it; ``"sentences"``, the normalised,
+        token-weighted mean of the vectors of its pieces (its sentences and any heading text
+        between them), so no token goes through the model twice.
         """
         sentences = [s.text for c in chunks for s in c.sentences]
         if self.settings.passage_vectors == "model":
             vectors = self.encode([c.text for c in chunks] + sentences, on_batch=on_batch)
             return vectors[: len(chunks)], vectors[len(chunks) :]
+        if self.settings.passage_vectors == "int8":
+            total = len(chunks) + len(sentences)
+            first = None if on_batch is None else lambda done, _: on_batch(done, total)
+            then = None if on_batch is None else lambda done, _: on_batch(len(chunks) + done, total)
+            passages = self.int8_embedder.encode([c.text for c in chunks], on_batch=first)
+            return passages, self.encode(sentences, on_batch=then)
         gaps = [passage_gaps(c) for c in chunks]
         vectors = self.encode(sentences + [g for found in gaps for g in found], on_batch=on_batch)
         passages = np.zeros((len(chunks), self.dimension), dtype=np.float32)

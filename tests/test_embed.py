@@ -120,3 +120,15 @@ def test_the_langchain_adapter_is_a_langchain_embeddings() -> None:
     assert isinstance(adapter, Embeddings)
     assert np.allclose(adapter.embed_query("convoy"), embedder.encode(["convoy"])[0], atol=1e-6)
     assert np.allclose(adapter.embed_documents(["a", "b"]), embedder.encode(["a", "b"]), atol=1e-6)
+
+
+def test_int8_passage_vectors_leave_the_sentences_on_the_float_model() -> None:
+    model, mixed = Embedder(), Embedder(Settings(passage_vectors="int8"))
+    chunks = _chunks(model)
+    seen: list[tuple[int, int]] = []
+    passages, sentences = mixed.embed_chunks(chunks, on_batch=lambda done, total: seen.append((done, total)))
+    model_passages, model_sentences = model.embed_chunks(chunks)
+    assert np.allclose(sentences, model_sentences, atol=1e-6)
+    assert np.allclose(passages, mixed.int8_embedder.encode([c.text for c in chunks]), atol=1e-6)
+    assert not np.allclose(passages, model_passages, atol=1e-4)
+    assert seen[-1][0] == seen[-1][1] == len(chunks) + len(sentences)
