@@ -45,11 +45,13 @@ def test_scores_are_bm25s_own_to_the_bit_and_saved_in_its_layout(tmp_path: Path)
     built = BM25Scores.build(corpus, 1.2, 0.75)
     built.save(tmp_path / "bm25")
     loaded, by_bm25s = BM25Scores.load(tmp_path / "bm25"), bm25s.BM25.load(str(tmp_path / "bm25"))
+    reference.save(str(tmp_path / "saved_by_bm25s"))  # an index saved before this module existed
+    older = BM25Scores.load(tmp_path / "saved_by_bm25s")
     for terms in (["ariha"], ["troop", "ariha", "ariha"], ["rain", "idlib"]):
         expected = reference.get_scores(terms)
         assert expected.dtype == built.get_scores(terms).dtype == np.float32
-        for got in (built.get_scores(terms), loaded.get_scores(terms), by_bm25s.get_scores(terms)):
-            assert np.array_equal(got, expected)
+        for index in (built, loaded, by_bm25s, older):
+            assert np.array_equal(index.get_scores(terms), expected)
 
 
 def test_asking_imports_neither_bm25s_nor_scipy(tmp_path: Path) -> None:
