@@ -7,7 +7,8 @@ is loaded (and warmed) before the clock starts; the figure is the ``ReportQA.ing
 fresh index: load, chunk, embed, write to Chroma, rebuild the catalog and BM25. Repeated
 texts are embedded once by the product, so every sentence of a copy is tagged with the copy's
 number to make every text distinct (``--repeats`` keeps verbatim repeats). On a busy machine
-compare the CPU-time figure. ``--code DIR`` measures another checkout.
+compare the CPU-time figure. ``--code DIR`` measures another checkout; ``RAG_PASSAGE_VECTORS``
+(``model``, ``int8``, ``sentences``) chooses how passage vectors are made.
 
     python benchmarks/ingest_speed.py [--mb 2] [--int8] [--repeats] [--profile OUT.prof] [--code DIR]
 """
@@ -94,7 +95,8 @@ def main() -> None:
         assert result.added, result.summary()
         size = report.stat().st_size / 1e6
         print(f"report: {size:.2f} MB, {words:,} words, distinct paragraphs: {not args.repeats}")
-        print(f"code: {sys.modules['rag'].__file__}, int8: {args.int8}")
+        passages = getattr(qa.settings, "passage_vectors", "model")
+        print(f"code: {sys.modules['rag'].__file__}, int8: {args.int8}, passage vectors: {passages}")
         print(f"ingest: {seconds:.1f} s, {words / seconds:,.0f} words/s")
         print(f"CPU time (all threads): {cpu:.1f} s, {words / cpu:,.0f} words per CPU second")
         print(f"peak RSS: {peak_rss_mb():,.0f} MB (before the ingest: {before:,.0f} MB)")

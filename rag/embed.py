@@ -1,29 +1,32 @@
 """Embed stage: the sentence-transformers model, offline, checked against a pinned sha256.
 
-``Embedder`` is a LangChain ``Embeddings`` (so LangChain's Chroma and chains can use it) and
-``ChromaEmbedding`` adapts it to Chroma's embedding-function interface, so every collection we
-open carries our model and Chroma never reaches for its default one (which downloads).
+``Embedder`` has LangChain's ``Embeddings`` methods, and ``langchain_embeddings`` wraps it in a
+true LangChain ``Embeddings`` (for LangChain's Chroma and chains; LangChain is imported only
+then, which keeps it off a cold ``python -m rag ask``). ``ChromaEmbedding`` adapts it to
+Chroma's embedding-function interface, so every collection we open carries our model and
+Chroma never reaches for its default one (which downloads).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaVectors
-from langchain_core.embeddings import Embeddings
 
 from rag.offline import go_offline
 from rag.onnx_backend import OnnxEncoder, export_model, onnx_file_for, quantize_model, quantized_file_for
 from rag.settings import PACKAGED_MODEL, Settings
+from rag.types import Chunk, Sentence
 
 go_offline()
 log = logging.getLogger(__name__)
@@ -63,7 +66,7 @@ def weights_sha256(model_dir: Path) -> str:
     raise ModelIntegrityError(f"no weights file in {model_dir}")
 
 
-class Embedder(Embeddings):
+class Embedder:
     """Normalised sentence embeddings from a local sentence-transformers model, loaded lazily.
 
     The ``onnx`` backend (default) runs the model exported to ONNX (``rag.onnx_backend``; no
@@ -85,6 +88,13 @@ class Embedder(Embeddings):
                 if self._model is None:
                     self._model = self._load()
         return self._model
+
+    @functools.cached_property
+    def int8_embedder(self) -> Embedder:
+        """An ``Embedder`` of the int8 model (this one if it is already int8)."""
+        if self.settings.embedding_int8:
+            return self
+        return Embedder(self.settings.model_copy(update={"embedding_int8": True}))
 
     @property
     def backend(self) -> str:
@@ -164,6 +174,40 @@ class Embedder(Embeddings):
             vectors = self._encode_reporting(list(unique), on_batch)
         return np.asarray(vectors, dtype=np.float32)[rows.reshape(-1)]
 
+    def embed_chunks(
+        self, chunks: Sequence[Chunk], on_batch: Callable[[int, int], None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(passage vectors, sentence vectors) of a report's ``chunks``, rows in order.
+
+        Sentences are always embedded one by one, by this embedder's model. The passages
+        depend on ``passage_vectors``: ``"model"``, the same model over each passage's whole
+        text; ``"int8"``, the int8 model over it; ``"sentences"``, the normalised,
+        token-weighted mean of the vectors of its pieces (its sentences and any heading text
+        between them), so no token goes through the model twice.
+        """
+        sentences = [s.text for c in chunks for s in c.sentences]
+        if self.settings.passage_vectors == "model":
+            vectors = self.encode([c.text for c in chunks] + sentences, on_batch=on_batch)
+            return vectors[: len(chunks)], vectors[len(chunks) :]
+        if self.settings.passage_vectors == "int8":
+            total = len(chunks) + len(sentences)
+            first = None if on_batch is None else lambda done, _: on_batch(done, total)
+            then = None if on_batch is None else lambda done, _: on_batch(len(chunks) + done, total)
+            passages = self.int8_embedder.encode([c.text for c in chunks], on_batch=first)
+            return passages, self.encode(sentences, on_batch=then)
+        gaps = [passage_gaps(c) for c in chunks]
+        vectors = self.encode(sentences + [g for found in gaps for g in found], on_batch=on_batch)
+        passages = np.zeros((len(chunks), self.dimension), dtype=np.float32)
+        sentence_row, gap_row = 0, len(sentences)
+        for number, (chunk, found) in enumerate(zip(chunks, gaps)):
+            rows = [*range(sentence_row, sentence_row + len(chunk.sentences))]
+            rows += range(gap_row, gap_row + len(found))
+            sentence_row, gap_row = sentence_row + len(chunk.sentences), gap_row + len(found)
+            texts = [s.text for s in chunk.sentences] + found
+            weights = np.array([self.count_tokens(t) + 2 for t in texts], dtype=np.float32)
+            passages[number] = _unit(weights @ vectors[rows])
+        return passages, vectors[: len(sentences)]
+
     def _encode_reporting(self, texts: list[str], on_batch: Callable[[int, int], None]) -> np.ndarray:
         """Embed longest first in slices of a few batches, reporting after each slice."""
         size = self.settings.embedding_batch_size
@@ -183,6 +227,47 @@ class Embedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """LangChain: embed one query."""
         return self.encode([text])[0].tolist()
+
+
+def langchain_embeddings(embedder: Embedder) -> Any:
+    """``embedder`` as a LangChain ``Embeddings`` (what LangChain's vector stores expect)."""
+    return _langchain_class()(embedder)
+
+
+@functools.cache
+def _langchain_class() -> Any:
+    """The LangChain adapter's class (defined on first use: LangChain is imported only then)."""
+    from langchain_core.embeddings import Embeddings
+
+    class LangChainEmbedder(Embeddings):
+        """A LangChain ``Embeddings`` that delegates to an ``Embedder``."""
+
+        def __init__(self, embedder: Embedder) -> None:
+            self.embedder = embedder
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.embedder.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.embedder.embed_query(text)
+
+    return LangChainEmbedder
+
+
+def passage_gaps(chunk: Chunk) -> list[str]:
+    """The text of a passage outside its sentences (heading lines), one string per gap."""
+    gaps, at = [], chunk.start
+    for sentence in [*chunk.sentences, Sentence(start=chunk.end, end=chunk.end, text="")]:
+        if gap := chunk.text[at - chunk.start : sentence.start - chunk.start].strip():
+            gaps.append(gap)
+        at = max(at, sentence.end)
+    return gaps
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to unit length (a zero vector stays zero)."""
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
 
 
 class TorchEncoder:

@@ -10,6 +10,7 @@ sentence-transformers entirely, and one question embeds in a few milliseconds.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import uuid
@@ -68,19 +69,29 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         self.max_length = max_seq_length(model_dir)
-        self.counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.counter.no_truncation()
-        self.counter.no_padding()
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_length)
         pad_id = self.tokenizer.token_to_id("[PAD]")
         self.tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Idle worker threads wait instead of spinning: spinning burns a core between the
+        # model's operators, which on a shared CPU slows everything else (measured on 2 busy
+        # cores: about 30% less CPU time per text, no slower).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    @functools.cached_property
+    def counter(self) -> Any:
+        """The tokenizer without truncation or padding (made on first use: only ingest counts)."""
+        counter = self.tokenizer.from_str(self.tokenizer.to_str())
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
     def count_tokens(self, text: str) -> int:
         """Model tokens of ``text`` without special tokens (as the HF tokenizer's ``tokenize``)."""

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         description="ONNX backend: run the int8 dynamic quantisation of the model (about half the "
         "CPU time; vectors within cosine ~0.99 of the float model's).",
     )
+    passage_vectors: Literal["model", "int8", "sentences"] = Field(
+        "model",
+        description="How a passage's vector is made at ingest (sentences and questions always use "
+        "the embedding model): 'model', the model over the passage's text; 'int8', the int8 model "
+        "over it; 'sentences', the token-weighted mean of its sentences' vectors (and its "
+        "headings'), which the ingest computes anyway: half the model's work per report.",
+    )
     embedding_batch_size: int = Field(
         8, ge=1, description="Texts per model call at ingest (8: fastest on CPU)."
     )

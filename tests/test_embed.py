@@ -79,3 +79,56 @@ def test_repeated_texts_are_embedded_once_and_reported_in_batches() -> None:
     assert seen == [(16, 40), (32, 40), (40, 40)]  # 40 distinct texts, 8 batches of 2 per report
     assert np.allclose(vectors, embedder.encode(texts), atol=1e-6)
     assert np.array_equal(vectors[0], vectors[40])
+
+
+REPORT = (
+    "Damage survey\n\n"
+    ".Tornado #1...Panola County\n\n"
+    "The tornado touched down near Carthage. It tracked 12 miles northeast. Two homes lost roofs.\n\n"
+    "No injuries were reported."
+)
+
+
+def _chunks(embedder: Embedder) -> list:
+    from rag.chunk import chunk_report
+
+    return chunk_report("survey.txt", REPORT, embedder.count_tokens)
+
+
+def test_passage_vectors_from_sentences_are_their_token_weighted_mean() -> None:
+    model, derived = Embedder(), Embedder(Settings(passage_vectors="sentences"))
+    chunks = _chunks(model)
+    assert any(embed.passage_gaps(c) == [".Tornado #1...Panola County"] for c in chunks)
+    model_passages, model_sentences = model.embed_chunks(chunks)
+    passages, sentences = derived.embed_chunks(chunks)
+    assert np.array_equal(sentences, model_sentences)  # sentence vectors never change
+    for row, chunk in enumerate(chunks):
+        texts = [s.text for s in chunk.sentences] + embed.passage_gaps(chunk)
+        weights = np.array([model.count_tokens(t) + 2 for t in texts], dtype=np.float32)
+        expected = weights @ model.encode(texts)
+        assert np.allclose(passages[row], expected / np.linalg.norm(expected), atol=1e-6)
+        assert float(passages[row] @ model_passages[row]) > 0.8  # close to the model's own
+    single = [r for r, c in enumerate(chunks) if len(c.sentences) == 1 and not embed.passage_gaps(c)]
+    assert single and np.allclose(passages[single], model_passages[single], atol=1e-6)
+
+
+def test_the_langchain_adapter_is_a_langchain_embeddings() -> None:
+    from langchain_core.embeddings import Embeddings
+
+    embedder = Embedder()
+    adapter = embed.langchain_embeddings(embedder)
+    assert isinstance(adapter, Embeddings)
+    assert np.allclose(adapter.embed_query("convoy"), embedder.encode(["convoy"])[0], atol=1e-6)
+    assert np.allclose(adapter.embed_documents(["a", "b"]), embedder.encode(["a", "b"]), atol=1e-6)
+
+
+def test_int8_passage_vectors_leave_the_sentences_on_the_float_model() -> None:
+    model, mixed = Embedder(), Embedder(Settings(passage_vectors="int8"))
+    chunks = _chunks(model)
+    seen: list[tuple[int, int]] = []
+    passages, sentences = mixed.embed_chunks(chunks, on_batch=lambda done, total: seen.append((done, total)))
+    model_passages, model_sentences = model.embed_chunks(chunks)
+    assert np.allclose(sentences, model_sentences, atol=1e-6)
+    assert np.allclose(passages, mixed.int8_embedder.encode([c.text for c in chunks]), atol=1e-6)
+    assert not np.allclose(passages, model_passages, atol=1e-4)
+    assert seen[-1][0] == seen[-1][1] == len(chunks) + len(sentences)

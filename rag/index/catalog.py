@@ -30,13 +30,14 @@ from typing import Any
 import numpy as np
 
 from rag import features
+from rag.index.bm25 import BM25Scores
 from rag.index.cache import atomic_folder
 from rag.index.sparse import SparseIndex
 from rag.text import TOKENIZER, tokenize
 from rag.types import Candidate, Chunk, Sentence
 
 #: Changes when the cached catalog's shape or the tokenizer changes (the cache is then rebuilt).
-CATALOG_VERSION = f"4/{TOKENIZER}"
+CATALOG_VERSION = f"5/{TOKENIZER}"
 
 #: The vector tables saved as memory-mapped ``.npy`` files rather than in the pickle.
 _MAPPED = ("passage_vecs", "sentence_vecs")
@@ -48,18 +49,14 @@ _PASSAGE_INDEX_LOCK = threading.Lock()
 _READ_BATCH = 200
 
 
-def _bm25(corpus: list[list[str]]) -> Any:
-    """A bm25s index (lucene, the features' k1/b) over tokenised documents, or None if empty."""
-    import bm25s
-
+def _bm25(corpus: list[list[str]]) -> BM25Scores | None:
+    """A BM25 index (bm25s lucene, the features' k1/b) over tokenised documents, or None if empty."""
     if not corpus:
         return None
-    index = bm25s.BM25(k1=features.BM25_K1, b=features.BM25_B)
-    index.index([doc or ["\u2205"] for doc in corpus], show_progress=False)
-    return index
+    return BM25Scores.build([doc or ["\u2205"] for doc in corpus], features.BM25_K1, features.BM25_B)
 
 
-def _scores(index: Any, terms: list[str], size: int) -> np.ndarray:
+def _scores(index: BM25Scores | None, terms: list[str], size: int) -> np.ndarray:
     """BM25 scores of every document for ``terms`` (zeros when none is in the vocabulary)."""
     if index is None:
         return np.zeros(size, dtype=np.float32)
@@ -132,9 +129,9 @@ class Catalog:
     report_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
     title_vecs: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
     idf: dict[str, float] = field(default_factory=lambda: {"\x00n": 0.0})
-    titled_bm25: Any = None
-    sentence_bm25: Any = None
-    report_bm25: Any = None
+    titled_bm25: BM25Scores | None = None
+    sentence_bm25: BM25Scores | None = None
+    report_bm25: BM25Scores | None = None
     _vocab_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _passage_index: list[SparseIndex] = field(default_factory=list, repr=False, compare=False)
 

@@ -185,9 +185,7 @@ class Index:
         if not chunks:
             raise LoadError("no text to index")
         checkpoint()
-        sentences = [s.text for c in chunks for s in c.sentences]
-        vectors = self.embedder.encode([c.text for c in chunks] + sentences, on_batch=tracker.texts_embedded)
-        passage_vecs, sentence_vecs = vectors[: len(chunks)], vectors[len(chunks) :]
+        passage_vecs, sentence_vecs = self.embedder.embed_chunks(chunks, on_batch=tracker.texts_embedded)
         report = Report(
             source=source,
             text=loaded.text,

@@ -11,10 +11,11 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.index.bm25 import BM25Scores
 from rag.index.cache import atomic_folder
 from rag.models import shipped_constants
 from rag.text import TOKENIZER, tokenize
@@ -32,7 +33,7 @@ class SparseIndex:
         self.b = fitted.bm25_b if b is None else b
         self.token: str | None = None
         self._ids: list[str] = []
-        self._bm25: Any = None
+        self._bm25: BM25Scores | None = None
         self._vocab: dict[str, int] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -81,15 +82,11 @@ class SparseIndex:
 
     def build_tokens(self, ids: list[str], corpus: Sequence[Sequence[str]], token: str | None = None) -> None:
         """Index passages already tokenised with :func:`tokenize` (``corpus`` aligned with ``ids``)."""
-        import bm25s
-
         corpus = [list(tokens) or ["\u2205"] for tokens in corpus]
-        bm25 = bm25s.BM25(k1=self.k1, b=self.b)
-        if corpus:
-            bm25.index(corpus, show_progress=False)
+        bm25 = BM25Scores.build(corpus, self.k1, self.b) if corpus else None
         with self._lock:
-            self._ids, self._bm25, self.token = ids, (bm25 if corpus else None), token
-            self._vocab = dict(getattr(bm25, "vocab_dict", {}) or {})
+            self._ids, self._bm25, self.token = ids, bm25, token
+            self._vocab = bm25.vocab_dict if bm25 is not None else {}
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every indexed passage for ``question`` (aligned with ``self.ids``)."""
@@ -107,7 +104,7 @@ class SparseIndex:
         try:
             with atomic_folder(folder) as (staging, nonce):
                 if bm25 is not None:
-                    bm25.save(str(staging / "bm25"))
+                    bm25.save(staging / "bm25")
                 (staging / "ids.json").write_text(json.dumps({**meta, "nonce": nonce}))
             return True
         except OSError:
@@ -116,8 +113,6 @@ class SparseIndex:
     @classmethod
     def load(cls, folder: Path) -> SparseIndex | None:
         """The index saved in ``folder``, or None if there is none or it cannot be read."""
-        import bm25s
-
         try:
             meta = json.loads((Path(folder) / "ids.json").read_text())
             if meta.get("tokenizer") != TOKENIZER:
@@ -125,8 +120,8 @@ class SparseIndex:
             index = cls(k1=meta["k1"], b=meta["b"])
             index._ids, index.token = list(meta["ids"]), meta.get("token")
             if index._ids:
-                index._bm25 = bm25s.BM25.load(str(Path(folder) / "bm25"))
-                index._vocab = dict(index._bm25.vocab_dict)
+                index._bm25 = BM25Scores.load(Path(folder) / "bm25")
+                index._vocab = index._bm25.vocab_dict
             again = json.loads((Path(folder) / "ids.json").read_text())
         except (OSError, ValueError, KeyError):
             return None

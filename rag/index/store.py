@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import ChromaEmbedding, Embedder
+from rag.embed import ChromaEmbedding, Embedder, langchain_embeddings
 from rag.settings import Settings
 from rag.types import Chunk, Report, Sentence
 
@@ -166,7 +166,7 @@ class ChromaStore:
             self._vectorstore = Chroma(
                 client=self.client,
                 collection_name=self.passages.name,
-                embedding_function=self.embedder,
+                embedding_function=langchain_embeddings(self.embedder),
                 collection_metadata=dict(self._identity),
             )
         return self._vectorstore

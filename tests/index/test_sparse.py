@@ -31,3 +31,40 @@ def test_index_saved_by_another_tokenizer_is_not_reused(tmp_path: Path) -> None:
     meta = json.loads(meta_file.read_text())
     meta_file.write_text(json.dumps({**meta, "tokenizer": "suffix-stripper"}))
     assert SparseIndex.load(tmp_path / "bm25") is None
+
+
+def test_scores_are_bm25s_own_to_the_bit_and_saved_in_its_layout(tmp_path: Path) -> None:
+    import bm25s
+    import numpy as np
+
+    from rag.index.bm25 import BM25Scores
+
+    corpus = [tokenize(t) for t in ("Troops withdrew to Ariha.", "Rebels seized Idlib and Ariha.", "Rain.")]
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index(corpus, show_progress=False)
+    built = BM25Scores.build(corpus, 1.2, 0.75)
+    built.save(tmp_path / "bm25")
+    loaded, by_bm25s = BM25Scores.load(tmp_path / "bm25"), bm25s.BM25.load(str(tmp_path / "bm25"))
+    reference.save(str(tmp_path / "saved_by_bm25s"))  # an index saved before this module existed
+    older = BM25Scores.load(tmp_path / "saved_by_bm25s")
+    for terms in (["ariha"], ["troop", "ariha", "ariha"], ["rain", "idlib"]):
+        expected = reference.get_scores(terms)
+        assert expected.dtype == built.get_scores(terms).dtype == np.float32
+        for index in (built, loaded, by_bm25s, older):
+            assert np.array_equal(index.get_scores(terms), expected)
+
+
+def test_asking_imports_neither_bm25s_nor_scipy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    index = SparseIndex()
+    index.build([("a", "Troops withdrew to Ariha.")], token="t1")
+    index.save(tmp_path / "bm25")
+    script = (
+        "import sys; from pathlib import Path; from rag.index.sparse import SparseIndex; "
+        f"i = SparseIndex.load(Path({str(tmp_path / 'bm25')!r})); print(i.scores('ariha')[0] > 0, "
+        "[m for m in ('bm25s', 'scipy') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "[]"]
