@@ -136,7 +136,7 @@ class Settings(BaseSettings):
         default_factory=lambda: shipped_constants().abstain_threshold,
         description="Abstain when the answer's confidence (0-1) is below this; the fitted default "
         "(0.544: 6% of the realistic training answerable questions below it) refuses ~3% of "
-        "answerable SQuAD 2.0 and news questions and ~9% of answerable files questions.",
+        "answerable SQuAD 2.0 and news questions and ~6% of answerable files questions.",
     )
     answer_threshold: float = Field(
         default_factory=lambda: shipped_constants().answer_threshold,

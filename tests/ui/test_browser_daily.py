@@ -34,7 +34,7 @@ pytestmark = [
 ]
 
 #: A question whose answer the stand-in for ``Answer.support`` marks "uncertain".
-UNCERTAIN_QUESTION = "Which groups are among the rebel forces?"
+UNCERTAIN_QUESTION = "Who commanded the Syrian army garrison at Mastoumeh?"  # not in the report
 
 
 class SlowChatModel(BaseChatModel):
