@@ -83,12 +83,13 @@ class Settings(BaseSettings):
         description="Where the ONNX export of the embedding model is cached.",
     )
     embedding_int8: bool = Field(
-        False,
+        True,
         description="ONNX backend: run the int8 dynamic quantisation of the model (about half the "
-        "CPU time; vectors within cosine ~0.99 of the float model's).",
+        "CPU time; vectors within cosine ~0.99 of the float model's). False: the float model. An "
+        "index keeps the vectors it was written with: reopen it with the same setting.",
     )
     passage_vectors: Literal["model", "int8", "sentences"] = Field(
-        "model",
+        "sentences",
         description="How a passage's vector is made at ingest (sentences and questions always use "
         "the embedding model): 'model', the model over the passage's text; 'int8', the int8 model "
         "over it; 'sentences', the token-weighted mean of its sentences' vectors (and its "

@@ -27,7 +27,7 @@ def torch_embedder() -> Embedder:
 
 
 def test_onnx_vectors_and_token_counts_are_torchs(torch_embedder: Embedder) -> None:
-    onnx = Embedder()
+    onnx = Embedder(Settings(embedding_int8=False))
     assert onnx.backend == "onnx" and torch_embedder.backend == "torch"
     got, expected = onnx.encode(TEXTS), torch_embedder.encode(TEXTS)
     assert got.shape == expected.shape == (len(TEXTS), 384)
@@ -36,11 +36,11 @@ def test_onnx_vectors_and_token_counts_are_torchs(torch_embedder: Embedder) -> N
 
 
 def test_a_damaged_export_is_exported_again(tmp_path: Path, torch_embedder: Embedder) -> None:
-    first = Embedder(Settings(model_cache_dir=tmp_path))
+    first = Embedder(Settings(model_cache_dir=tmp_path, embedding_int8=False))
     assert first.backend == "onnx"
     (exported,) = tmp_path.glob("*.onnx")
     exported.write_bytes(b"not an onnx file")
-    again = Embedder(Settings(model_cache_dir=tmp_path))
+    again = Embedder(Settings(model_cache_dir=tmp_path, embedding_int8=False))
     assert again.backend == "onnx" and exported.stat().st_size > 1_000_000
     assert float(np.abs(again.encode(TEXTS[:2]) - torch_embedder.encode(TEXTS[:2])).max()) < 1e-5
 
@@ -61,7 +61,10 @@ def test_a_failed_export_falls_back_to_torch_with_a_warning(
 def test_int8_model_is_made_once_and_stays_close_to_the_float_model() -> None:
     from rag.onnx_backend import onnx_file_for, quantized_file_for
 
-    float_model, int8_model = Embedder(), Embedder(Settings(embedding_int8=True))
+    float_model, int8_model = (
+        Embedder(Settings(embedding_int8=False)),
+        Embedder(Settings(embedding_int8=True)),
+    )
     expected, got = float_model.encode(TEXTS), int8_model.encode(TEXTS)
     digest = embed.weights_sha256(embed.resolve_model_path(int8_model.model_name))
     exported = onnx_file_for(Path(), digest, int8_model.settings.model_cache_dir)
@@ -96,7 +99,8 @@ def _chunks(embedder: Embedder) -> list:
 
 
 def test_passage_vectors_from_sentences_are_their_token_weighted_mean() -> None:
-    model, derived = Embedder(), Embedder(Settings(passage_vectors="sentences"))
+    model = Embedder(Settings(embedding_int8=False, passage_vectors="model"))
+    derived = Embedder(Settings(embedding_int8=False, passage_vectors="sentences"))
     chunks = _chunks(model)
     assert any(embed.passage_gaps(c) == [".Tornado #1...Panola County"] for c in chunks)
     model_passages, model_sentences = model.embed_chunks(chunks)
@@ -123,7 +127,8 @@ def test_the_langchain_adapter_is_a_langchain_embeddings() -> None:
 
 
 def test_int8_passage_vectors_leave_the_sentences_on_the_float_model() -> None:
-    model, mixed = Embedder(), Embedder(Settings(passage_vectors="int8"))
+    model = Embedder(Settings(embedding_int8=False, passage_vectors="model"))
+    mixed = Embedder(Settings(embedding_int8=False, passage_vectors="int8"))
     chunks = _chunks(model)
     seen: list[tuple[int, int]] = []
     passages, sentences = mixed.embed_chunks(chunks, on_batch=lambda done, total: seen.append((done, total)))

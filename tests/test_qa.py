@@ -108,6 +108,12 @@ def test_index_from_another_model_is_refused(seeded_index_dir: Path, tmp_path: P
         ReportQA(index_dir=folder, embedding_model=str(tmp_path), embedding_sha256="")
 
 
+def test_index_written_with_other_vectors_is_refused(seeded_index_dir: Path) -> None:
+    """Questions must be embedded as the index's vectors were: float against int8 is refused."""
+    with pytest.raises(IndexCompatibilityError, match="int8/sentences.*re-ingest|re-ingest.*float/model"):
+        ReportQA(index_dir=seeded_index_dir, embedding_int8=False, passage_vectors="model")
+
+
 def test_reopened_index_answers_the_same(seeded_qa: ReportQA, seeded_index_dir: Path) -> None:
     again = ReportQA(index_dir=seeded_index_dir)
     assert again.ask(SEED_QUESTION) == seeded_qa.ask(SEED_QUESTION)
