@@ -110,7 +110,9 @@ def test_index_from_another_model_is_refused(seeded_index_dir: Path, tmp_path: P
 
 def test_index_written_with_other_vectors_is_refused(seeded_index_dir: Path) -> None:
     """Questions must be embedded as the index's vectors were: float against int8 is refused."""
-    with pytest.raises(IndexCompatibilityError, match=r"int8/sentences.*float/model.*re-ingest"):
+    with pytest.raises(
+        IndexCompatibilityError, match=r"int8/sentences.*float/model.*re-ingest.*RAG_EMBEDDING_INT8"
+    ):
         ReportQA(index_dir=seeded_index_dir, embedding_int8=False, passage_vectors="model")
 
 

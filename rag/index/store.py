@@ -156,9 +156,12 @@ class ChromaStore:
         )
         found = {key: (collection.metadata or {}).get(key) for key in self._identity}
         if found != self._identity:
+            hint = ""
+            if found.get("vectors") and {**found, "vectors": self._identity["vectors"]} == self._identity:
+                hint = " (or set RAG_EMBEDDING_INT8 and RAG_PASSAGE_VECTORS as it was written)"
             raise IndexCompatibilityError(
                 f"the index at {self.location} was written with {found}, this version needs "
-                f"{self._identity}: delete it (or choose another RAG_INDEX_DIR) and re-ingest"
+                f"{self._identity}: delete it (or choose another RAG_INDEX_DIR) and re-ingest{hint}"
             )
         return collection
 
