@@ -6,40 +6,17 @@ from __future__ import annotations
 import numpy as np
 
 from rag import answerability
-from rag.features import ingest_tokens
-from rag.text import counted_thing, split_sentences, tokenize
-from rag.types import Candidate, Chunk
+from rag.text import counted_thing, tokenize
+from rag.types import Candidate
+from tests.candidates import candidate_of, chunk_of
 
 WADI = "Rebels stormed the Wadi Deif base in December. Two tanks were captured at Wadi Deif."
 ABU = "An An-26 crashed at Abu al-Duhur. There were 35 people on board, 5 Iranian military experts."
 
 
 def _candidate(text: str, report: int) -> Candidate:
-    sentences = tuple(split_sentences(text))
-    chunk = Chunk(
-        passage_id=f"p{report}",
-        source=f"r{report}.txt",
-        text=text,
-        start=0,
-        end=len(text),
-        ordinal=0,
-        sentences=sentences,
-    )
-    spans = tuple((s.start, s.end) for s in sentences)
-    return Candidate(
-        chunk=chunk,
-        sent_spans=spans,
-        sent_vecs=np.zeros((len(spans), 2)),
-        sent_bm25=np.zeros(len(spans)),
-        dense=0.0,
-        bm25=0.0,
-        bm25_titled=0.0,
-        report=report,
-        report_bm25=0.0,
-        report_dense=0.0,
-        title_dense=0.0,
-        **ingest_tokens(text, spans),
-    )
+    chunk = chunk_of(text, source=f"r{report}.txt", passage_id=f"p{report}")
+    return candidate_of(chunk, np.zeros((len(chunk.sentences), 2)), report=report)
 
 
 def _features(question: str, quoted: list[tuple[int, int]]) -> dict[str, float]:

@@ -6,44 +6,21 @@ import numpy as np
 import pytest
 
 from rag import features, signals
-from rag.features import SentenceRef, idf_table, ingest_tokens
+from rag.features import SentenceRef, idf_table
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
-from rag.text import split_sentences, tokenize
-from rag.types import Candidate, Chunk
+from rag.text import tokenize
+from rag.types import Candidate
+from tests.candidates import candidate_of, chunk_of
 
 COLUMNS = {name: i for i, name in enumerate(features.SENTENCE_EXTRAS)}
 
 
 def _candidate(text: str, title: str, ordinal: int = 0, vectors: np.ndarray | None = None) -> Candidate:
     """A candidate passage built as ingest builds one (tokens, sentence spans), with given vectors."""
-    sentences = tuple(split_sentences(text))
-    spans = tuple((s.start, s.end) for s in sentences)
-    vecs = vectors if vectors is not None else np.eye(len(spans), 4)
-    chunk = Chunk(
-        passage_id=f"p{ordinal}",
-        source="r.txt",
-        text=text,
-        start=0,
-        end=len(text),
-        ordinal=ordinal,
-        sentences=sentences,
-    )
-    return Candidate(
-        chunk=chunk,
-        sent_spans=spans,
-        sent_vecs=vecs,
-        sent_bm25=np.zeros(len(spans)),
-        dense=0.0,
-        bm25=0.0,
-        bm25_titled=0.0,
-        report=0,
-        report_bm25=0.0,
-        report_dense=0.0,
-        title_dense=0.0,
-        title=title,
-        **ingest_tokens(text, spans, title),
-    )
+    chunk = chunk_of(text, ordinal=ordinal, passage_id=f"p{ordinal}")
+    vecs = vectors if vectors is not None else np.eye(len(chunk.sentences), 4)
+    return candidate_of(chunk, vecs, title=title)
 
 
 def _extras(question: str, cands: list[Candidate], q_vec: np.ndarray | None = None) -> np.ndarray:

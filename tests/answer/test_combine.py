@@ -171,29 +171,13 @@ def test_a_date_the_report_names_relatively_is_searched_in_its_words(answerer) -
 
 def _candidate(text: str):
     """One passage of ``text`` as a ranked candidate, and a ref for each of its sentences."""
-    import numpy as np
-
     from rag.chunk import chunk_report
     from rag.features import SentenceRef
-    from rag.types import Candidate
+    from tests.candidates import candidate_of
 
     (chunk,) = chunk_report("r.txt", text, lambda s: len(s.split()))
-    spans = tuple((s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences)
-    n = len(spans)
-    candidate = Candidate(
-        chunk=chunk,
-        sent_spans=spans,
-        sent_vecs=np.zeros((n, 1)),
-        sent_bm25=np.zeros(n),
-        dense=0.0,
-        bm25=0.0,
-        bm25_titled=0.0,
-        report=0,
-        report_bm25=0.0,
-        report_dense=0.0,
-        title_dense=0.0,
-    )
-    return candidate, [SentenceRef(0, i, s, e) for i, (s, e) in enumerate(spans)]
+    candidate = candidate_of(chunk, tokens=False)
+    return candidate, [SentenceRef(0, i, s, e) for i, (s, e) in enumerate(candidate.sent_spans)]
 
 
 def test_a_why_answer_takes_the_next_sentence_only_when_it_refers_back() -> None:
