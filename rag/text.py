@@ -552,6 +552,8 @@ _NOT_PLURAL = frozenset("is was has does says its his this us always perhaps whe
 _LIST_QUESTION = re.compile(
     r"(?i)^\s*(?:(?:which|what)\s+(?!(?:did|do|does|was|were|is|are|had|have|has|will|would|can|could)\b)"
     r"(?:[\w'-]+\s+)??(?P<noun>[a-z][\w-]*s)\b(?!')"
+    # ...not a verb with its object: "Which agency runs the program?" asks for one agency.
+    r"(?!\s+(?:the|a|an|its|their|this|these|that|those|his|her)\b)"
     r"|(?:name|list)\s+(?:the|all|some)\b)"
 )
 _SECOND_PART = re.compile(

@@ -97,6 +97,7 @@ def test_list_and_two_part_questions() -> None:
     assert asks_for_list("Which towns were flooded?") and asks_for_list("Name the groups that marched.")
     assert asks_for_list("What charges did the police bring?")
     assert not asks_for_list("Which way did the storm move?")
+    assert not asks_for_list("Which agency runs the grant program?")  # "runs" is its verb
     assert not asks_for_list("What does the survey say?") and not asks_for_list("What status was it given?")
     assert asks_two_things("How many died, and where were they buried?")
     assert asks_two_things("How long and how wide was the path?")
