@@ -152,7 +152,7 @@ class ChatHandlers:
             "role": "assistant",
             "content": render.answer_message(answer, turn, "" if problem else answer.note),
         }
-        sources = render.sources_panel(answers, self.session.document_text)
+        sources = render.sources_panel(answers, self.session.document_text, self.session.title)
         report = (
             render.cited_reports_view(answer, turn, self.session.document_text)
             if answer.citations
@@ -186,7 +186,7 @@ class ChatHandlers:
             if answers and answers[-1].citations
             else gr.skip()
         )
-        panel = render.sources_panel(answers, self.session.document_text)
+        panel = render.sources_panel(answers, self.session.document_text, self.session.title)
         return (*self._reports_outputs(query, chosen, []), chat, answers, panel, report)
 
     def search(self, query: str | None, chosen: str | None) -> tuple:

@@ -44,6 +44,7 @@ details.dq-turn { border-top: 1px solid var(--border-color-primary); margin-top:
 .dq-rank { color: var(--body-text-color-subdued); font-weight: 600; }
 .dq-source-name { font-weight: 600; font-family: var(--font-mono); font-size: 0.82rem;
   word-break: break-all; }
+.dq-card-title { font-weight: 600; font-size: 0.88rem; margin: -2px 0 6px; }
 .dq-para, .dq-score { color: var(--body-text-color-subdued); }
 .dq-score { margin-left: auto; font-size: 0.78rem; }
 a.dq-view { margin-left: auto; font-size: 0.8rem; text-decoration: none; color: var(--color-accent); }

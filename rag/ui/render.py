@@ -203,8 +203,32 @@ def _where(source: str, document: str | None, offset: int) -> str:
     return f'<span class="dq-source-name">{esc(source)}</span><span class="dq-para">{esc(para)}</span>'
 
 
-def citation_card(citation: Citation, answer: Answer, turn: int, document: str | None) -> str:
-    """One cited passage: report and paragraph, the quote marked and its key words highlighted."""
+def _title_line(title: str | None, source: str) -> str:
+    """The report's title under a card's head, or '' when it has none but its file name."""
+    if not title or title == source:
+        return ""
+    return f'<div class="dq-card-title" title="Report title">{esc(title)}</div>'
+
+
+#: ``title_of(source)``: the title of an indexed report ('' or ``KeyError`` when it has none).
+TitleOf = Callable[[str], str]
+
+
+def _titles(sources: Sequence[str], title_of: TitleOf | None) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    for source in dict.fromkeys(sources):
+        try:
+            titles[source] = title_of(source) if title_of else ""
+        except KeyError:  # removed since the answer was given
+            titles[source] = ""
+    return titles
+
+
+def citation_card(
+    citation: Citation, answer: Answer, turn: int, document: str | None, title: str = ""
+) -> str:
+    """One cited passage: report (title and file) and paragraph, the quote marked and its key words
+    highlighted."""
     passage = _find_passage(citation, answer.passages)
     if passage is not None:
         body = render_spans(passage.text, passage.start, citation_layers([citation]))
@@ -218,6 +242,7 @@ def citation_card(citation: Citation, answer: Answer, turn: int, document: str |
         f'<div class="dq-card dq-cited" id="cite-{turn}-{citation.marker}">'
         f'<div class="dq-card-head"><span class="dq-badge">{citation.marker}</span>'
         f"{_where(citation.source, document, citation.start)}{view}</div>"
+        f"{_title_line(title, citation.source)}"
         f'<div class="dq-passage">{body}</div>{_flag(passage.text if passage else citation.quote)}</div>'
     )
 
@@ -227,25 +252,29 @@ def _flag(text: str) -> str:
     return f'<div class="dq-flag">⚑ {esc(INSTRUCTIONS_FLAG)}</div>' if has_instructions(text) else ""
 
 
-def passage_card(passage: Passage, rank: int, document: str | None) -> str:
+def passage_card(passage: Passage, rank: int, document: str | None, title: str = "") -> str:
     """One retrieved passage that the answer does not cite."""
     return (
         f'<div class="dq-card dq-uncited"><div class="dq-card-head"><span class="dq-rank">#{rank}</span>'
         f"{_where(passage.source, document, passage.start)}"
         f'<span class="dq-score">score {passage.score:.3f}</span></div>'
+        f"{_title_line(title, passage.source)}"
         f'<div class="dq-passage">{esc(passage.text)}</div>{_flag(passage.text)}</div>'
     )
 
 
-def answer_sources(answer: Answer, turn: int, document_text: Callable[[str], str]) -> str:
+def answer_sources(
+    answer: Answer, turn: int, document_text: Callable[[str], str], title_of: TitleOf | None = None
+) -> str:
     """The sources of one answer: cited cards, then the uncited retrieved passages folded away."""
     docs = _documents(answer, document_text)
+    titles = _titles([c.source for c in answer.citations] + [p.source for p in answer.passages], title_of)
     cited_ids = {c.passage_id for c in answer.citations}
-    cards = [citation_card(c, answer, turn, docs.get(c.source)) for c in answer.citations]
+    cards = [citation_card(c, answer, turn, docs.get(c.source), titles[c.source]) for c in answer.citations]
     if not cards:
         cards.append('<p class="dq-empty">Nothing cited: the reports do not support an answer.</p>')
     others = [
-        passage_card(p, rank, docs.get(p.source))
+        passage_card(p, rank, docs.get(p.source), titles[p.source])
         for rank, p in enumerate(answer.passages, 1)
         if p.passage_id not in cited_ids
     ]
@@ -267,8 +296,13 @@ def _documents(answer: Answer, document_text: Callable[[str], str]) -> dict[str,
     return docs
 
 
-def sources_panel(answers: Sequence[Answer], document_text: Callable[[str], str]) -> str:
-    """The whole sources panel: the latest answer open, earlier ones folded (markers still work)."""
+def sources_panel(
+    answers: Sequence[Answer], document_text: Callable[[str], str], title_of: TitleOf | None = None
+) -> str:
+    """The whole sources panel: the latest answer open, earlier ones folded (markers still work).
+
+    ``title_of`` gives a report's title, shown on its cards under the file name.
+    """
     if not answers:
         return (
             '<div class="dq-panel-empty"><p><strong>Sources appear here.</strong></p>'
@@ -280,7 +314,7 @@ def sources_panel(answers: Sequence[Answer], document_text: Callable[[str], str]
     last = len(answers) - 1
     for turn in range(last, -1, -1):
         answer = answers[turn]
-        body = answer_sources(answer, turn, document_text)
+        body = answer_sources(answer, turn, document_text, title_of)
         question = f'<span class="dq-q">Q{turn + 1}.</span> {esc(answer.question)}'
         if turn == last:
             blocks.append(f'<section class="dq-turn dq-latest"><h4>{question}</h4>{body}</section>')

@@ -160,6 +160,11 @@ class UISession:
         """The text of an indexed report (``KeyError`` if there is none by that name)."""
         return self.qa.document_text(source)
 
+    def title(self, source: str) -> str:
+        """The title of an indexed report from its header ('' if it has none; ``KeyError`` if there
+        is no report by that name)."""
+        return self.qa.report(source).title or ""
+
     def ingest_uploads(
         self,
         paths: Sequence[str | Path],

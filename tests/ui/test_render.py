@@ -84,6 +84,16 @@ def test_citation_card_shows_report_paragraph_quote_and_key_words() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
 
 
+def test_cards_name_the_report_by_its_title_under_the_file_name() -> None:
+    titles = {"r.txt": "Troops <leave> Mastoumeh"}
+    html = render.sources_panel([_answer()], lambda s: DOC, titles.__getitem__)
+    cited, uncited = html.split('<details class="dq-others">')
+    assert '<div class="dq-card-title" title="Report title">Troops &lt;leave&gt; Mastoumeh</div>' in cited
+    assert "dq-card-title" in uncited
+    assert "dq-card-title" not in render.sources_panel([_answer()], lambda s: DOC, lambda s: "r.txt")
+    assert "dq-card-title" not in render.sources_panel([_answer()], lambda s: DOC, {}.__getitem__)
+
+
 def test_sources_panel_keeps_earlier_turns_folded() -> None:
     html = render.sources_panel([_answer(), _answer()], lambda s: DOC)
     assert html.index('id="cite-1-1"') < html.index('id="cite-0-1"')

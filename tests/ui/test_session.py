@@ -70,6 +70,10 @@ def test_report_rows_use_metadata_then_the_first_lines(seeded_qa, tmp_path: Path
     text = seeded_qa.document_text(row.source)
     assert row.chars == len(text) and row.passages > 3 and row.kind == "txt"
     assert row.title and row.title in text
+    assert session.title(row.source) == row.title
+    assert row.title.startswith("Assad troops abandon their last military base")
+    with pytest.raises(KeyError):
+        session.title("nowhere.txt")
     info = report_info(
         {"source": "a.pdf", "content_hash": "h", "passages": 2},
         "Weekly bulletin\nIssued 12 March 2025 by the field office\n\nBody.",
