@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.chunk import chunk_report
@@ -24,6 +25,36 @@ from rag.load import LoadError, content_hash, iter_report_files, load_text
 from rag.names import NamedFile, assign_names
 from rag.settings import Settings
 from rag.types import IngestReport, RenamedFile, Report, SkippedFile
+
+
+@dataclass
+class _Outcomes:
+    """What an ingest did so far, file by file (``Index.ingest``)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    cancelled: bool = False
+
+    def report(self, files: Sequence[NamedFile]) -> IngestReport:
+        """The ``IngestReport``; ``files``: every file the ingest meant to index, named."""
+        indexed = {*self.added, *self.updated, *self.unchanged}
+        renamed = [
+            RenamedFile(path=str(f.path), source=f.source, wanted=f.wanted, held_by=f.held_by)
+            for f in files
+            if f.renamed and f.source in indexed
+        ]
+        return IngestReport(
+            added=tuple(self.added),
+            updated=tuple(self.updated),
+            unchanged=tuple(self.unchanged),
+            skipped=tuple(self.skipped),
+            notes=tuple(self.notes),
+            renamed=tuple(renamed),
+            cancelled=self.cancelled,
+        )
 
 
 class Index:
@@ -116,59 +147,54 @@ class Index:
         """
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        added: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        notes: list[str] = []
-        skipped: list[SkippedFile] = []
-        found = list(_named_files(paths, skipped))
-        cancelled = False
+        done = _Outcomes()
+        found = list(_named_files(paths, done.skipped))
         with self.writing():
             if cleaned := self.store.clean_orphans():
-                notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
+                done.notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
             known = dict(self.store.snapshot.hashes)
             files = list(
                 assign_names(
                     found,
                     self.store.report_origins(),
-                    skipped,
+                    done.skipped,
                     lambda name, path: _holds(known.get(name), path),
                 )
             )
             tracker = IngestProgress(len(files), on_progress, progress)
-            for number, named in enumerate(files):
-                tracker.start_file(number, named.source)
-                try:
-                    with budget(self.settings.max_file_seconds, cancel):
-                        checkpoint()
-                        outcome, note = self._ingest_file(named, known.get(named.source), tracker)
-                except LoadError as err:
-                    skipped.append(SkippedFile(path=str(named.path), reason=str(err)))
-                    continue
-                except IngestCancelled:
-                    cancelled = True
-                    rest = files[number:]
-                    skipped.extend(SkippedFile(path=str(f.path), reason="ingest cancelled") for f in rest)
-                    break
-                {"added": added, "updated": updated, "unchanged": unchanged}[outcome].append(named.source)
-                notes.extend(f"{named.source}: {n}" for n in note)
+            self._ingest_files(files, known, tracker, done, cancel)
             tracker.finish()
-            if added or updated or cleaned:
+            if done.added or done.updated or cleaned:
                 self.rebuild()
-        renamed = [
-            RenamedFile(path=str(f.path), source=f.source, wanted=f.wanted, held_by=f.held_by)
-            for f in files
-            if f.renamed and f.source in {*added, *updated, *unchanged}
-        ]
-        return IngestReport(
-            added=tuple(added),
-            updated=tuple(updated),
-            unchanged=tuple(unchanged),
-            skipped=tuple(skipped),
-            notes=tuple(notes),
-            renamed=tuple(renamed),
-            cancelled=cancelled,
-        )
+        return done.report(files)
+
+    def _ingest_files(
+        self,
+        files: Sequence[NamedFile],
+        known: dict[str, str],
+        tracker: IngestProgress,
+        done: _Outcomes,
+        cancel: threading.Event | None,
+    ) -> None:
+        """Ingest ``files`` one by one into ``done``, each within the per-file time budget."""
+        for number, named in enumerate(files):
+            tracker.start_file(number, named.source)
+            try:
+                with budget(self.settings.max_file_seconds, cancel):
+                    checkpoint()
+                    outcome, note = self._ingest_file(named, known.get(named.source), tracker)
+            except LoadError as err:
+                done.skipped.append(SkippedFile(path=str(named.path), reason=str(err)))
+                continue
+            except IngestCancelled:
+                done.cancelled = True
+                rest = files[number:]
+                done.skipped.extend(SkippedFile(path=str(f.path), reason="ingest cancelled") for f in rest)
+                return
+            {"added": done.added, "updated": done.updated, "unchanged": done.unchanged}[outcome].append(
+                named.source
+            )
+            done.notes.extend(f"{named.source}: {n}" for n in note)
 
     def _ingest_file(
         self, named: NamedFile, old_hash: str | None, tracker: IngestProgress
