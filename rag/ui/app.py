@@ -145,6 +145,10 @@ class ChatHandlers:
             log.exception("answering %r failed", question)
             yield show(render.message_error(f"Something went wrong while answering ({_readable(err)})."))
             return
+        yield self._answered(answer, pending, answers, mode, spec)
+
+    def _answered(self, answer: Answer, pending: list, answers: list, mode: str, spec: str) -> tuple:
+        """The outputs of ``respond`` once ``answer`` is in: chat, answers, panels, badge, storage."""
         problem = _llm_problem(answer.note)
         answers = [*answers, answer]
         turn = len(answers) - 1
@@ -160,7 +164,7 @@ class ChatHandlers:
         )
         chat = [*pending, reply]
         badge = _badge(mode, spec or self.session.default_spec, problem)
-        yield "", chat, answers, sources, report, gr.Tabs(selected="sources"), badge, _stored(chat, answers)
+        return "", chat, answers, sources, report, gr.Tabs(selected="sources"), badge, _stored(chat, answers)
 
     def clear(self) -> tuple:
         """A new conversation: empty chat, history, panels and stored copy."""
