@@ -21,10 +21,13 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?"
+#: A clock time after a date: ", 18:00 local time", " at 0900 UTC", ", 6 p.m. EST".
+_TIME = r"(?:,?\s+(?:at\s+)?\d{1,2}(?:[:.]?\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s+[a-z]+){0,2})"
 _DATE = re.compile(
-    rf"(?i)^(?:(?:updated|issued|released|dated|date:?)\s+)?(?:{_DAY}\s+)?"
+    rf"(?i)^(?:(?:updated|issued|released|published|dated|date|as of)\s*:?\s+)?(?:{_DAY}\s+)?"
     rf"(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
-    rf"|\d{{3,4}}\s+[ap]\.?m\.?\s+[a-z]{{3}}\s+{_DAY}\s+{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})$"
+    rf"|\d{{3,4}}\s+[ap]\.?m\.?\s+[a-z]{{3}}\s+{_DAY}\s+{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})"
+    rf"{_TIME}?$"
 )
 _CODE = re.compile(
     r"^(?:\d{3}"  # LDM sequence number
@@ -46,9 +49,16 @@ _ISSUER = re.compile(
     r"|committees of congress"
     r"|https?://\S+|www\.\S+)$"
 )
-_TITLE_KINDS = (("fact sheet", "Fact sheet"), ("statement", "Statement"), ("readout", "Readout"))
+_TITLE_KINDS = (
+    ("fact sheet", "Fact sheet"),
+    ("statement", "Statement"),
+    ("readout", "Readout"),
+    ("situation report", "Situation report"),
+)
 _KIND_NAMES = {"insighti": "CRS Insight", "insight": "CRS Insight", "crs insight": "CRS Insight"}
 _MAX_HEADER_PARAGRAPHS = 12
+#: A heading line of at most this many words right under the title is its subtitle.
+_SUBTITLE_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ def parse_header(text: str, spans: list[tuple[int, int]]) -> Header:
         for role, line, at in found:
             if role == "title":
                 title = " ".join(line.lstrip("#").strip(".").split())
+            elif role == "subtitle":
+                title = f"{title}: {' '.join(line.strip('.').split())}"
             elif role == "date" and not date:
                 date, date_span = line, (at, at + len(line))
             elif role == "kind" and not kind:
@@ -113,7 +125,8 @@ def _header_lines(text: str, start: int, end: int, titled: bool) -> list[tuple[s
     """(role, line, offset) of each line of a header paragraph; None if it is body text.
 
     A heading-like line (short, not ending like a sentence) is the title when no title was
-    seen yet; any other line must be a date, code, marker, kind or issuer line.
+    seen yet, or its subtitle right under it; any other line must be a date, code, marker,
+    kind or issuer line.
     """
     out: list[tuple[str, str, int]] = []
     at = start
@@ -127,9 +140,14 @@ def _header_lines(text: str, start: int, end: int, titled: bool) -> list[tuple[s
         if role in {"text", "headline"}:
             words = stripped.strip(".").split()
             sentence = role == "text" and stripped.endswith((".", "!", "?", ";"))
-            if titled or not words or len(words) > 25 or sentence:
+            if not words or sentence:
                 return None
-            role, titled = "title", True
+            if out and out[-1][0] == "title" and len(words) <= _SUBTITLE_WORDS:
+                role = "subtitle"  # a heading line right under the title
+            elif titled or len(words) > 25:
+                return None
+            else:
+                role, titled = "title", True
         out.append((role, stripped, offset))
     return out
 

@@ -530,7 +530,7 @@ DOCUMENT_NOUNS = frozenset(
 )
 #: Nouns and words that name any report or the issuing itself ("the report", "last updated").
 _ISSUE_FILLER = frozenset(
-    tokenize("report document publication version issued released published updated dated posted")
+    tokenize("report sitrep document publication version issued released published updated dated posted")
     + tokenize("last first originally initially time date day")
 )
 

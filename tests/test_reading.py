@@ -146,6 +146,31 @@ def test_white_house_title_and_date_lines(tmp_path: Path) -> None:
     ]
 
 
+def test_situation_report_subtitle_and_issued_line_with_a_clock_time(tmp_path: Path) -> None:
+    path = tmp_path / "sitrep.txt"
+    path.write_text(
+        "SITUATION REPORT NO. 4\nLower Valley Flood Response\nIssued: 14 March 2026, 18:00 local time\n\n"
+        "1. SUMMARY\nAbout 2,300 people have left their homes.\n",
+        encoding="utf-8",
+    )
+    loaded = load_text(path)
+    assert (loaded.title, loaded.date, loaded.kind) == (
+        "SITUATION REPORT NO. 4: Lower Valley Flood Response",
+        "Issued: 14 March 2026, 18:00 local time",
+        "Situation report",
+    )
+    sentences = sentences_of("sitrep.txt", loaded.text)
+    assert sentences[0] == "Issued: 14 March 2026, 18:00 local time"
+    assert not any("Lower Valley Flood Response" in s for s in sentences)
+
+
+def test_a_heading_over_body_text_is_not_a_subtitle(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_text("Flood note\nThe river rose two metres and the bridge closed.\n", encoding="utf-8")
+    loaded = load_text(path)
+    assert loaded.date == "" and "The river rose" in sentences_of("note.txt", loaded.text)[-1]
+
+
 def test_bulletin_wrapped_lines_joined_and_key_value_lines_kept_whole() -> None:
     sentences = sentences_of("survey.txt", BULLETIN.strip())
     assert "Rating: EF2" in sentences

@@ -60,6 +60,7 @@ def test_issue_dates_of_header_lines() -> None:
     assert issue_date("March 3, 2021") == datetime.date(2021, 3, 3)
     assert issue_date("Updated 4 June 2019") == datetime.date(2019, 6, 4)
     assert issue_date("1045 AM EST TUE FEB 02 2016") == datetime.date(2016, 2, 2)
+    assert issue_date("Issued: 14 March 2026, 18:00 local time") == datetime.date(2026, 3, 14)
     assert issue_date("no date here") is None
 
 
@@ -71,6 +72,8 @@ def test_issue_date_questions_name_a_document_and_its_topic() -> None:
         {"flood"},
     )
     assert issue_date_question("When was the report last updated?") == (set(), set())
+    sitrep = "When was the sitrep on the valley floods issued?"
+    assert issue_date_question(sitrep) == (set(), {"valley", "flood"})
     assert issue_date_question("When did FEMA issue the notice?") is None
     assert issue_date_question("On what date was the town taken?") is None
 
