@@ -127,41 +127,37 @@ def test_header_block_becomes_metadata_not_passages(tmp_path: Path) -> None:
         assert not any(code in s for s in sentences)
 
 
-def test_white_house_title_and_date_lines(tmp_path: Path) -> None:
-    path = tmp_path / "statement.txt"
-    path.write_text(
+HEADERS = {
+    "statement": (
         "Statement from President Joe Biden on Coalition Strikes in Yemen\nJanuary 11, 2024\n\n"
         "Today, at my direction, U.S. military forces conducted strikes.\n",
-        encoding="utf-8",
-    )
-    loaded = load_text(path)
-    assert (loaded.title, loaded.date, loaded.kind) == (
-        "Statement from President Joe Biden on Coalition Strikes in Yemen",
-        "January 11, 2024",
-        "Statement",
-    )
-    assert sentences_of("statement.txt", loaded.text) == [
-        "January 11, 2024",
+        ("Statement from President Joe Biden on Coalition Strikes in Yemen", "January 11, 2024", "Statement"),
         "Today, at my direction, U.S. military forces conducted strikes.",
-    ]
-
-
-def test_situation_report_subtitle_and_issued_line_with_a_clock_time(tmp_path: Path) -> None:
-    path = tmp_path / "sitrep.txt"
-    path.write_text(
+    ),
+    "sitrep with a subtitle and a clock time": (
         "SITUATION REPORT NO. 4\nLower Valley Flood Response\nIssued: 14 March 2026, 18:00 local time\n\n"
         "1. SUMMARY\nAbout 2,300 people have left their homes.\n",
-        encoding="utf-8",
-    )
+        (
+            "SITUATION REPORT NO. 4: Lower Valley Flood Response",
+            "Issued: 14 March 2026, 18:00 local time",
+            "Situation report",
+        ),
+        "About 2,300 people have left their homes.",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", HEADERS)
+def test_title_and_date_lines_become_metadata(name: str, tmp_path: Path) -> None:
+    text, metadata, body = HEADERS[name]
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
     loaded = load_text(path)
-    assert (loaded.title, loaded.date, loaded.kind) == (
-        "SITUATION REPORT NO. 4: Lower Valley Flood Response",
-        "Issued: 14 March 2026, 18:00 local time",
-        "Situation report",
-    )
-    sentences = sentences_of("sitrep.txt", loaded.text)
-    assert sentences[0] == "Issued: 14 March 2026, 18:00 local time"
-    assert not any("Lower Valley Flood Response" in s for s in sentences)
+    assert (loaded.title, loaded.date, loaded.kind) == metadata
+    sentences = sentences_of("report.txt", loaded.text)
+    assert sentences[0] == loaded.date  # the date line can still be quoted, the title cannot
+    heading = text.split("\n\n")[0].split("\n")[:-1]  # the lines above the date line
+    assert sentences[-1] == body and not any(line in s for line in heading for s in sentences)
 
 
 def test_a_heading_over_body_text_is_not_a_subtitle(tmp_path: Path) -> None:
