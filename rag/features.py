@@ -81,6 +81,8 @@ SENTENCE_EXTRAS = (
     "count_hit",
     "count_focus",
     "date_hit",
+    "dense_local",
+    "win_dense_local",
 )
 
 ABSTAIN_FEATURES = (
