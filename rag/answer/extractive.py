@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
         extras = signals.sentence_extras(question, question_vec, ranked, refs, catalog.idf)
         scores = np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS + features.SENTENCE_BIAS
         texts = [e.text for e in ranked]
-        chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
+        chosen = features.choose_sentences(refs, scores, texts, question=question)[: self.max_sentences]
         vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
         abstain_signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
