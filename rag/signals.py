@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.features import SENTENCE_EXTRAS, SentenceRef, idf
-from rag.text import ANAPHORIC_START, WORD, count_focus, count_spans, date_spans, question_type, tokenize
+from rag.text import WORD, count_focus, count_spans, date_spans, question_type, refers_back, tokenize
 from rag.types import Candidate
 
 #: Tokens after a number that count as what it counts ("13 Syrian officers").
@@ -136,7 +136,7 @@ def _context(
             both = own + cand.sent_vecs[ref.sentence - 1]
             norm = float(np.linalg.norm(both))
             out[row, 0] = (float(both @ q_vec) / norm if norm else 0.0) - float(own @ q_vec)
-            if ANAPHORIC_START.match(cand.text[ref.start : ref.end]):
+            if refers_back(cand.text[ref.start : ref.end]):
                 out[row, 1] = _share(q.terms, q.weights, prev[row])
         out[row, 2] = float(cand.chunk.ordinal == 0 and ref.sentence == 0)
     return out
