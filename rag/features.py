@@ -81,6 +81,8 @@ SENTENCE_EXTRAS = (
     "count_hit",
     "count_focus",
     "date_hit",
+    "dense_local",
+    "win_dense_local",
 )
 
 ABSTAIN_FEATURES = (
@@ -365,15 +367,37 @@ def sentence_features(
     return refs, x
 
 
+#: The runner-up's margin shrinks once the best sentence holds more than this share of the
+#: question's words...
+RUNNER_UP_COVERED = 0.3
+#: ...by this much per unit of share: ``TWO_SENTENCE_MARGIN - 1.5 * (share - 0.3)``, 0.65 below
+#: the margin when the best sentence holds every word. A question that copies the sentence's
+#: words (SQuAD) is answered by it; one phrased in other words keeps the runner-up as a hedge.
+RUNNER_UP_SHRINK = 1.5
+
+
+def runner_up_margin(question: str, best_sentence: str, margin: float = TWO_SENTENCE_MARGIN) -> float:
+    """How far below the best sentence's score the runner-up may be and still join it: ``margin``,
+    less ``RUNNER_UP_SHRINK`` times the share of the question's words (tokens, each once) the best
+    sentence holds beyond ``RUNNER_UP_COVERED``."""
+    terms = set(tokenize(question))
+    if not terms:
+        return margin
+    share = len(terms & set(tokenize(best_sentence))) / len(terms)
+    return margin - RUNNER_UP_SHRINK * max(0.0, share - RUNNER_UP_COVERED)
+
+
 def choose_sentences(
     refs: Sequence[SentenceRef],
     scores: np.ndarray,
     ranked_texts: Sequence[str],
     margin: float = TWO_SENTENCE_MARGIN,
     max_words: int = TWO_SENTENCE_MAX_WORDS,
+    question: str | None = None,
 ) -> list[int]:
     """Indices into ``refs`` of the answer: the best sentence, plus the runner-up when it is
-    within ``margin`` of the best and both fit in ``max_words``. Returned in reading order."""
+    within ``margin`` of the best (less as the best holds more of the ``question``'s words, see
+    :func:`runner_up_margin`) and both fit in ``max_words``. Returned in reading order."""
     if not len(refs):
         return []
     order = np.argsort(-scores, kind="stable")
@@ -381,9 +405,10 @@ def choose_sentences(
     chosen = [best]
     if len(order) > 1:
         second = int(order[1])
-        words = sum(
-            len(ranked_texts[refs[i].passage][refs[i].start : refs[i].end].split()) for i in (best, second)
-        )
+        texts = [ranked_texts[refs[i].passage][refs[i].start : refs[i].end] for i in (best, second)]
+        if question is not None:
+            margin = runner_up_margin(question, texts[0], margin)
+        words = sum(len(t.split()) for t in texts)
         if scores[best] - scores[second] < margin and words <= max_words:
             chosen.append(second)
     return sorted(chosen, key=lambda i: (refs[i].passage, refs[i].start))

@@ -412,12 +412,12 @@ def is_list_item(sentence: str) -> bool:
     return bool(LIST_ITEM_START.match(sentence.lstrip()))
 
 
-_REFERS_BACK = re.compile(r"^(?:these|this|those|that|such|it|its|they|their)\b", re.IGNORECASE)
-
-
 def refers_back(sentence: str) -> bool:
-    """Whether ``sentence`` opens by referring to the one before ("These swells are ...")."""
-    return bool(_REFERS_BACK.match(sentence.lstrip()))
+    """Whether ``sentence`` opens by referring to the one before ("It was ...", "These swells
+    are ...", "The town ..."; :data:`ANAPHORIC_START`), an all-capitals bulletin line read in
+    sentence case ("THESE SWELLS ...")."""
+    text = sentence.lstrip()
+    return bool(ANAPHORIC_START.match(text.capitalize() if text.isupper() else text))
 
 
 _WHY = re.compile(r"^\s*(?:why|how come|what (?:caused|prompted|led))\b|\bwhy\b", re.IGNORECASE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rag import features
 from rag.features import SentenceRef
@@ -34,6 +35,22 @@ def test_runner_up_beyond_the_margin_stays_out() -> None:
 def test_two_sentences_over_the_word_cap_give_the_best_one_alone() -> None:
     refs, texts = _refs(features.TWO_SENTENCE_MAX_WORDS, 10)
     assert features.choose_sentences(refs, np.array([5.0, 4.9]), texts) == [0]
+
+
+def test_the_runner_up_margin_shrinks_as_the_best_sentence_holds_the_question_words() -> None:
+    question = "When did the garrison of Fort Arden surrender?"
+    none = features.runner_up_margin(question, "It fell in the autumn.")
+    some = features.runner_up_margin(question, "The garrison of Fort Arden held out.")
+    every = features.runner_up_margin(question, "The garrison of Fort Arden surrendered in May.")
+    assert none == features.TWO_SENTENCE_MARGIN > some > every
+    assert every == pytest.approx(features.TWO_SENTENCE_MARGIN - features.RUNNER_UP_SHRINK * 0.7)
+
+
+def test_a_runner_up_within_the_margin_stays_out_when_the_best_holds_the_whole_question() -> None:
+    refs, texts = _refs(20, 20)
+    scores = np.array([5.0, 5.0 - features.TWO_SENTENCE_MARGIN / 2])
+    assert features.choose_sentences(refs, scores, texts, question="w") == [0]
+    assert features.choose_sentences(refs, scores, texts, question="x") == [0, 1]
 
 
 def test_numbers_of_the_question_that_the_report_never_uses() -> None:

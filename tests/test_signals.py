@@ -85,6 +85,18 @@ def test_reading_with_the_previous_sentence_moves_the_dense_similarity() -> None
     assert gain[0] == 0.0 and gain[1] == pytest.approx(np.sqrt(0.5))
 
 
+def test_the_topic_all_sentences_share_is_taken_out_of_the_dense_similarity() -> None:
+    topic, date, place = np.eye(4)[:3]
+    vecs = np.array([topic, 0.8 * topic + 0.6 * date, 0.8 * topic + 0.6 * place])
+    text = "Fort Arden was a fort. It fell in 2015. It stood on a hill."
+    x = _extras("q", [_candidate(text, "t", vectors=vecs)], q_vec=0.9 * topic + np.sqrt(0.19) * date)
+    local = x[:, COLUMNS["dense_local"]]
+    assert local.argmax() == 1 and local[1] > 0.9  # the date sentence, once the fort is set aside
+    assert local[2] < 0.0  # the place sentence shares only the topic with the question
+    gain = x[:, COLUMNS["win_dense_local"]]
+    assert gain[0] == 0.0 and gain[1] < 0.0  # read with the topic sentence, the date sentence says less
+
+
 @pytest.fixture(scope="module")
 def retriever(tiny_index) -> HybridRetriever:
     return HybridRetriever(tiny_index, Settings(index_dir=tiny_index.settings.index_dir))

@@ -49,6 +49,8 @@ def test_lists_and_references_back() -> None:
     assert not opens_list("The dam held.")
     assert is_list_item("* LOWER VALLEY") and is_list_item("• Schools will close.")
     assert refers_back("These waves will cause erosion.") and not refers_back("Waves will cause erosion.")
+    assert refers_back("THESE SWELLS WILL CAUSE RIP CURRENTS.") and refers_back("The town fell.")
+    assert not refers_back("The Battle of Arden was fought.") and not refers_back("ITALY FELL.")
     assert asks_why("Why were the schools closed?") and not asks_why("When were the schools closed?")
 
 

@@ -361,7 +361,7 @@ def timing(W: World, n: int = 400) -> None:
         refs, X = R.sentence_features(qt, qv, ranked, s[o], W.idf)
         extras = S.sentence_extras(qt, qv, ranked, refs, W.idf)
         sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
-        R.choose_sentences(refs, sc, [r.text for r in ranked])
+        R.choose_sentences(refs, sc, [r.text for r in ranked], question=qt)
         R.confidence(
             R.abstain_features(qt, qv, ranked, s[o], refs, sc, W.idf, W.report_vocab[ranked[0].report])
         )

@@ -295,7 +295,7 @@ def apply(rows: list[Row], idx, ws: np.ndarray, bs: float = 0.0) -> dict:
     for i in idx:
         r = rows[i]
         sc = r.X @ ws + bs
-        chosen = R.choose_sentences(r.refs, sc, [c.text for c in r.ranked])
+        chosen = R.choose_sentences(r.refs, sc, [c.text for c in r.ranked], question=r.question)
         sig = R.abstain_features(r.question, r.qvec, r.ranked, r.pscores, r.refs, sc, r.idf, r.vocab)
         extra = R.answerability_signals(r.question, r.ranked, r.refs, chosen, r.vocab_of)
         out[i] = dict(right=r.right(chosen), signals=sig, extra=extra)
@@ -388,6 +388,8 @@ def write(model: dict, n_rows: dict) -> None:
         f"python benchmarks/fit_features/fit_answer_models.py --write{' --abstain-extras' * ABSTAIN_EXTRAS}"
         f" --refuse={REFUSE}"
     )
+    if not (REFIT_ABSTAIN or ABSTAIN_EXTRAS):  # the confidence and its thresholds stay: say whence
+        fitted_on = _kept_confidence_note(fitted_on)
     constants = R.MODELS.constants
     if (
         REFIT_ABSTAIN or ABSTAIN_EXTRAS
@@ -407,6 +409,15 @@ def write(model: dict, n_rows: dict) -> None:
     }
     models.write(MODELS_FILE, fitted_on, constants, fitted)
     print(f"wrote {MODELS_FILE}")
+
+
+def _kept_confidence_note(fitted_on: str) -> str:
+    """``fitted_on`` for a sentence scorer refit alone: the shipped file's note on where its
+    answerability correction and thresholds come from is kept."""
+    before = R.MODELS.fitted_on
+    kept = before[before.find("answerability correction") :] if "answerability correction" in before else ""
+    scorer = fitted_on.replace(f" --refuse={REFUSE}", "")
+    return f"{scorer}; {kept}" if kept else scorer
 
 
 def main() -> None:

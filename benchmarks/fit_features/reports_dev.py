@@ -155,7 +155,7 @@ def main() -> None:
             refs, X = R.sentence_features(it.question, it.qvec, it.ranked, it.pscores, idf_tab)
             extras = S.sentence_extras(it.question, it.qvec, it.ranked, refs, idf_tab)
             sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
-            chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked])
+            chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked], question=it.question)
             sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
             extra = R.answerability_signals(it.question, it.ranked, refs, chosen, vocab_of)
             conf = R.guarded_confidence(sig, it.question, it.vocab, answerability=extra)

@@ -120,15 +120,12 @@ class ExtractiveAnswerer:
         if not candidates or candidates[0].catalog is None:
             return Selection(sentences=(), confidence=0.0)
         catalog = candidates[0].catalog
-        ranked = list(candidates[: features.ANSWER_PASSAGES])
-        passage_scores = [c.score for c in ranked]
-        refs, matrix = features.sentence_features(question, question_vec, ranked, passage_scores, catalog.idf)
+        ranked, refs, scores = competing_sentences(question, question_vec, candidates, catalog.idf)
         if not refs:
             return Selection(sentences=(), confidence=0.0)
-        extras = signals.sentence_extras(question, question_vec, ranked, refs, catalog.idf)
-        scores = np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS + features.SENTENCE_BIAS
+        passage_scores = [c.score for c in ranked]
         texts = [e.text for e in ranked]
-        chosen = features.choose_sentences(refs, scores, texts)[: self.max_sentences]
+        chosen = features.choose_sentences(refs, scores, texts, question=question)[: self.max_sentences]
         vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
         abstain_signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
@@ -191,6 +188,34 @@ class ExtractiveAnswerer:
             return query
         text = in_report_terms(query.text, report.text, report.date)
         return query if text is None else self.retriever.query(query.question, text)
+
+
+def sentence_scores(
+    question: str, question_vec: np.ndarray, ranked: Sequence[Candidate], idf: dict[str, float]
+) -> tuple[list[features.SentenceRef], np.ndarray]:
+    """The sentences of all of ``ranked`` and the sentence scorer's scores of them."""
+    pscores = [c.score for c in ranked]
+    refs, matrix = features.sentence_features(question, question_vec, ranked, pscores, idf, len(ranked))
+    if not refs:
+        return refs, np.zeros(0)
+    extras = signals.sentence_extras(question, question_vec, ranked, refs, idf)
+    return refs, np.hstack([matrix, extras]) @ features.SENTENCE_WEIGHTS + features.SENTENCE_BIAS
+
+
+def competing_sentences(
+    question: str, question_vec: np.ndarray, candidates: Sequence[Candidate], idf: dict[str, float]
+) -> tuple[list[Candidate], list[features.SentenceRef], np.ndarray]:
+    """The passages whose sentences compete for the answer, the sentences and their scores: the
+    ``ANSWER_PASSAGES`` best, or one more when its sentence scores best with theirs (a paraphrased
+    question whose answer's passage ranks just below them)."""
+    n = features.ANSWER_PASSAGES
+    if len(candidates) > n:
+        wide = list(candidates[: n + 1])
+        refs, scores = sentence_scores(question, question_vec, wide, idf)
+        if refs and refs[int(np.argmax(scores))].passage == n:
+            return wide, refs, scores
+    ranked = list(candidates[:n])
+    return (ranked, *sentence_scores(question, question_vec, ranked, idf))
 
 
 def _passage(candidate: Candidate) -> Passage:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
-from rag.answer.extractive import ExtractiveAnswerer
+from rag import features
+from rag.answer.extractive import ExtractiveAnswerer, competing_sentences
+from rag.features import idf_table
 from rag.prompts import ABSTAIN_TEXT
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
+from tests.candidates import candidate_of, chunk_of
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +61,26 @@ def test_a_follow_up_is_searched_with_the_previous_question(tiny_index, retrieve
     )
     assert "Velmora" in answer.retrieval_query and "harbour master" in answer.retrieval_query
     assert answer.citations and all(c.source == "harbour.txt" for c in answer.citations)
+
+
+def _passages(*texts: str) -> list:
+    """Candidates, best-ranked first, one passage per text, with one-hot sentence vectors."""
+    cands = []
+    for i, text in enumerate(texts):
+        chunk = chunk_of(text, ordinal=i + 1, passage_id=f"p{i}")
+        vecs = np.eye(len(chunk.sentences), 8, k=i)
+        cands.append(replace(candidate_of(chunk, vecs), score=float(10 - i)))
+    return cands
+
+
+def test_the_passage_after_the_answer_passages_competes_when_its_sentence_scores_best() -> None:
+    fillers = ["The port has three docks. Ships unload grain.", "Rain fell all week.", "Trade grew."]
+    answer = "The Velmora bridge collapsed on 9 May 2015."
+    cands = _passages(*fillers[: features.ANSWER_PASSAGES], answer, "Unrelated text.")
+    idf = idf_table(c.tokens for c in cands)
+    question = "When did the Velmora bridge collapse?"
+    ranked, refs, scores = competing_sentences(question, np.eye(8)[features.ANSWER_PASSAGES], cands, idf)
+    assert len(ranked) == features.ANSWER_PASSAGES + 1 and len(scores) == len(refs)
+    assert refs[int(np.argmax(scores))].passage == features.ANSWER_PASSAGES
+    ranked, refs, _ = competing_sentences("Which ships unload grain?", np.eye(8)[0], cands, idf)
+    assert len(ranked) == features.ANSWER_PASSAGES and {r.passage for r in refs} == set(range(len(ranked)))

@@ -34,7 +34,7 @@ pytestmark = [
 ]
 
 #: A question whose answer the stand-in for ``Answer.support`` marks "uncertain".
-UNCERTAIN_QUESTION = "Who commanded the Syrian army garrison at Mastoumeh?"  # not in the report
+UNCERTAIN_QUESTION = "Who commanded the rebel force that took Mastoumeh?"  # no commander is named
 
 
 class SlowChatModel(BaseChatModel):
