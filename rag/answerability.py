@@ -22,6 +22,7 @@ over the tokens computed at ingest.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 
@@ -36,6 +37,14 @@ ANSWERABILITY_FEATURES = ("name_miss_rep", "name_miss_win", "num_far", "split_re
 PREFIX = 5
 #: A number counts as "next to" the counted thing within this many words.
 NEAR_WORDS = 4
+#: Quantity words that do not answer "how many" ("killing several soldiers").
+VAGUE_QUANTITIES = frozenset({"several", "few"})
+#: "How many <thing> <past-tense verb>" without an auxiliary ("How many people drowned when ..."):
+#: the thing is the words (at most four) before the first word in -ed or a common irregular past.
+_COUNTED_BEFORE_VERB = re.compile(
+    r"\bhow (?:many|much)\s+((?:[\w'-]+\s+){0,3}?[\w'-]+?)\s+(?:[a-z]+ed|died|fell|won|lost|got|took|"
+    r"left|came|went|fled|held|saw|made|gave|sent|rose|ran|fought|remain|remained)\b"
+)
 
 
 def question_names(question: str) -> list[tuple[str, ...]]:
@@ -65,20 +74,35 @@ def _known(name: tuple[str, ...], vocab: AbstractSet[str]) -> bool:
     )
 
 
+def counted(question: str) -> str | None:
+    """What a "how many" question counts: :func:`rag.text.counted_thing`, else the words between
+    "how many" and a past-tense verb ("How many people drowned ..." -> "people")."""
+    thing = counted_thing(question)
+    if thing is None:
+        m = _COUNTED_BEFORE_VERB.search(question.lower())
+        thing = m.group(1).strip() if m else None
+    return thing
+
+
 def focus_words(question: str) -> list[str]:
-    """Tokens of the counted thing of a "how many" question (:func:`rag.text.counted_thing`); all
-    the question's content words when it has none."""
-    return tokenize(counted_thing(question) or "") or tokenize(question)
+    """Tokens of the counted thing of a "how many" question (:func:`counted`); all the question's
+    content words when it has none."""
+    return tokenize(counted(question) or "") or tokenize(question)
 
 
 def number_far(question: str, sentence: str) -> bool:
-    """A "how many" question whose quote has no new number within NEAR_WORDS of its counted thing."""
+    """A "how many" question whose quote has no new number (a vague "several" is none) within
+    NEAR_WORDS of its counted thing."""
     if "number" not in question_kinds(question) and counted_thing(question) is None:
         return False
     q_words = {w.lower() for w in WORD.findall(question)}
     focus = {t[:PREFIX] for t in focus_words(question)}
     words = WORD.findall(sentence)
-    numbers = [i for i, w in enumerate(words) if NUMBER.fullmatch(w) and w.lower() not in q_words]
+    numbers = [
+        i
+        for i, w in enumerate(words)
+        if NUMBER.fullmatch(w) and w.lower() not in q_words and w.lower() not in VAGUE_QUANTITIES
+    ]
     anchors = [i for i, w in enumerate(words) if any(t[:PREFIX] in focus for t in tokenize(w))]
     return not any(abs(i - j) <= NEAR_WORDS for i in numbers for j in anchors)
 
