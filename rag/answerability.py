@@ -39,6 +39,12 @@ PREFIX = 5
 NEAR_WORDS = 4
 #: Quantity words that do not answer "how many" ("killing several soldiers").
 VAGUE_QUANTITIES = frozenset({"several", "few"})
+#: Words that count without a digit ("turned around twice" answers "how many times").
+COUNT_WORDS = frozenset({"once", "twice", "thrice"})
+#: A counted thing with one of these tokens asks for an amount of money, which any currency
+#: amount of the quote answers ("how much money ..." -> "over $4.6 billion available").
+MONEY_TOKENS = frozenset({"money", "fund", "funding", "cost", "budget", "price", "dollar"})
+_CURRENCY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion)?\s*(?:dollars|euros|pounds)\b")
 #: "How many <thing> <past-tense verb>" without an auxiliary ("How many people drowned when ..."):
 #: the thing is the words (at most four) before the first word in -ed or a common irregular past.
 _COUNTED_BEFORE_VERB = re.compile(
@@ -95,16 +101,27 @@ def number_far(question: str, sentence: str) -> bool:
     NEAR_WORDS of its counted thing."""
     if "number" not in question_kinds(question) and counted_thing(question) is None:
         return False
+    thing = focus_words(question)
+    if MONEY_TOKENS & set(thing) and _CURRENCY.search(sentence):
+        return False
     q_words = {w.lower() for w in WORD.findall(question)}
-    focus = {t[:PREFIX] for t in focus_words(question)}
     words = WORD.findall(sentence)
-    numbers = [
-        i
-        for i, w in enumerate(words)
-        if NUMBER.fullmatch(w) and w.lower() not in q_words and w.lower() not in VAGUE_QUANTITIES
-    ]
-    anchors = [i for i, w in enumerate(words) if any(t[:PREFIX] in focus for t in tokenize(w))]
+    if "time" in thing and COUNT_WORDS & {w.lower() for w in words}:
+        return False
+    numbers = [i for i, w in enumerate(words) if _counts(w.lower()) and w.lower() not in q_words]
+    anchors = [i for i, w in enumerate(words) if any(_names_thing(t, thing) for t in tokenize(w))]
     return not any(abs(i - j) <= NEAR_WORDS for i in numbers for j in anchors)
+
+
+def _counts(word: str) -> bool:
+    """A number word that can answer "how many" (lower case)."""
+    return word in COUNT_WORDS or (bool(NUMBER.fullmatch(word)) and word not in VAGUE_QUANTITIES)
+
+
+def _names_thing(token: str, thing: Sequence[str]) -> bool:
+    """``token`` shares its first PREFIX letters with a token of the counted thing, or starts
+    with one of four letters or more ("rainfall" names "rain")."""
+    return any(token[:PREFIX] == t[:PREFIX] or (len(t) >= 4 and token.startswith(t)) for t in thing)
 
 
 def answerability_features(

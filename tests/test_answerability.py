@@ -81,6 +81,15 @@ def test_a_vague_quantity_does_not_answer_how_many() -> None:
     assert not answerability.number_far(question, "The APC fired at the base, killing dozens of soldiers.")
 
 
+def test_money_times_and_word_starts_answer_how_many() -> None:
+    assert not answerability.number_far(
+        "How much money did FEMA offer?", "It made over $4.6 billion available."
+    )
+    assert answerability.number_far("How much money did FEMA offer?", "It was offered to 40 states.")
+    assert not answerability.number_far("How many times was it sent back?", "It was turned around twice.")
+    assert not answerability.number_far("How much rain is expected?", "RAINFALL OF 2 TO 4 INCHES IS EXPECTED")
+
+
 def test_a_hyphenated_name_is_its_capitalised_part() -> None:
     assert answerability.question_names("How did the Kurdish-led forces hold?") == [("kurdish",)]
 
