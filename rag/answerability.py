@@ -22,13 +22,24 @@ over the tokens computed at ingest.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 
 import numpy as np
 
-from rag.text import CAPITAL, NUMBER, WORD, counted_thing, question_kinds, tokenize
+from rag.text import (
+    CAPITAL,
+    COUNT_WORDS,
+    CURRENCY,
+    MONEY_TOKENS,
+    NUMBER,
+    VAGUE_QUANTITIES,
+    WORD,
+    counted_before_verb,
+    counted_thing,
+    question_kinds,
+    tokenize,
+)
 from rag.types import Candidate
 
 #: The features :func:`answerability_features` returns, in order (names of the abstain model).
@@ -37,20 +48,6 @@ ANSWERABILITY_FEATURES = ("name_miss_rep", "name_miss_win", "num_far", "split_re
 PREFIX = 5
 #: A number counts as "next to" the counted thing within this many words.
 NEAR_WORDS = 4
-#: Quantity words that do not answer "how many" ("killing several soldiers").
-VAGUE_QUANTITIES = frozenset({"several", "few"})
-#: Words that count without a digit ("turned around twice" answers "how many times").
-COUNT_WORDS = frozenset({"once", "twice", "thrice"})
-#: A counted thing with one of these tokens asks for an amount of money, which any currency
-#: amount of the quote answers ("how much money ..." -> "over $4.6 billion available").
-MONEY_TOKENS = frozenset({"money", "fund", "funding", "cost", "budget", "price", "dollar"})
-_CURRENCY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion)?\s*(?:dollars|euros|pounds)\b")
-#: "How many <thing> <past-tense verb>" without an auxiliary ("How many people drowned when ..."):
-#: the thing is the words (at most four) before the first word in -ed or a common irregular past.
-_COUNTED_BEFORE_VERB = re.compile(
-    r"\bhow (?:many|much)\s+((?:[\w'-]+\s+){0,3}?[\w'-]+?)\s+(?:[a-z]+ed|died|fell|won|lost|got|took|"
-    r"left|came|went|fled|held|saw|made|gave|sent|rose|ran|fought|remain|remained)\b"
-)
 
 
 def question_names(question: str) -> list[tuple[str, ...]]:
@@ -83,11 +80,7 @@ def _known(name: tuple[str, ...], vocab: AbstractSet[str]) -> bool:
 def counted(question: str) -> str | None:
     """What a "how many" question counts: :func:`rag.text.counted_thing`, else the words between
     "how many" and a past-tense verb ("How many people drowned ..." -> "people")."""
-    thing = counted_thing(question)
-    if thing is None:
-        m = _COUNTED_BEFORE_VERB.search(question.lower())
-        thing = m.group(1).strip() if m else None
-    return thing
+    return counted_thing(question) or counted_before_verb(question)
 
 
 def focus_words(question: str) -> list[str]:
@@ -102,7 +95,7 @@ def number_far(question: str, sentence: str) -> bool:
     if "number" not in question_kinds(question) and counted_thing(question) is None:
         return False
     thing = focus_words(question)
-    if MONEY_TOKENS & set(thing) and _CURRENCY.search(sentence):
+    if MONEY_TOKENS & set(thing) and CURRENCY.search(sentence):
         return False
     q_words = {w.lower() for w in WORD.findall(question)}
     words = WORD.findall(sentence)
