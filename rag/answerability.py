@@ -27,7 +27,19 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
-from rag.text import CAPITAL, NUMBER, WORD, counted_thing, question_kinds, tokenize
+from rag.text import (
+    CAPITAL,
+    COUNT_WORDS,
+    CURRENCY,
+    MONEY_TOKENS,
+    NUMBER,
+    VAGUE_QUANTITIES,
+    WORD,
+    counted_before_verb,
+    counted_thing,
+    question_kinds,
+    tokenize,
+)
 from rag.types import Candidate
 
 #: The features :func:`answerability_features` returns, in order (names of the abstain model).
@@ -65,22 +77,44 @@ def _known(name: tuple[str, ...], vocab: AbstractSet[str]) -> bool:
     )
 
 
+def counted(question: str) -> str | None:
+    """What a "how many" question counts: :func:`rag.text.counted_thing`, else the words between
+    "how many" and a past-tense verb ("How many people drowned ..." -> "people")."""
+    return counted_thing(question) or counted_before_verb(question)
+
+
 def focus_words(question: str) -> list[str]:
-    """Tokens of the counted thing of a "how many" question (:func:`rag.text.counted_thing`); all
-    the question's content words when it has none."""
-    return tokenize(counted_thing(question) or "") or tokenize(question)
+    """Tokens of the counted thing of a "how many" question (:func:`counted`); all the question's
+    content words when it has none."""
+    return tokenize(counted(question) or "") or tokenize(question)
 
 
 def number_far(question: str, sentence: str) -> bool:
-    """A "how many" question whose quote has no new number within NEAR_WORDS of its counted thing."""
+    """A "how many" question whose quote has no new number (a vague "several" is none) within
+    NEAR_WORDS of its counted thing."""
     if "number" not in question_kinds(question) and counted_thing(question) is None:
         return False
+    thing = focus_words(question)
+    if MONEY_TOKENS & set(thing) and CURRENCY.search(sentence):
+        return False
     q_words = {w.lower() for w in WORD.findall(question)}
-    focus = {t[:PREFIX] for t in focus_words(question)}
     words = WORD.findall(sentence)
-    numbers = [i for i, w in enumerate(words) if NUMBER.fullmatch(w) and w.lower() not in q_words]
-    anchors = [i for i, w in enumerate(words) if any(t[:PREFIX] in focus for t in tokenize(w))]
+    if "time" in thing and COUNT_WORDS & {w.lower() for w in words}:
+        return False
+    numbers = [i for i, w in enumerate(words) if _counts(w.lower()) and w.lower() not in q_words]
+    anchors = [i for i, w in enumerate(words) if any(_names_thing(t, thing) for t in tokenize(w))]
     return not any(abs(i - j) <= NEAR_WORDS for i in numbers for j in anchors)
+
+
+def _counts(word: str) -> bool:
+    """A number word that can answer "how many" (lower case)."""
+    return word in COUNT_WORDS or (bool(NUMBER.fullmatch(word)) and word not in VAGUE_QUANTITIES)
+
+
+def _names_thing(token: str, thing: Sequence[str]) -> bool:
+    """``token`` shares its first PREFIX letters with a token of the counted thing, or starts
+    with one of four letters or more ("rainfall" names "rain")."""
+    return any(token[:PREFIX] == t[:PREFIX] or (len(t) >= 4 and token.startswith(t)) for t in thing)
 
 
 def answerability_features(

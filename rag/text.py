@@ -138,6 +138,29 @@ def counted_thing(question: str) -> str | None:
     return next(g for g in m.groups() if g).strip() if m else None
 
 
+#: "How many <thing> <past-tense verb>" without an auxiliary ("How many people drowned when ..."):
+#: the thing is the words (at most four) before the first word in -ed or a common irregular past.
+_COUNTED_BEFORE_VERB = re.compile(
+    r"\bhow (?:many|much)\s+((?:[\w'-]+\s+){0,3}?[\w'-]+?)\s+(?:[a-z]+ed|died|fell|won|lost|got|took|"
+    r"left|came|went|fled|held|saw|made|gave|sent|rose|ran|fought|remain|remained)\b"
+)
+#: Quantity words that do not answer "how many" ("killing several soldiers").
+VAGUE_QUANTITIES = frozenset({"several", "few"})
+#: Words that count without a digit ("turned around twice" answers "how many times").
+COUNT_WORDS = frozenset({"once", "twice", "thrice"})
+#: Tokens (stems) of a counted thing that asks for an amount of money.
+MONEY_TOKENS = frozenset({"money", "fund", "funding", "cost", "budget", "price", "dollar"})
+#: An amount of money: "$4.6 billion", "€ 20", "300 million dollars".
+CURRENCY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion)?\s*(?:dollars|euros|pounds)\b")
+
+
+def counted_before_verb(question: str) -> str | None:
+    """The counted thing of "How many <thing> <past-tense verb> ..." (no auxiliary), in lower
+    case: "How many people drowned when ..." -> "people"; else None."""
+    m = _COUNTED_BEFORE_VERB.search(question.lower())
+    return m.group(1).strip() if m else None
+
+
 def question_kinds(question: str) -> tuple[str, ...]:
     """What the question asks for, in order: number, date, place, person (none: ``()``).
 

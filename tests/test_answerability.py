@@ -63,6 +63,33 @@ def test_the_counted_thing_of_a_question() -> None:
     assert answerability.number_far("What was the population of Ariha?", "Ariha lies 10 km south.")
 
 
+def test_how_many_without_an_auxiliary_counts_the_words_before_the_verb() -> None:
+    assert answerability.counted("How many people drowned when the boat sank off Aceh?") == "people"
+    assert answerability.counted("How many men died in total?") == "men"
+    assert answerability.counted("How many votes did Claudia Mo get?") == "votes"  # counted_thing's
+    assert answerability.counted("Who led the attack?") is None
+    rescued = "Fishermen rescued over 700 asylum seekers whose boat sank off Aceh."
+    assert answerability.number_far("How many people drowned when the boat sank off Aceh?", rescued)
+    lost = rescued.replace("rescued", "lost")
+    assert not answerability.number_far("How many asylum seekers drowned?", lost)
+
+
+def test_a_vague_quantity_does_not_answer_how_many() -> None:
+    question = "How many soldiers died when the APC fired on the base?"
+    assert answerability.number_far(question, "The APC fired at the base, killing several soldiers.")
+    assert not answerability.number_far(question, "The APC fired at the base, killing 12 soldiers.")
+    assert not answerability.number_far(question, "The APC fired at the base, killing dozens of soldiers.")
+
+
+def test_money_times_and_word_starts_answer_how_many() -> None:
+    assert not answerability.number_far(
+        "How much money did FEMA offer?", "It made over $4.6 billion available."
+    )
+    assert answerability.number_far("How much money did FEMA offer?", "It was offered to 40 states.")
+    assert not answerability.number_far("How many times was it sent back?", "It was turned around twice.")
+    assert not answerability.number_far("How much rain is expected?", "RAINFALL OF 2 TO 4 INCHES IS EXPECTED")
+
+
 def test_a_hyphenated_name_is_its_capitalised_part() -> None:
     assert answerability.question_names("How did the Kurdish-led forces hold?") == [("kurdish",)]
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from rag.text import (
     ANAPHORIC_START,
+    CURRENCY,
     count_focus,
     count_spans,
+    counted_before_verb,
     date_spans,
     question_kinds,
     question_type,
@@ -22,6 +24,15 @@ def test_kinds_in_order_and_the_type_is_the_first() -> None:
     assert question_type("How many troops withdrew and to where?") == "number"
     assert question_kinds("Which king signed it, and when?") == ("date", "person")
     assert question_type("Why did they leave?") == "other" and question_kinds("Why did they leave?") == ()
+
+
+def test_the_counted_thing_before_a_past_tense_verb_and_amounts_of_money() -> None:
+    assert counted_before_verb("How many people drowned when the boat sank?") == "people"
+    assert counted_before_verb("How many Ukrainian soldiers died at the base?") == "ukrainian soldiers"
+    assert counted_before_verb("Why did they leave?") is None
+    assert CURRENCY.search("making over $4.6 billion available")
+    assert CURRENCY.search("about 300 million dollars")
+    assert not CURRENCY.search("about 300 soldiers")
 
 
 def test_a_field_line_is_a_short_key_value_line_not_a_labelled_sentence() -> None:
