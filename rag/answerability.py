@@ -33,6 +33,8 @@ from rag.text import (
     CURRENCY,
     MONEY_TOKENS,
     NUMBER,
+    POPULATION,
+    POPULATION_TOKENS,
     VAGUE_QUANTITIES,
     WORD,
     counted_before_verb,
@@ -96,6 +98,8 @@ def number_far(question: str, sentence: str) -> bool:
         return False
     thing = focus_words(question)
     if MONEY_TOKENS & set(thing) and CURRENCY.search(sentence):
+        return False
+    if POPULATION_TOKENS & set(thing) and POPULATION.search(sentence):
         return False
     q_words = {w.lower() for w in WORD.findall(question)}
     words = WORD.findall(sentence)

@@ -150,6 +150,14 @@ VAGUE_QUANTITIES = frozenset({"several", "few"})
 COUNT_WORDS = frozenset({"once", "twice", "thrice"})
 #: Tokens (stems) of a counted thing that asks for an amount of money.
 MONEY_TOKENS = frozenset({"money", "fund", "funding", "cost", "budget", "price", "dollar"})
+#: Tokens (stems) of a counted thing that asks for a population.
+POPULATION_TOKENS = frozenset({"popul", "inhabit", "resid"})
+#: A population given as the size of a place or its people: "a town of 70,000", "70,000
+#: inhabitants", "a city of 2 million people".
+POPULATION = re.compile(
+    r"(?i)\b(?:town|city|village|hamlet|district|province|region|country)\s+of\s+(?:about\s+|some\s+|around\s+)?\d"
+    r"|\b\d[\d,.]*\s*(?:million\s+)?(?:inhabitants|residents|people live)\b"
+)
 #: An amount of money: "$4.6 billion", "€ 20", "300 million dollars".
 CURRENCY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion)?\s*(?:dollars|euros|pounds)\b")
 

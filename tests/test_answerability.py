@@ -96,3 +96,10 @@ def test_a_hyphenated_name_is_its_capitalised_part() -> None:
 
 def test_no_quote_gives_zero_signals() -> None:
     assert _features("Who?", []) == dict.fromkeys(answerability.ANSWERABILITY_FEATURES, 0.0)
+
+
+def test_a_place_of_some_size_or_its_inhabitants_answer_a_population_question() -> None:
+    question = "What is the population of Ariha?"
+    assert not answerability.number_far(question, "The men withdrew to nearby Ariha, a town of 70,000.")
+    assert not answerability.number_far(question, "Ariha has about 19,000 inhabitants.")
+    assert answerability.number_far(question, "About 400 men withdrew to Ariha.")
