@@ -57,9 +57,9 @@ def test_answerable_questions_are_answered_at_the_product_threshold(seeded_qa: R
         for q in ANSWERABLE
         if not (a := seeded_qa.ask(q["question"])).abstained and _contains_gold(a.text, q["answers"])
     ]
-    # Measured 2026-11-24 (session 3) at threshold 0.30: 29 of 34 answered right (5 abstained
-    # on, with confidences 0.04-0.27). The floor catches a regression.
-    assert len(answered_right) >= 28, answered_right
+    # Measured 2026-11-30: 31 of 34 answered right (2 abstained on, 1 wrong). The floor, one
+    # below, catches a regression and leaves room for int8 arithmetic on another CPU.
+    assert len(answered_right) >= 30, answered_right
 
 
 @pytest.mark.xfail(
