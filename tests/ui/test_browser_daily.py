@@ -292,12 +292,12 @@ def test_remove_asks_first_and_keeps_the_upload_until_confirmed(
 
 def test_cancel_indexing_stops_a_running_upload(page: Any, daily_app: RunningApp, tmp_path: Path) -> None:
     upload = tmp_path / "long log.txt"
-    lines = [f"Patrol {n} crossed ridge {n % 11} at dawn with {n + 4} vehicles." for n in range(1500)]
+    lines = [f"Patrol {n} crossed ridge {n % 11} at dawn with {n + 4} vehicles." for n in range(6000)]
     upload.write_text("Long patrol log\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
     before = set(daily_app.qa.sources())
     page.locator("#dq-tab-reports-button").click()
     page.locator("#dq-upload input[type=file]").set_input_files(str(upload))
-    time.sleep(2.0)  # the ingest is embedding by now (1,500 paragraphs take far longer)
+    time.sleep(2.0)  # the ingest is embedding by now (6,000 paragraphs, 72k words, take ~10 s or more)
     page.locator("#dq-cancel-upload").click()
     status = page.locator("#dq-upload-status .dq-ingest-counts")
     status.wait_for(timeout=60_000)
