@@ -11,6 +11,7 @@ import datetime
 import functools
 import re
 import threading
+from collections.abc import Sequence
 
 import Stemmer
 
@@ -449,6 +450,23 @@ def refers_back(sentence: str) -> bool:
     sentence case ("THESE SWELLS ...")."""
     text = sentence.lstrip()
     return bool(ANAPHORIC_START.match(text.capitalize() if text.isupper() else text))
+
+
+def quote_rest(sentences: Sequence[str], start: int, limit: int = 3) -> int:
+    """How many of the sentences after ``sentences[start]`` finish a quotation it opens and
+    leaves open ('"Cool clock, Ahmed.' then 'Want to bring it to the White House? ...'): 0 when
+    it leaves none open or the quotation is not closed within ``limit`` sentences."""
+    first = sentences[start]
+    curly = first.count("\u201c") - first.count("\u201d")
+    straight = first.count('"') % 2 == 1
+    if curly <= 0 and not straight:
+        return 0
+    for k, text in enumerate(sentences[start + 1 : start + 1 + limit], 1):
+        curly += text.count("\u201c") - text.count("\u201d")
+        straight ^= text.count('"') % 2 == 1
+        if curly <= 0 and not straight:
+            return k
+    return 0
 
 
 _WHY = re.compile(r"^\s*(?:why|how come|what (?:caused|prompted|led))\b|\bwhy\b", re.IGNORECASE)

@@ -162,3 +162,13 @@ def test_counts_dates_focus_and_back_references_for_the_sentence_signals() -> No
     assert ANAPHORIC_START.match("It was captured.") and ANAPHORIC_START.match("The town fell.")
     assert not ANAPHORIC_START.match("The Battle of Arden was fought.")
     assert not ANAPHORIC_START.match("Italy fell.")
+
+
+def test_the_rest_of_a_quotation_a_sentence_leaves_open() -> None:
+    from rag.text import quote_rest
+
+    speech = ["\u201cCool clock, Ahmed.", "Want to bring it?", "It\u2019s great.\u201d", "Next."]
+    assert quote_rest(speech, 0) == 2 and quote_rest(speech, 1) == 0
+    assert quote_rest(speech, 0, limit=1) == 0  # not closed within the limit: left as it is
+    assert quote_rest(['He said "go.', 'Now."'], 0) == 1
+    assert quote_rest(['He said "go now."', "Later."], 0) == 0

@@ -9,6 +9,8 @@ it does not see whole:
   when another block of the same report is among the passages (which event it is).
 - **Lists.** A sentence that introduces a list ("... IN EFFECT FOR...", "these guidelines:") is
   quoted with its items (the best of them when they are many).
+- **Quotations.** A sentence that opens a quotation is quoted up to the sentence that closes it
+  ('"Cool clock, Ahmed.' is followed by 'Want to bring it to the White House? ..."').
 - **Reasons.** To a "why" question, the sentence after the chosen one is added when it refers
   back to it ("SWELLS ... ARE EXPECTED TO CONTINUE ..." then "THESE SWELLS ... CAUSE ... RIP
   CURRENTS").
@@ -34,12 +36,15 @@ from rag.text import (
     opens_list,
     question_key_terms,
     question_kinds,
+    quote_rest,
     refers_back,
 )
 from rag.types import Candidate, Sentence
 
 #: Most words of list items quoted after their introduction.
 LIST_MAX_WORDS = 120
+#: Most words quoted after a sentence to finish the quotation it opens (a longer one is left open).
+QUOTE_MAX_WORDS = 50
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def combine(
         return fields
     chosen = more_sentences(question, refs, scores, ranked, chosen, max_sentences)
     units = [(refs[i].passage, refs[i].sentence) for i in chosen]
-    units = _with_lists(units, ranked, score_of)
+    units = _with_quotes(_with_lists(units, ranked, score_of), ranked)
     if asks_why(question) and len(units) < max_sentences and chosen:
         best = max(chosen, key=lambda i: float(scores[i]))
         units = _with_reason(units, ranked, (refs[best].passage, refs[best].sentence))
@@ -234,6 +239,17 @@ def list_items(sentences: Sequence[Sentence], intro: int) -> list[int]:
         return []
     last = max(i for i in range(intro + 1, len(sentences)) if is_list_item(sentences[i].text))
     return list(range(intro + 1, last + 1))
+
+
+def _with_quotes(units: list[tuple[int, int]], ranked: Sequence[Candidate]) -> list[tuple[int, int]]:
+    """``units`` with the sentences that finish a quotation one of them leaves open."""
+    out = list(units)
+    for p, s in units:
+        texts = [sentence.text for sentence in ranked[p].chunk.sentences]
+        rest = range(s + 1, s + 1 + quote_rest(texts, s))
+        if sum(len(texts[i].split()) for i in rest) <= QUOTE_MAX_WORDS:
+            out += [(p, i) for i in rest if (p, i) not in out]
+    return out
 
 
 def _with_reason(

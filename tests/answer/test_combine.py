@@ -196,3 +196,24 @@ def test_a_why_answer_takes_the_next_sentence_only_when_it_refers_back() -> None
     ]
     units = combine("When will the swells reach the coast?", [candidate], refs, scores, [0], 2)
     assert [u.sentence.text for u in units] == ["Swells will reach the coast today."]
+
+
+def test_a_sentence_that_opens_a_quotation_is_quoted_to_its_end() -> None:
+    import numpy as np
+
+    from rag.answer.combine import combine
+
+    candidate, refs = _candidate(
+        "The president wrote: \u201cCool clock, Ahmed. Want to bring it to the White House? "
+        "It\u2019s what makes America great.\u201d The school declined to comment."
+    )
+    scores = np.array([3.0, 0.0, 0.0, 0.0])
+    units = combine("Where was Ahmed invited to bring his clock?", [candidate], refs, scores, [0], 2)
+    assert [u.sentence.text for u in units] == [
+        "The president wrote: \u201cCool clock, Ahmed.",
+        "Want to bring it to the White House?",
+        "It\u2019s what makes America great.\u201d",
+    ]
+    closed, refs = _candidate('He said "we will stay." The school declined to comment.')
+    units = combine("What did he say?", [closed], refs, np.array([3.0, 0.0]), [0], 2)
+    assert [u.sentence.text for u in units] == ['He said "we will stay."']
