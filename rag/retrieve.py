@@ -43,8 +43,23 @@ class HybridRetriever:
         ``sources`` (report names) limits every retriever to those reports: a ``where`` filter
         for dense search, a mask over the catalog's passage BM25 and over the pooled passages.
         """
-        question, question_vec = query.text, query.vector
         top_k = max(top_k or self.settings.top_k, features.ANSWER_PASSAGES)
+        pooled, matrix = self.pool(query, top_k, sources)
+        if not pooled:
+            return []
+        ranked = [
+            replace(c, score=float(s)) for c, s in zip(pooled, features.rerank(matrix).tolist(), strict=True)
+        ]
+        ranked.sort(key=lambda c: (-c.score, c.chunk.passage_id))
+        return ranked[:top_k]
+
+    def pool(
+        self, query: Query, top_k: int = 0, sources: Sequence[str] | None = None
+    ) -> tuple[list[Candidate], np.ndarray]:
+        """The pooled passages (dense top-N united with BM25 top-N, N = ``settings.candidates`` or
+        ``top_k`` if larger), unranked, with their reranker features (``features.passage_features``).
+        """
+        question, question_vec = query.text, query.vector
         pool = max(self.settings.candidates, top_k)
         catalog = self.index.catalog()
         store = self.index.store
@@ -61,7 +76,7 @@ class HybridRetriever:
             wanted = set(sources)
             chunks = {pid: c for pid, c in chunks.items() if c.source in wanted}
         if not chunks:
-            return []
+            return [], np.zeros((0, len(features.PASSAGE_FEATURES)))
         dense.update(catalog.dense([pid for pid in chunks if pid not in dense], question_vec))
         scores = catalog.score(question, question_vec, float(sparse_scores.max(initial=0.0)))
         pooled = []
@@ -70,13 +85,8 @@ class HybridRetriever:
             if evidence is not None and len(chunk.sentences):
                 pooled.append(evidence)
         if not pooled:
-            return []
-        matrix = features.passage_features(question, question_vec, pooled, scores.stats, catalog.idf)
-        ranked = [
-            replace(c, score=float(s)) for c, s in zip(pooled, features.rerank(matrix).tolist(), strict=True)
-        ]
-        ranked.sort(key=lambda c: (-c.score, c.chunk.passage_id))
-        return ranked[:top_k]
+            return [], np.zeros((0, len(features.PASSAGE_FEATURES)))
+        return pooled, features.passage_features(question, question_vec, pooled, scores.stats, catalog.idf)
 
 
 def _top(ids: list[str], scores: np.ndarray, n: int) -> dict[str, float]:

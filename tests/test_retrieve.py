@@ -51,3 +51,19 @@ def test_top_k_never_drops_below_the_answer_passages(retriever: HybridRetriever)
 def test_a_question_with_no_shared_word_still_gets_dense_candidates(retriever: HybridRetriever) -> None:
     ranked = retriever.run(retriever.query("q", "zyxwv qwerty"))
     assert ranked and all(c.bm25 == 0.0 for c in ranked)
+
+
+def test_the_pool_is_what_run_ranks_with_its_reranker_features(retriever: HybridRetriever) -> None:
+    query = retriever.query("q", "Who rescued the people from the river Aln?")
+    pooled, matrix = retriever.pool(query)
+    assert matrix.shape == (len(pooled), len(features.PASSAGE_FEATURES))
+    ranked = retriever.run(query, top_k=100)
+    assert {c.chunk.passage_id for c in pooled} == {c.chunk.passage_id for c in ranked}
+    best = pooled[int(np.argmax(features.rerank(matrix)))]
+    assert best.chunk.passage_id == ranked[0].chunk.passage_id
+    assert ranked[0].score == pytest.approx(float(features.rerank(matrix).max()))
+
+
+def test_a_pool_limited_to_no_known_report_is_empty(retriever: HybridRetriever) -> None:
+    pooled, matrix = retriever.pool(retriever.query("q", "storm pier bridge"), sources=["nowhere.txt"])
+    assert pooled == [] and matrix.shape == (0, len(features.PASSAGE_FEATURES))
