@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from rag.header import is_marker_paragraph, parse_header
-from rag.text import KEY_VALUE, LIST_ITEM_START, PARAGRAPH_BREAK, split_sentences, wrap_width
+from rag.text import KEY_VALUE, LIST_ITEM_START, PARAGRAPH_BREAK, SECTION_HEADING, split_sentences, wrap_width
 from rag.types import Chunk, Sentence
 
 
@@ -99,6 +99,10 @@ def _body_paragraphs(text: str) -> list[tuple[list[tuple[int, int]], list[tuple[
         paragraph = text[start:end]
         if start < header.body_start or is_marker_paragraph(paragraph):
             continue
+        if (first := _section_heading(paragraph)) is not None:  # "3. INFRASTRUCTURE" over its text
+            headings.append((start, start + first))
+            start = start + first + 1
+            paragraph = text[start:end]
         if not headings and groups and _continues_list(text, groups[-1][1][-1], paragraph):
             groups[-1][1].append((start, end))
         elif _is_heading(paragraph):
@@ -125,7 +129,21 @@ def _is_key_values(paragraph: str) -> bool:
     return len(lines) > 1 and all(KEY_VALUE.match(line) for line in lines)
 
 
+_UNDERLINE = re.compile(r"^\s*(?:-{3,}|={3,})\s*$")
 _SENTENCE_CLOSE = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def _section_heading(paragraph: str) -> int | None:
+    """The length of a paragraph's first line when it is a section heading over the paragraph's
+    text ("3. INFRASTRUCTURE", "SUMMARY" in capitals, the text on the next lines; an underline
+    under it belongs to it); else None."""
+    first, newline, rest = paragraph.partition("\n")
+    if not newline or not SECTION_HEADING.match(first) or LIST_ITEM_START.match(rest):
+        return None
+    underline, newline, body = rest.partition("\n")
+    if _UNDERLINE.match(underline):  # "WATCHES AND WARNINGS" over "--------------------"
+        return len(first) + 1 + len(underline) if newline and body.strip() else None
+    return len(first)
 
 
 def _is_heading(paragraph: str) -> bool:

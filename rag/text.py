@@ -262,6 +262,8 @@ _UNIT_START = re.compile(
     r"|\.\.\.|\.[A-Z][a-z]+\.\.\.|[-=_]{3,}$)"
 )
 LIST_ITEM_START = re.compile(rf"^(?:{_LIST_ITEM})")
+#: A section heading line in capitals, numbered or not: "3. INFRASTRUCTURE", "IV. OUTLOOK", "SUMMARY".
+SECTION_HEADING = re.compile(r"^(?:\d{1,2}[.)]\s+|[IVX]{1,4}\.\s+)?[A-Z][A-Z&/ -]{2,40}$")
 KEY_VALUE = re.compile(rf"^{_KEY}")
 
 

@@ -64,3 +64,21 @@ def test_an_overlong_sentence_is_cut_into_bounded_pieces() -> None:
     assert max(_words(s.text) for s in sentences) <= 150
     assert all(text[s.start : s.end] == s.text for s in sentences)
     assert any("41 barges" in s.text for s in sentences)
+
+
+def test_a_section_heading_line_is_its_passage_context_not_a_sentence() -> None:
+    text = (
+        "Flood note\n\n3. INFRASTRUCTURE\nRoute 9 is closed. The rail line is open.\n\n"
+        "HAZARDS AFFECTING LAND\n----------------------\nWIND...GALE FORCE WINDS ARE OCCURRING.\n\n"
+        "CLOSED ROADS\n- Route 9\n- Route 12\n\n"
+        "The council met today\nand asked for sandbags."
+    )
+    chunks = chunk_report("r.txt", text, _words)
+    assert chunks[0].text.startswith("3. INFRASTRUCTURE\n")
+    assert [s.text for s in chunks[0].sentences] == ["Route 9 is closed.", "The rail line is open."]
+    assert chunks[1].text.startswith("HAZARDS AFFECTING LAND\n---")
+    assert [s.text for s in chunks[1].sentences] == ["WIND...GALE FORCE WINDS ARE OCCURRING."]
+    assert chunks[2].sentences[0].text == "CLOSED ROADS"  # a list's introduction stays
+    assert chunks[3].sentences[0].text.startswith("The council met today")  # mixed case: no heading
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
