@@ -136,7 +136,8 @@ def answerability_features(
         return np.zeros(len(ANSWERABILITY_FEATURES))
     names = question_names(question)
     reports = list(dict.fromkeys(int(ranked[p].report) for p, _, _ in quoted))
-    report_words: set[str] = set().union(*(vocab_of(r) for r in reports))
+    # one report (the usual case): its cached frozenset, not a copy of it per question
+    report_words = vocab_of(reports[0]) if len(reports) == 1 else frozenset().union(*map(vocab_of, reports))
     miss_rep = sum(1 for n in names if not _known(n, report_words))
     miss_win = max(
         sum(1 for n in names if not _known(n, frozenset(ranked[p].tokens) | ranked[p].title_tokens))

@@ -24,7 +24,7 @@ import numpy as np
 
 from rag import models
 from rag.answerability import ANSWERABILITY_FEATURES, answerability_features
-from rag.text import CAPITAL, DATE, NEGATIONS, NUMBER, WORD, question_type, tokenize
+from rag.text import NEGATIONS, WORD, holds_kind, question_type, tokenize
 from rag.types import Candidate
 
 # --------------------------------------------------------------------------------------------
@@ -176,28 +176,6 @@ def idf(table: dict[str, float], word: str) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# Question type
-# --------------------------------------------------------------------------------------------
-
-
-def _type_hits(kind: str, sentence: str, question_lower_words: set[str]) -> bool:
-    """True when ``sentence`` holds an item of ``kind`` that is not already in the question."""
-    if kind == "number":
-        pat = NUMBER
-    elif kind == "date":
-        pat = DATE
-    elif kind in ("place", "person"):
-        # Capitalised words that are not the sentence's first word.
-        return any(
-            m.start() > 0 and m.group(0).lower() not in question_lower_words
-            for m in CAPITAL.finditer(sentence)
-        )
-    else:
-        return False
-    return any(m.group(0).lower() not in question_lower_words for m in pat.finditer(sentence))
-
-
-# --------------------------------------------------------------------------------------------
 # Passage reranking
 # --------------------------------------------------------------------------------------------
 
@@ -335,7 +313,7 @@ def sentence_features(
             text = c.text[s:e]
             st = set(toks[si])
             win = st | (set(toks[si - 1]) if si > 0 else set())
-            hit = _type_hits(kind, text, q_lower)
+            hit = holds_kind(kind, text, q_lower)
             novel = len(st - q_set) / max(1, len(st))
             own = _coverage(q_terms, q_w, st)
             prev_cov = _coverage(q_terms, q_w, set(toks[si - 1])) if si > 0 else 0.0
@@ -475,7 +453,7 @@ def abstain_features(
             float(oov),
             float(len(caps - p_lower)),
             float(len({n.lower() for n in nums} - p_lower)),
-            float(kind != "other" and not _type_hits(kind, s_text, q_lower)),
+            float(kind != "other" and not holds_kind(kind, s_text, q_lower)),
             float(neg_q and not neg_s),
             float(bc.sent_vecs[b.sentence] @ q_vec),
             float(top.dense),

@@ -482,7 +482,9 @@ def asks_why(question: str) -> bool:
 # Relative dates --------------------------------------------------------------------------------
 
 _MONTHS = "january february march april may june july august september october november december".split()
-_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+#: A month's name or its abbreviation ("Sep.", "September"), any case; ``_MONTH_WORD`` captures it.
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTH_WORD = rf"({_MONTH_NAME})"
 _ISSUE_DATE = (
     re.compile(rf"(?i)\b{_MONTH_WORD}\s+(\d{{1,2}}),?\s+(\d{{4}})\b"),
     re.compile(rf"(?i)\b(\d{{1,2}})\s+{_MONTH_WORD},?\s+(\d{{4}})\b"),
@@ -539,7 +541,6 @@ def relative_dates(text: str, issued: str) -> dict[str, str]:
     return found
 
 
-_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _QUESTION_DATE = re.compile(
     r"(?i)(?:\b(?:on|in|during|as of)\s+)?\b(?:"
     rf"(?P<m1>{_MONTH_NAME})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>\d{{4}}))?"
