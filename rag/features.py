@@ -200,7 +200,9 @@ class QueryStats:
     report_dense_max: float  # max cosine(question, report embedding) over all reports
 
 
-def _coverage(q_terms: Sequence[str], q_w: np.ndarray, toks: set[str]) -> float:
+def coverage(q_terms: Sequence[str], q_w: np.ndarray, toks: AbstractSet[str]) -> float:
+    """The weighted share of the question's terms ``q_terms`` (weights ``q_w``) found in ``toks``
+    (0 when the weights sum to 0)."""
     tot = float(q_w.sum())
     if tot <= 0:
         return 0.0
@@ -240,7 +242,7 @@ def passage_features(
         else:
             win_max = float(sims.max())
         top2 = np.sort(sims)[::-1][:2].mean()
-        cov_s = max(_coverage(q_terms, q_w, set(st)) for st in c.sent_tokens)
+        cov_s = max(coverage(q_terms, q_w, set(st)) for st in c.sent_tokens)
         t_toks = c.title_tokens
         rows.append(
             [
@@ -255,7 +257,7 @@ def passage_features(
                 c.title_dense,
                 math.log1p(drank[i]),
                 math.log1p(brank[i]),
-                _coverage(q_terms, q_w, set(p_toks)),
+                coverage(q_terms, q_w, set(p_toks)),
                 cov_s,
                 len(t_toks & q_set) / max(1, len(t_toks)),
                 c.bm25_titled / (stats.bm25_titled_max + 1e-9),
@@ -315,9 +317,9 @@ def sentence_features(
             win = st | (set(toks[si - 1]) if si > 0 else set())
             hit = holds_kind(kind, text, q_lower)
             novel = len(st - q_set) / max(1, len(st))
-            own = _coverage(q_terms, q_w, st)
-            prev_cov = _coverage(q_terms, q_w, set(toks[si - 1])) if si > 0 else 0.0
-            next_cov = _coverage(q_terms, q_w, set(toks[si + 1])) if si + 1 < len(toks) else 0.0
+            own = coverage(q_terms, q_w, st)
+            prev_cov = coverage(q_terms, q_w, set(toks[si - 1])) if si > 0 else 0.0
+            next_cov = coverage(q_terms, q_w, set(toks[si + 1])) if si + 1 < len(toks) else 0.0
             refs.append(SentenceRef(pi, si, s, e))
             rows.append(
                 [
@@ -326,7 +328,7 @@ def sentence_features(
                     float(c.sent_bm25[si]),
                     own,
                     len(q_big & _bigrams(toks[si])) / max(1, len(q_big)),
-                    _coverage(q_terms, q_w, win),
+                    coverage(q_terms, q_w, win),
                     float(passage_scores[pi]) - top,
                     float(pi == 0),
                     float(hit),

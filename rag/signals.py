@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.features import SENTENCE_EXTRAS, SentenceRef, idf
+from rag.features import SENTENCE_EXTRAS, SentenceRef, coverage, idf
 from rag.text import WORD, count_focus, count_spans, date_spans, question_type, refers_back, tokenize
 from rag.types import Candidate
 
@@ -70,14 +70,6 @@ def _question(question: str, idf_tab: dict[str, float]) -> _Question:
         lower=question.lower(),
         words=frozenset(w.lower() for w in WORD.findall(question)),
     )
-
-
-def _share(terms: Sequence[str], weights: np.ndarray, words: set[str] | frozenset[str]) -> float:
-    """The weighted share of ``terms`` found in ``words`` (0 when the weights sum to 0)."""
-    total = float(weights.sum())
-    if total <= 0:
-        return 0.0
-    return float(sum(w for t, w in zip(terms, weights) if t in words)) / total
 
 
 def _windows(
@@ -113,9 +105,9 @@ def _topic_coverage(
         rest, weights = by_topic[topic]
         window = own[row] | prev[row]
         out[row] = (
-            _share(rest, weights, window),
-            _share(q.terms, local, own[row]),
-            _share(q.terms, local, window),
+            coverage(rest, weights, window),
+            coverage(q.terms, local, own[row]),
+            coverage(q.terms, local, window),
         )
     return out
 
@@ -137,7 +129,7 @@ def _context(
             norm = float(np.linalg.norm(both))
             out[row, 0] = (float(both @ q_vec) / norm if norm else 0.0) - float(own @ q_vec)
             if refers_back(cand.text[ref.start : ref.end]):
-                out[row, 1] = _share(q.terms, q.weights, prev[row])
+                out[row, 1] = coverage(q.terms, q.weights, prev[row])
         out[row, 2] = float(cand.chunk.ordinal == 0 and ref.sentence == 0)
     return out
 

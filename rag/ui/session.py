@@ -80,6 +80,7 @@ class UISession:
         self.upload_dir = Path(upload_dir) if upload_dir else Path(qa.settings.index_dir) / "uploads"
         self._answerers: dict[str, Any] = {}
         self._infos: dict[tuple[str, str], ReportInfo] = {}
+        self._titles: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self.default_spec = ""
         generator = getattr(qa, "generator", None)
@@ -162,8 +163,12 @@ class UISession:
 
     def title(self, source: str) -> str:
         """The title of an indexed report from its header ('' if it has none; ``KeyError`` if there
-        is no report by that name)."""
-        return self.qa.report(source).title or ""
+        is no report by that name). Read once per version of the report: every answer's cards
+        ask for it again."""
+        key = (source, self.qa.store.view().hashes.get(source, ""))
+        if key not in self._titles:
+            self._titles[key] = self.qa.report(source).title or ""
+        return self._titles[key]
 
     def ingest_uploads(
         self,
