@@ -43,10 +43,25 @@ PLACEHOLDER = "<b>Ask a question about the reports.</b><br>Answers quote the rep
 _SEP = "\u00a0·\u00a0"
 
 
+#: The page's fonts, served from Gradio's own files (no font download). Regular and Bold only:
+#: Gradio's SemiBold files hold some 55 characters, so semibold text mixed in fallback glyphs.
+FONT_WEIGHTS = (400, 700)
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default theme in indigo and slate, with complete local fonts (``FONT_WEIGHTS``)."""
+    return gr.themes.Default(
+        primary_hue="indigo",
+        neutral_hue="slate",
+        radius_size="md",
+        font=[gr.themes.GoogleFont("Source Sans Pro", FONT_WEIGHTS), "ui-sans-serif", "sans-serif"],
+        font_mono=[gr.themes.GoogleFont("IBM Plex Mono", FONT_WEIGHTS), "ui-monospace", "monospace"],
+    )
+
+
 def launch_options() -> dict[str, Any]:
     """Keyword arguments for ``Blocks.launch`` that style the page (Gradio 6 takes them there)."""
-    theme = gr.themes.Default(primary_hue="indigo", neutral_hue="slate", radius_size="md")
-    return {"css": CSS, "head": HEAD, "theme": theme, "footer_links": ["api", "settings"]}
+    return {"css": CSS, "head": HEAD, "theme": theme(), "footer_links": ["api", "settings"]}
 
 
 def _header(count: int) -> str:

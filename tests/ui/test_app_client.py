@@ -76,3 +76,17 @@ def test_upload_ask_and_remove(client: Any, ui_app: RunningApp, tmp_path: Path) 
 
 def test_reports_lists_the_seed(client: Any) -> None:
     assert SEED_SOURCE in client.predict(api_name="/reports")
+
+
+def test_page_fonts_are_served_locally_and_complete(ui_app: RunningApp) -> None:
+    """Every font the page declares comes from the app itself and is a whole font: Gradio's
+    SemiBold files hold some 55 characters, which made bold titles mix in fallback glyphs."""
+    import re
+    import urllib.request
+
+    css = urllib.request.urlopen(ui_app.url + "theme.css", timeout=30).read().decode()
+    fonts = re.findall(r"url\('([^']+)'\)", css)
+    assert fonts and not any("//" in url for url in fonts)
+    for url in fonts:
+        body = urllib.request.urlopen(ui_app.url + url, timeout=30).read()
+        assert len(body) > 20_000, f"{url} is a {len(body):,}-byte subset"
