@@ -425,6 +425,16 @@ _SCROLL_TO_CONFIRM = (
 )
 
 
+def _shown() -> Any:
+    """Show a component (the Cancel button while an upload is indexed)."""
+    return gr.update(visible=True)
+
+
+def _hidden() -> Any:
+    """Hide a component again."""
+    return gr.update(visible=False)
+
+
 def _reports_tab() -> dict[str, Any]:
     """Upload reports, find them in the list, view or remove one (after confirming)."""
     files = gr.File(
@@ -434,7 +444,9 @@ def _reports_tab() -> dict[str, Any]:
         height=130,
         elem_id="dq-upload",
     )
-    cancel = gr.Button("Cancel indexing", size="sm", variant="secondary", elem_id="dq-cancel-upload")
+    cancel = gr.Button(
+        "Cancel indexing", size="sm", variant="secondary", visible=False, elem_id="dq-cancel-upload"
+    )
     status = gr.HTML("", elem_id="dq-upload-status")
     search = gr.Textbox(
         placeholder="Search reports by name, title, date or kind…",
@@ -517,12 +529,12 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
         h.search, [side["search"], side["chosen"]], [side["listing"], side["chosen"]], **private
     )
     side["cancel"].click(h.cancel_upload, None, None, api_name="ui_cancel_upload", **private)
-    side["files"].upload(
+    side["files"].upload(_shown, None, side["cancel"], queue=False, **private).then(
         h.upload,
         [side["files"], side["search"], side["chosen"], scope],
         [side["status"], *listing, side["files"]],
         api_name="upload",
-    )
+    ).then(_hidden, None, side["cancel"], queue=False, **private)
     confirm = [side["confirm"], side["confirm_text"], side["pending"]]
     side["remove"].click(h.ask_remove, [side["chosen"]], confirm, api_name="ui_remove", **private).then(
         None, js=_SCROLL_TO_CONFIRM

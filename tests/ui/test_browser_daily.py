@@ -296,13 +296,16 @@ def test_cancel_indexing_stops_a_running_upload(page: Any, daily_app: RunningApp
     upload.write_text("Long patrol log\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
     before = set(daily_app.qa.sources())
     page.locator("#dq-tab-reports-button").click()
+    cancel = page.locator("#dq-cancel-upload")
+    assert not cancel.is_visible()  # nothing to cancel yet
     page.locator("#dq-upload input[type=file]").set_input_files(str(upload))
     time.sleep(2.0)  # the ingest is embedding by now (6,000 paragraphs, 72k words, take ~10 s or more)
-    page.locator("#dq-cancel-upload").click()
+    cancel.click()
     status = page.locator("#dq-upload-status .dq-ingest-counts")
     status.wait_for(timeout=60_000)
     assert "cancelled" in status.inner_text() and "0 added" in status.inner_text()
     assert "ingest cancelled" in page.locator("#dq-upload-status").inner_text()
     _shot(page, "upload-cancelled.png")
+    cancel.wait_for(state="hidden", timeout=10_000)
     assert set(daily_app.qa.sources()) == before
     assert not (daily_app.index_dir / "uploads" / "long log.txt").exists()
