@@ -234,7 +234,7 @@ def _first_line_title(text: str, *, markdown: bool) -> str:
 
 
 def _read_plain(data: bytes) -> _Extracted:
-    """Plain text or Markdown: decode the bytes, refusing binary content."""
+    """Plain text: decode the bytes, refusing binary content."""
     text, notes = _decode(data)
     if not text.strip():
         raise LoadError("empty file")
@@ -242,6 +242,111 @@ def _read_plain(data: bytes) -> _Extracted:
     if controls > _BINARY_CONTROL_SHARE * len(text):
         raise LoadError("binary file, not text")
     return _Extracted(text=text, notes=notes)
+
+
+def _read_markdown(data: bytes) -> _Extracted:
+    """Markdown as the text a reader sees: no ``#``, ``**``, list markers or link targets.
+
+    Headings and paragraphs are paragraphs, a list is one paragraph with an item per line, a
+    table one paragraph with a row per line (as in DOCX).
+    """
+    from markdown_it import MarkdownIt
+
+    from rag.ingest_guard import checkpoint
+
+    plain = _read_plain(data)
+    parser = MarkdownIt("commonmark", {"html": True}).enable("table")
+    walk = _MarkdownWalk()
+    for piece in _markdown_pieces(plain.text):
+        checkpoint()  # the file's time budget and cancellation
+        if len(piece) > 2 * _MARKDOWN_PIECE:  # a huge block: markdown-it is slow on some; as text
+            walk.blocks.append(piece)
+            continue
+        for token in parser.parse(piece):
+            walk.take(token)
+    return _Extracted(text="\n\n".join(walk.blocks), notes=plain.notes)
+
+
+#: Markdown is parsed in pieces of about this many characters, cut at blank lines outside
+#: fenced code, so that the file's time budget is checked between them.
+_MARKDOWN_PIECE = 100_000
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+def _markdown_pieces(text: str) -> Iterator[str]:
+    """``text`` cut at blank lines outside fenced code into pieces of about ``_MARKDOWN_PIECE``
+    characters (a piece with no such blank line in it stays whole)."""
+    start = fenced = 0
+    for line in _LINE.finditer(text):
+        fenced ^= bool(_FENCE.match(line.group(0)))
+        if line.end() - start >= _MARKDOWN_PIECE and not fenced and not line.group(0).strip():
+            yield text[start : line.end()]
+            start = line.end()
+    if start < len(text):
+        yield text[start:]
+
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+
+
+class _MarkdownWalk:
+    """Turns markdown-it's block tokens into paragraphs of plain text, in document order."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self._lists = 0  # nesting depth of the lists being read
+        self._lines: list[str] = []  # the items of the outermost list being read
+        self._rows: list[list[str]] | None = None  # the table being read
+
+    def take(self, token: Any) -> None:
+        """Read one block token."""
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            self._lists += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            self._lists -= 1
+            if not self._lists:
+                self._add("\n".join(self._lines))
+                self._lines = []
+        elif kind == "table_open":
+            self._rows = []
+        elif kind == "tr_open" and self._rows is not None:
+            self._rows.append([])
+        elif kind == "table_close" and self._rows is not None:
+            self._add(_table_text(self._rows))
+            self._rows = None
+        elif kind == "inline":
+            self._text(_markdown_inline(token))
+        elif kind in ("fence", "code_block"):
+            self._text(token.content.rstrip("\n"))
+        elif kind == "html_block":
+            self._text(_HTML_TAG.sub("", token.content).strip())
+
+    def _text(self, text: str) -> None:
+        if self._rows is not None and self._rows:
+            self._rows[-1].append(" ".join(text.split()))
+        elif self._lists:
+            self._lines.append(text)
+        else:
+            self._add(text)
+
+    def _add(self, block: str) -> None:
+        if block.strip():
+            self.blocks.append(block)
+
+
+def _markdown_inline(token: Any) -> str:
+    """An inline token's text: emphasis, link and HTML markup dropped, images by their alt text."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "image"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+_HTML_TAG = re.compile(r"<[^>]*>")
 
 
 def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
@@ -518,17 +623,18 @@ def _read_docx(data: bytes) -> _Extracted:
     except Exception as exc:
         raise LoadError(f"corrupt DOCX: {_reason(exc)}") from exc
     blocks = [
-        _docx_table_text(block) if isinstance(block, Table) else block.text
+        _table_text([_docx_row_cells(row) for row in block.rows]) if isinstance(block, Table) else block.text
         for block in document.iter_inner_content()
     ]
     text = "\n\n".join(b for b in blocks if b.strip())
     return _Extracted(text=text, title=document.core_properties.title or "")
 
 
-def _docx_table_text(table: Any) -> str:
-    """A table as one paragraph, a line per row; under a header row, each cell is named by its
-    column: ``District: Sarko; Cases: 131; Deaths: 6`` (a row means nothing without them)."""
-    rows = [cells for cells in (_docx_row_cells(row) for row in table.rows) if any(cells)]
+def _table_text(cells_by_row: list[list[str]]) -> str:
+    """A table (DOCX, Markdown) as one paragraph, a line per row; under a header row, each cell
+    is named by its column: ``District: Sarko; Cases: 131; Deaths: 6`` (a row means nothing
+    without them)."""
+    rows = [cells for cells in cells_by_row if any(cells)]
     if len(rows) > 1 and _is_header_row(rows[0]):
         header, body = rows[0], rows[1:]
         return "\n".join(
@@ -558,7 +664,7 @@ def _is_header_row(cells: list[str]) -> bool:
 
 _READERS: dict[str, Callable[[bytes], _Extracted]] = {
     ".txt": _read_plain,
-    ".md": _read_plain,
+    ".md": _read_markdown,
     ".html": _read_html,
     ".htm": _read_html,
     ".pdf": _read_pdf,

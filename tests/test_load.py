@@ -175,11 +175,20 @@ def test_empty_files_are_rejected(tmp_path: Path, data: bytes, suffix: str) -> N
         load_text(write(tmp_path, f"empty{suffix}", data))
 
 
-def test_markdown_title_drops_hashes_but_text_is_verbatim(tmp_path: Path) -> None:
-    body = "\n\n## Flood update: *day 3*\n\nSome **bold** facts.\n"
+def test_markdown_reads_as_the_text_a_reader_sees(tmp_path: Path) -> None:
+    body = (
+        "\n\n## Flood update: *day 3*\n\nSome **bold** facts, see [the map](http://x.org/m).\n\n"
+        "- 06:55: civilians reported\n  armed men.\n- 08:10: a device found\n\n"
+        "| District | Cases |\n|---|---|\n| Sarko | 131 |\n\n> Quoted <b>text</b>.\n\n"
+        "```\nRAW  LOG\n```\n"
+    )
     loaded = load_text(write(tmp_path, "update.md", body))
-    assert loaded.title == "Flood update: *day 3*"
-    assert loaded.text == "## Flood update: *day 3*\n\nSome **bold** facts."
+    assert loaded.title == "Flood update: day 3"
+    assert loaded.text == (
+        "Flood update: day 3\n\nSome bold facts, see the map.\n\n"
+        "06:55: civilians reported\narmed men.\n08:10: a device found\n\n"
+        "District: Sarko; Cases: 131\n\nQuoted text.\n\nRAW  LOG"
+    )
 
 
 # --- HTML --------------------------------------------------------------------------------

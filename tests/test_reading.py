@@ -201,6 +201,29 @@ def test_docx_table_row_is_a_sentence_with_its_column_headers(tmp_path: Path) ->
     assert "District: Bina; Cases: 47; Deaths: 0" in sentences
 
 
+PATROL_MD = """# Field report: northern sector patrol
+
+**Unit:** 2nd Reconnaissance Company
+
+## Events
+
+- 06:55: civilians at the Kora well reported armed men moving east.
+- 11:45: the patrol met a *water truck* convoy of 12 vehicles heading to [Bir Salam](http://m.example/bs).
+"""
+
+
+def test_markdown_items_are_sentences_without_markup(fresh_qa, tmp_path: Path) -> None:
+    path = tmp_path / "patrol.md"
+    path.write_text(PATROL_MD, encoding="utf-8")
+    sentences = sentences_of("patrol.md", load_text(path).text)
+    item = "11:45: the patrol met a water truck convoy of 12 vehicles heading to Bir Salam."
+    assert item in sentences
+    fresh_qa.ingest([path])
+    answer = fresh_qa.ask("How many vehicles were in the water truck convoy?", sources=["patrol.md"])
+    assert [c.quote for c in answer.citations][:1] == [item]
+    assert fresh_qa.report("patrol.md").title == "Field report: northern sector patrol"
+
+
 @pytest.mark.skipif(not FILES_SET.is_dir(), reason="the reports-dev files set is not beside the repo")
 @pytest.mark.parametrize("name", sorted(p.name for p in FILES_SET.glob("*")) if FILES_SET.is_dir() else [])
 def test_every_sentence_of_the_files_set_slices_its_report(name: str) -> None:
