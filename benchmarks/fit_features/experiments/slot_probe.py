@@ -259,6 +259,23 @@ def num_far_labels(question: str, text: str) -> bool:
     return number_far(question, text)
 
 
+def num_far_head(question: str, text: str) -> bool:
+    """``number_far`` anchored on the counted thing's head noun only ("BRIC-funded projects" ->
+    "projects"; "kilograms of uranium" -> "kilograms")."""
+    from rag import answerability as A
+
+    thing = A.counted(question)
+    if not thing:
+        return A.number_far(question, text)
+    head = thing.split(" of ")[0].split()[-1:] or thing.split()
+    saved = A.focus_words
+    A.focus_words = lambda q: tokenize(" ".join(head)) or saved(q)
+    try:
+        return A.number_far(question, text)
+    finally:
+        A.focus_words = saved
+
+
 _PARSES: dict = {}
 
 
@@ -359,6 +376,7 @@ def main() -> None:
                     f"name_far {near} {mode} {'+which' if which else ''}",
                 )
     rates(recs, lambda r: num_far_labels(r["question"], quote(r)), "num_far no labels/dates")
+    rates(recs, lambda r: num_far_head(r["question"], quote(r)), "num_far head noun")
     for k in (1, 2):
         rates(recs, lambda r, k=k: name_miss_sent(r["question"], quote(r)) >= k, f"name_miss_sent >= {k}")
         rates(
