@@ -37,3 +37,9 @@ def test_coverage_beyond_the_topic_counts_only_words_outside_the_title() -> None
     spec = _columns(["cov_spec", "topic_only"])
     assert spec[2, 0] == pytest.approx(1.0)  # "soldiers killed": the non-title question words
     assert spec[0, 0] == 0.0 and spec[0, 1] == 1.0  # the lead shares only "Fort Arden"
+
+
+def test_a_copula_definition_counts_unless_the_question_asks_for_one() -> None:
+    assert _columns(["definition_off"])[:, 0].tolist() == [1.0, 0.0, 0.0]  # "... was a battle."
+    assert generic_lead.ASKS_DEFINITION.search("What was the siege of Fort Arden?")
+    assert not generic_lead.ASKS_DEFINITION.search("Which soldiers were killed at Fort Arden?")

@@ -12,6 +12,8 @@ answers. Candidate sentence columns, appended by ``fit_answer_models.py --generi
 - ``spec_miss``: share (IDF) of the question's specific words the sentence misses, on the lead only;
 - ``lead_dl`` / ``first_dl``: ``dense_local`` of the report's first sentence / of a passage's first
   sentence, else 0;
+- ``definition`` / ``definition_off`` / ``definition_dl``: a copula definition ("X was a ...",
+  "X refers to ..."), the same unless the question asks "what / who was X?", its ``dense_local``;
 - ``dl_rep`` / ``central_rep``: ``dense_local`` / ``central`` with the topic taken from the
   sentence's own report's competing sentences only.
 
@@ -20,6 +22,7 @@ Figures: ``benchmarks/fit_features/README.md`` ("The generic lead sentence").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,6 +32,12 @@ from rag.features import coverage, idf
 from rag.text import tokenize
 
 SHARE = 0.2
+#: A definition: "<subject> was a / were a series of / refers to ..." within the first words.
+DEFINITION = re.compile(
+    r"^(?:\S+\s+){1,12}?(?:is|was|are|were)\s+(?:a|an|one of)\s|^(?:\S+\s+){1,12}?refers? to\s", re.I
+)
+#: A question asking what something is: "What was the Fijar War?", "Who were the Normans?".
+ASKS_DEFINITION = re.compile(r"^\s*(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+|a\s+|an\s+)?[^?]*\?$", re.I)
 
 
 def _topic_words(ranked, refs, own) -> list[frozenset[str]]:
@@ -72,6 +81,12 @@ def columns(names: Sequence[str], question, qvec, ranked, refs, idf_tab) -> np.n
     cols["lead_dl"] = lead * dl
     cols["first_dl"] = first * dl
     cols["dl_rep"], cols["central_rep"] = _per_report(qvec, ranked, refs, vecs)
+    texts = [ranked[r.passage].text[r.start : r.end] for r in refs]
+    definition = np.array([float(bool(DEFINITION.search(t))) for t in texts])
+    asks = bool(ASKS_DEFINITION.search(question))
+    cols["definition"] = definition
+    cols["definition_off"] = definition * (not asks)
+    cols["definition_dl"] = definition * dl
     for j, name in enumerate(names):
         out[:, j] = cols[name]
     return out
