@@ -114,6 +114,8 @@ class Row:
 #: --ent: try spaCy entity kinds (NER of each sentence, as ingest would store them) as two more
 #: sentence features; an experiment, not shipped unless it measures better.
 ENT = "--ent" in sys.argv
+#: --generic=a,b: experimental columns of experiments/generic_lead.py (the generic lead sentence).
+GENERIC = next((a.split("=")[1].split(",") for a in sys.argv if a.startswith("--generic=")), [])
 _ENTS: dict[str, tuple] = {}
 
 
@@ -133,6 +135,10 @@ def _ent_columns(question, ranked, refs) -> np.ndarray:
 def _matrix(question, ranked, pscores, qvec, idf_tab):
     refs, X = R.sentence_features(question, qvec, ranked, pscores, idf_tab)
     X = np.hstack([X, S.sentence_extras(question, qvec, ranked, refs, idf_tab)])
+    if GENERIC:
+        from experiments import generic_lead
+
+        X = np.hstack([X, generic_lead.columns(GENERIC, question, qvec, ranked, refs, idf_tab)])
     if ENT:
         from rag import nlp
 
@@ -368,7 +374,7 @@ def tradeoff(rows, res, label: str) -> None:
 
 def shipped_model() -> dict:
     """The models as shipped (``rag/models/answer_models.json``), padded for experimental columns."""
-    ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(2 * ENT)]
+    ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(len(GENERIC)), np.zeros(2 * ENT)]
     return dict(
         ws=ws,
         bs=R.SENTENCE_BIAS,

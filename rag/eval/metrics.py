@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -40,13 +41,22 @@ def exact_match(prediction: str, gold: str) -> bool:
 
 
 def contains_answer(prediction: str, golds: Iterable[str]) -> bool:
-    """True when the normalised prediction holds any non-empty normalised gold, word-aligned."""
-    padded = f" {normalize_answer(prediction)} "
+    """True when the normalised prediction holds any non-empty normalised gold, word-aligned.
+
+    Unicode punctuation is removed first, as the official script removes ASCII punctuation: a
+    quote that opens with a curly quotation mark (“The people want ...”) holds its words.
+    """
+    padded = f" {normalize_answer(_strip_unicode_punctuation(prediction))} "
     for gold in golds:
-        norm = normalize_answer(gold)
+        norm = normalize_answer(_strip_unicode_punctuation(gold))
         if norm and f" {norm} " in padded:
             return True
     return False
+
+
+def _strip_unicode_punctuation(text: str) -> str:
+    """``text`` without punctuation characters of any script (Unicode categories P*)."""
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("P"))
 
 
 def contains_all(prediction: str, required: Iterable[str]) -> bool:

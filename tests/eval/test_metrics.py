@@ -56,6 +56,13 @@ def test_containment_is_word_aligned_and_ignores_empty_golds() -> None:
     assert m.strip_markers("400 men [1] withdrew [12].") == "400 men   withdrew  ."
 
 
+def test_containment_reads_past_curly_quotation_marks_and_apostrophes() -> None:
+    quote = "townspeople from Ariha marched on it, chanting, “The people want the government to fall.” [1]"
+    assert m.contains_answer(quote, ["The people want the government to fall"])
+    assert m.contains_answer("Syria’s unrest", ["Syria's unrest"])
+    assert m.normalize_answer("“The people”") == "“ people”"  # EM and F1 keep the official rule
+
+
 def test_token_f1_by_hand() -> None:
     # pred {cat, sat}, gold {cat, sat, down}: precision 1, recall 2/3, F1 0.8.
     assert m.token_f1("the cat sat", "cat sat down") == pytest.approx(0.8)
