@@ -1,10 +1,10 @@
-"""Format invariance: the same reports as .txt, wrapped-line PDF, DOCX and HTML score alike.
+"""Format invariance: the same reports as .txt, wrapped-line PDF, DOCX, HTML and Markdown score alike.
 
 Renders every report of a reports-dev set (news by default) as a wrapped-line PDF (one and two
-columns, running header, page numbers), a DOCX and an HTML page (``rag.eval.render``), points
-the questions' ``source`` at the rendered files, runs the same ``python -m rag eval qa`` on
-each format in a fresh index, and prints right% / refused% / abstained% per format beside the
-.txt run (target: within 2 points of .txt).
+columns, running header, page numbers), a DOCX, an HTML page and a hard-wrapped Markdown file
+(``rag.eval.render``), points the questions' ``source`` at the rendered files, runs the same
+``python -m rag eval qa`` on each format in a fresh index, and prints right% / refused% /
+abstained% per format beside the .txt run (target: within 2 points of .txt).
 
     python benchmarks/format_invariance.py [--set ../shared/data/reports-dev/news] [--limit N]
 """
@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rag.eval.render import to_docx, to_html, to_pdf
+from rag.eval.render import to_docx, to_html, to_markdown, to_pdf
 
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "reports-dev" / "news"
 FORMATS = {
@@ -28,6 +28,7 @@ FORMATS = {
     "pdf2col": lambda text, path: to_pdf(text, path, columns=2, running_header=path.stem),
     "docx": to_docx,
     "html": to_html,
+    "md": to_markdown,
 }
 
 

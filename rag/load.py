@@ -336,13 +336,14 @@ class _MarkdownWalk:
 
 
 def _markdown_inline(token: Any) -> str:
-    """An inline token's text: emphasis, link and HTML markup dropped, images by their alt text."""
+    """An inline token's text: emphasis, link and HTML markup dropped, images by their alt text;
+    a line wrapped inside a paragraph is a space (as Markdown renders it), a hard break a line."""
     parts = []
     for child in token.children or []:
         if child.type in ("text", "code_inline", "image"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
-            parts.append("\n")
+            parts.append(" " if child.type == "softbreak" else "\n")
     return "".join(parts)
 
 

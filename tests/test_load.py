@@ -186,7 +186,7 @@ def test_markdown_reads_as_the_text_a_reader_sees(tmp_path: Path) -> None:
     assert loaded.title == "Flood update: day 3"
     assert loaded.text == (
         "Flood update: day 3\n\nSome bold facts, see the map.\n\n"
-        "06:55: civilians reported\narmed men.\n08:10: a device found\n\n"
+        "06:55: civilians reported armed men.\n08:10: a device found\n\n"
         "District: Sarko; Cases: 131\n\nQuoted text.\n\nRAW  LOG"
     )
 

@@ -10,7 +10,7 @@ from fpdf import FPDF
 from pypdf import PdfReader
 
 from rag.chunk import chunk_report
-from rag.eval.render import split_report, to_pdf
+from rag.eval.render import split_report, to_markdown, to_pdf
 from rag.load import load_text
 from tests.conftest import REPO, SEED_SOURCE, SEEDS
 
@@ -210,6 +210,19 @@ PATROL_MD = """# Field report: northern sector patrol
 - 06:55: civilians at the Kora well reported armed men moving east.
 - 11:45: the patrol met a *water truck* convoy of 12 vehicles heading to [Bir Salam](http://m.example/bs).
 """
+
+
+def test_wrapped_markdown_reads_as_the_text_it_was_written_from(tmp_path: Path) -> None:
+    extra = "\n\n1. The *old* camp [sic] was <b>held</b> by\n\n- the army_of_x # `twice`."  # markup
+    text = SEED_TEXT + extra
+    path = to_markdown(text, tmp_path / "seed.md", width=40)
+    assert sentences_of("seed.md", load_text(path).text) == sentences_of("seed.txt", split_text(text))
+
+
+def split_text(text: str) -> str:
+    """The text the renderers write: the title, then paragraphs with their white space collapsed."""
+    title, body = split_report(text)
+    return "\n\n".join([title, *body])
 
 
 def test_markdown_items_are_sentences_without_markup(fresh_qa, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Render a text report as the files users bring: a wrapped-line PDF, a DOCX, an HTML page.
+"""Render a text report as the files users bring: a wrapped-line PDF, a DOCX, an HTML page, a
+hard-wrapped Markdown file.
 
 Used by the format-invariance benchmark and the reading tests. The report's first paragraph is
 its title; the others are body paragraphs. The PDF is laid out by fpdf2 (a development
@@ -9,6 +10,8 @@ one or two columns, so that every line break inside a paragraph is a wrap.
 from __future__ import annotations
 
 import html
+import re
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -90,4 +93,23 @@ def to_html(text: str, path: Path) -> Path:
         f"<article>{heading}{paragraphs}\n</article><footer>© Example News</footer></body></html>"
     )
     path.write_text(page, encoding="utf-8")
+    return path
+
+
+#: Characters Markdown would read as markup, and line starts it would read as a list or heading.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+_MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+#>|])", re.MULTILINE)
+
+
+def to_markdown(text: str, path: Path, width: int = 80) -> Path:
+    """Write the report as Markdown: a ``#`` title, then paragraphs hard-wrapped at ``width``,
+    with markup characters escaped so that the text reads back as written."""
+    title, body = split_report(text)
+
+    def escaped(paragraph: str) -> str:
+        wrapped = textwrap.fill(_MD_SPECIAL.sub(r"\\\1", paragraph), width, break_on_hyphens=False)
+        return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", wrapped)
+
+    heading = [f"# {escaped(title)}"] if title else []
+    path.write_text("\n\n".join(heading + [escaped(p) for p in body]) + "\n", encoding="utf-8")
     return path
