@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from rag.chunk import split_paragraphs
 from rag.encodings import decode_detected, decode_western
 from rag.header import parse_header
+from rag.text import KEY_VALUE
 
 if TYPE_CHECKING:
     from rag.ingest_guard import LoadLimits
@@ -336,15 +337,25 @@ class _MarkdownWalk:
 
 
 def _markdown_inline(token: Any) -> str:
-    """An inline token's text: emphasis, link and HTML markup dropped, images by their alt text;
-    a line wrapped inside a paragraph is a space (as Markdown renders it), a hard break a line."""
-    parts = []
+    """An inline token's text: emphasis, link and HTML markup dropped, images by their alt text.
+
+    A line wrapped inside a paragraph is a space, as Markdown renders it, unless the next line
+    starts a ``Key: value`` field ("**Author:** L. Moreau" under "**Unit:** 2nd Company"); a hard
+    break is a new line.
+    """
+    lines, parts = [], []
     for child in token.children or []:
         if child.type in ("text", "code_inline", "image"):
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" " if child.type == "softbreak" else "\n")
-    return "".join(parts)
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "softbreak":
+            lines.append("".join(parts))
+            parts = []
+    lines.append("".join(parts))
+    return "".join(
+        ("\n" if KEY_VALUE.match(line) else " ") + line if n else line for n, line in enumerate(lines)
+    )
 
 
 _HTML_TAG = re.compile(r"<[^>]*>")

@@ -177,7 +177,8 @@ def test_empty_files_are_rejected(tmp_path: Path, data: bytes, suffix: str) -> N
 
 def test_markdown_reads_as_the_text_a_reader_sees(tmp_path: Path) -> None:
     body = (
-        "\n\n## Flood update: *day 3*\n\nSome **bold** facts, see [the map](http://x.org/m).\n\n"
+        "\n\n## Flood update: *day 3*\n\n**Unit:** 2nd Company\n**Author:** L. Moreau\n\n"
+        "Some **bold** facts, see [the\nmap](http://x.org/m).\n\n"
         "- 06:55: civilians reported\n  armed men.\n- 08:10: a device found\n\n"
         "| District | Cases |\n|---|---|\n| Sarko | 131 |\n\n> Quoted <b>text</b>.\n\n"
         "```\nRAW  LOG\n```\n"
@@ -185,7 +186,7 @@ def test_markdown_reads_as_the_text_a_reader_sees(tmp_path: Path) -> None:
     loaded = load_text(write(tmp_path, "update.md", body))
     assert loaded.title == "Flood update: day 3"
     assert loaded.text == (
-        "Flood update: day 3\n\nSome bold facts, see the map.\n\n"
+        "Flood update: day 3\n\nUnit: 2nd Company\nAuthor: L. Moreau\n\nSome bold facts, see the map.\n\n"
         "06:55: civilians reported armed men.\n08:10: a device found\n\n"
         "District: Sarko; Cases: 131\n\nQuoted text.\n\nRAW  LOG"
     )
