@@ -22,8 +22,10 @@ over the tokens computed at ingest.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,6 +34,7 @@ from rag.text import (
     COUNT_WORDS,
     CURRENCY,
     MONEY_TOKENS,
+    MONTH_NAME,
     NUMBER,
     POPULATION,
     POPULATION_TOKENS,
@@ -54,10 +57,18 @@ NEAR_WORDS = 4
 
 def question_names(question: str) -> list[tuple[str, ...]]:
     """The question's names as token tuples: capitalised words after the first, digit words."""
+    return list(_named(question))
+
+
+def _named(question: str) -> dict[tuple[str, ...], str]:
+    """The question's names (token tuples, as :func:`question_names`), each with its wording."""
     found = [m.group(0).split("-")[0] for m in CAPITAL.finditer(question) if m.start() > 0]
     found += [w for w in WORD.findall(question) if any(ch.isdigit() for ch in w)]
-    out = [tuple(tokenize(w)) for w in dict.fromkeys(w.lower() for w in found)]
-    return [t for t in dict.fromkeys(out) if t]
+    named: dict[tuple[str, ...], str] = {}
+    for word in found:
+        named.setdefault(tuple(tokenize(word)), word)
+    named.pop((), None)
+    return named
 
 
 @functools.lru_cache(maxsize=64)
@@ -121,6 +132,39 @@ def _names_thing(token: str, thing: Sequence[str]) -> bool:
     return any(token[:PREFIX] == t[:PREFIX] or (len(t) >= 4 and token.startswith(t)) for t in thing)
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """What the quoted sentences lack, as :func:`answerability_features` and :func:`gaps` read it."""
+
+    missing_in_report: list[str]  # the question's names, as worded, that the cited reports lack
+    missing_in_passage: list[str]  # ... that a quoted sentence's passage (and title) lacks
+    number_far: bool
+    reports: int
+
+
+def _evidence(
+    question: str,
+    ranked: Sequence[Candidate],
+    quoted: Sequence[tuple[int, int, int]],
+    vocab_of: Callable[[int], AbstractSet[str]],
+) -> _Evidence:
+    named = _named(question)
+    reports = list(dict.fromkeys(int(ranked[p].report) for p, _, _ in quoted))
+    # one report (the usual case): its cached frozenset, not a copy of it per question
+    report_words = vocab_of(reports[0]) if len(reports) == 1 else frozenset().union(*map(vocab_of, reports))
+    passage_missing = [
+        [w for n, w in named.items() if not _known(n, frozenset(ranked[p].tokens) | ranked[p].title_tokens)]
+        for p, _, _ in quoted
+    ]
+    text = " ".join(ranked[p].text[s:e] for p, s, e in quoted)
+    return _Evidence(
+        missing_in_report=[w for n, w in named.items() if not _known(n, report_words)],
+        missing_in_passage=max(passage_missing, key=len),
+        number_far=number_far(question, text),
+        reports=len(reports),
+    )
+
+
 def answerability_features(
     question: str,
     ranked: Sequence[Candidate],
@@ -134,16 +178,72 @@ def answerability_features(
     """
     if not quoted:
         return np.zeros(len(ANSWERABILITY_FEATURES))
-    names = question_names(question)
-    reports = list(dict.fromkeys(int(ranked[p].report) for p, _, _ in quoted))
-    # one report (the usual case): its cached frozenset, not a copy of it per question
-    report_words = vocab_of(reports[0]) if len(reports) == 1 else frozenset().union(*map(vocab_of, reports))
-    miss_rep = sum(1 for n in names if not _known(n, report_words))
-    miss_win = max(
-        sum(1 for n in names if not _known(n, frozenset(ranked[p].tokens) | ranked[p].title_tokens))
-        for p, _, _ in quoted
-    )
-    text = " ".join(ranked[p].text[s:e] for p, s, e in quoted)
+    found = _evidence(question, ranked, quoted, vocab_of)
     return np.array(
-        [float(miss_rep), float(miss_win), float(number_far(question, text)), float(len(reports) - 1)]
+        [
+            float(len(found.missing_in_report)),
+            float(len(found.missing_in_passage)),
+            float(found.number_far),
+            float(found.reports - 1),
+        ]
     )
+
+
+def gaps(
+    question: str,
+    ranked: Sequence[Candidate],
+    quoted: Sequence[tuple[int, int, int]],
+    vocab_of: Callable[[int], AbstractSet[str]],
+) -> tuple[str, ...]:
+    """What the quoted sentences lack for ``question``, in words a reader can check (arguments
+    as :func:`answerability_features`): a name of the question the quoted report never mentions
+    (month names and one-letter words aside: a report may write dates in figures), no number
+    for what a "how many" question counts, evidence split across reports."""
+    if not quoted:
+        return ()
+    found = _evidence(question, ranked, quoted, vocab_of)
+    where = " or ".join(dict.fromkeys(ranked[p].chunk.source for p, _, _ in quoted))
+    names = _phrases(question, [n for n in found.missing_in_report if _worded(n)])
+    out = [f"“{n}” appears nowhere in {where}." for n in names]
+    if found.number_far:
+        thing = _as_asked(counted(question) or "", question)
+        amount = "amount" if question.lower().startswith("how much") else "number"
+        out.append(
+            f"The quote gives no {amount} of {thing}." if thing else f"The quote gives no such {amount}."
+        )
+    if found.reports > 1:
+        out.append("The quoted sentences come from different reports.")
+    return tuple(out)
+
+
+_POSSESSIVE = re.compile(r"[’']s$")
+#: A run of capitalised words ("White House", "Suella Braverman's").
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+
+
+def _worded(name: str) -> bool:
+    """A name worth telling a reader is missing: two letters or more, not a month."""
+    return len(name) > 1 and not MONTH_NAME.fullmatch(name)
+
+
+def _phrases(question: str, names: Sequence[str]) -> list[str]:
+    """``names`` (words of ``question``, as :func:`_named` words them) as the question has them,
+    neighbours joined ("White", "House" -> "White House"), possessives dropped ("CAIR")."""
+    missing, out = set(names), []
+    for run in _CAPITALISED_RUN.finditer(question):
+        group: list[str] = []
+        for word in [*run.group(0).split(), ""]:
+            if (name := word.split("-")[0]) in missing:  # "Kurdish" of "Kurdish-led"
+                group.append(word)
+                missing.discard(name)
+            elif group:
+                out.append(_POSSESSIVE.sub("", " ".join(group)).rstrip("."))
+                group = []
+    out += [n for n in names if n in missing]  # numbers, words no run holds
+    return list(dict.fromkeys(out))
+
+
+def _as_asked(phrase: str, question: str) -> str:
+    """``phrase`` as the question words it ("trostianets residents" -> "Trostianets residents")."""
+    found = re.search(re.escape(phrase), question, re.IGNORECASE) if phrase else None
+    return found.group(0) if found else phrase

@@ -97,6 +97,10 @@ def _print_answer(answer: Any) -> None:
         print(f'    "{" ".join(citation.quote.split())}"')  # a quote may span wrapped lines
     for line in answer.unsupported:
         print(f"\n(unsupported by the reports: {line})")
+    if answer.gaps:
+        print("\nGaps in the evidence:")
+    for gap in answer.gaps:
+        print(f"  - {gap}")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag import models
-from rag.answerability import ANSWERABILITY_FEATURES, answerability_features
+from rag.answerability import ANSWERABILITY_FEATURES, answerability_features, gaps
 from rag.text import NEGATIONS, WORD, holds_kind, question_type, tokenize
 from rag.types import Candidate
 
@@ -474,6 +474,17 @@ def answerability_signals(
     """``rag.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
     quoted = [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen]
     return answerability_features(question, ranked, quoted, vocab_of)
+
+
+def evidence_gaps(
+    question: str,
+    ranked: Sequence[Candidate],
+    refs: Sequence[SentenceRef],
+    chosen: Sequence[int],
+    vocab_of: Callable[[int], AbstractSet[str]],
+) -> tuple[str, ...]:
+    """What the quoted sentences ``chosen`` lack for the question (``rag.answerability.gaps``)."""
+    return gaps(question, ranked, [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen], vocab_of)
 
 
 def confidence(

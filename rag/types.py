@@ -101,6 +101,12 @@ class Answer(_Frozen):
     note: str = Field(
         default="", description="Why a generative answer fell back, e.g. the chat model was unreachable."
     )
+    gaps: tuple[str, ...] = Field(
+        default=(),
+        description="What the closest evidence lacks for the question, when the answer is "
+        "'uncertain' or 'abstained' (extractive mode): e.g. a name the cited report never "
+        "mentions, or no number for what a 'how many' question counts.",
+    )
     support: Literal["answered", "uncertain", "abstained"] = Field(
         default="answered",
         description="How well the reports support the answer: 'answered'; 'uncertain' (the closest "

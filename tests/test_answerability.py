@@ -103,3 +103,29 @@ def test_a_place_of_some_size_or_its_inhabitants_answer_a_population_question() 
     assert not answerability.number_far(question, "The men withdrew to nearby Ariha, a town of 70,000.")
     assert not answerability.number_far(question, "Ariha has about 19,000 inhabitants.")
     assert answerability.number_far(question, "About 400 men withdrew to Ariha.")
+
+
+def _gaps(question: str, quoted: list[tuple[int, int]]) -> tuple[str, ...]:
+    ranked = [_candidate(WADI, 0), _candidate(ABU, 1)]
+    vocabs = {0: frozenset(tokenize(WADI)), 1: frozenset(tokenize(ABU))}
+    spans = [(p, *ranked[p].sent_spans[s]) for p, s in quoted]
+    return answerability.gaps(question, ranked, spans, vocabs.__getitem__)
+
+
+def test_gaps_say_what_the_evidence_lacks_in_the_questions_words() -> None:
+    assert _gaps("Why did the White House's envoy reinforce Wadi Deif in 2014?", [(0, 0)]) == (
+        "“White House” appears nowhere in r0.txt.",
+        "“2014” appears nowhere in r0.txt.",
+    )
+    assert _gaps("How many Russian helicopters were captured at Wadi Deif?", [(0, 1)]) == (
+        "“Russian” appears nowhere in r0.txt.",
+        "The quote gives no number of Russian helicopters.",
+    )
+    assert _gaps("How many tanks were captured at Wadi Deif in December?", [(0, 1)]) == ()
+    assert _gaps("How many Iranian experts were on board at Wadi Deif?", [(0, 1), (1, 1)]) == (
+        "The quoted sentences come from different reports.",
+    )
+
+
+def test_a_month_or_a_single_letter_is_never_reported_missing() -> None:
+    assert _gaps("What happened at Wadi Deif in March, per U.S. officials?", [(0, 0)]) == ()

@@ -59,6 +59,17 @@ def test_an_uncertain_answer_is_printed_under_a_note(index: Path) -> None:
     assert lines[1].startswith("The estimated 400 men withdrew") and "[1]" in lines[1]
 
 
+def test_an_abstention_lists_the_gaps_in_the_evidence(index: Path) -> None:
+    run = _rag(index, "ask", "How many civilians were killed in Ariha in 2015?")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:4] == [
+        "The reports do not say.",
+        "",
+        "Gaps in the evidence:",
+        f"  - “2015” appears nowhere in {SEED_SOURCE}.",
+    ]
+
+
 def test_ingest_list_remove_round_trip(index: Path, tmp_path: Path) -> None:
     report = tmp_path / "memo.md"
     report.write_text("# Memo\n\nThe bridge at Kessel reopened on 4 May after repairs.\n")

@@ -44,6 +44,7 @@ class Selection:
 
     sentences: tuple[SentenceChoice, ...]
     confidence: float
+    gaps: tuple[str, ...] = ()  # what the chosen sentences lack for the question
 
 
 class ExtractiveAnswerer:
@@ -102,6 +103,7 @@ class ExtractiveAnswerer:
             "retrieval_query": query.text,
         }
         support = support_level(selection.confidence, self.abstain_threshold, self.answer_threshold)
+        common["gaps"] = selection.gaps if support != "answered" else ()
         if selection.sentences and support != "abstained":
             quotes = [
                 (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
@@ -145,7 +147,10 @@ class ExtractiveAnswerer:
         issued = self._issue_date(question, candidates)
         if issued is not None:  # the report's own date line answers "When was it issued?"
             return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
-        return Selection(sentences=picked, confidence=confidence)
+        lacking = (
+            features.evidence_gaps(question, ranked, refs, chosen, catalog.report_vocab) if vocab else ()
+        )
+        return Selection(sentences=picked, confidence=confidence, gaps=lacking)
 
     def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:
         """The header's date line of the report a question about its issue date names: every

@@ -27,6 +27,8 @@ a.dq-marker:hover { background: rgba(99, 102, 241, 0.32); }
 .dq-unsupported { margin-top: 8px; border-left: 4px solid #d97706; padding: 4px 10px;
   background: rgba(217, 119, 6, 0.12); border-radius: 6px; font-size: 0.92em; }
 .dq-unsupported ul { margin: 4px 0 0 18px; }
+.dq-gaps { margin-top: 6px; font-size: 0.86em; color: var(--body-text-color-subdued); font-style: normal; }
+.dq-gaps ul { margin: 2px 0 0 18px; padding: 0; }
 .dq-note { margin-top: 6px; font-size: 0.85em; color: var(--body-text-color-subdued); }
 #dq-sources, #dq-report { max-height: 640px; overflow-y: auto; padding-right: 4px; }
 .dq-turn h4 { margin: 4px 0 10px; font-size: 0.95rem; }

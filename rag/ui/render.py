@@ -142,6 +142,7 @@ def answer_message(answer: Answer, turn: int, note: str = "") -> str:
             '<div class="dq-uncertain-head">? Uncertain: the reports may not fully support this; '
             "check the quoted passage.</div>"
         )
+        extra += gaps_block(answer.gaps)
         return f'<div class="dq-answer dq-uncertain">{head}{body}{extra}{note_html}</div>'
     return f'<div class="dq-answer">{body}{extra}{note_html}</div>'
 
@@ -167,8 +168,16 @@ def abstain_message(answer: Answer, note: str = "") -> str:
     return (
         f'<div class="dq-abstain"><strong>∅ {esc(answer.text)}</strong>'
         f'<div class="dq-abstain-detail">{esc(detail)} Try rephrasing, or add a report that covers it.</div>'
-        f"{note_html}</div>"
+        f"{gaps_block(answer.gaps)}{note_html}</div>"
     )
+
+
+def gaps_block(gaps: Sequence[str]) -> str:
+    """What the closest evidence lacks (``Answer.gaps``), as a short list; empty without any."""
+    if not gaps:
+        return ""
+    items = "".join(f"<li>{esc(g)}</li>" for g in gaps)
+    return f'<div class="dq-gaps">Gaps in the evidence:<ul>{items}</ul></div>'
 
 
 def unsupported_block(sentences: Sequence[str]) -> str:

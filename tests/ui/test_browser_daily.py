@@ -59,11 +59,8 @@ class SlowChatModel(BaseChatModel):
 
 
 def _uncertain_qa(folder: Path) -> Any:
-    """A ``ReportQA`` whose answer to ``UNCERTAIN_QUESTION`` carries ``support="uncertain"``.
-
-    Stands in for the answers issue's ``Answer.support`` until it lands; the page reads it the
-    same way.
-    """
+    """A ``ReportQA`` whose answer to ``UNCERTAIN_QUESTION`` carries ``support="uncertain"``,
+    whatever its confidence, so that the page's look of it is tested on a known answer."""
     from rag.qa import ReportQA
 
     class UncertainQA(ReportQA):
@@ -165,6 +162,17 @@ def test_uncertain_answer_looks_different(page: Any) -> None:
     border, background = last.evaluate(style)
     assert plain_border == "0px" and border == "4px" and background != plain_bg
     _shot(page, "uncertain.png")
+
+
+def test_an_abstention_lists_the_gaps_in_the_evidence(page: Any) -> None:
+    page.locator("#dq-tab-settings-button").click()
+    page.get_by_label("Extractive", exact=True).check()
+    page.wait_for_function("() => document.querySelector('#dq-llm-badge').textContent.includes('Extractive')")
+    ask(page, "How many civilians were killed in Ariha in 2015?")
+    last = page.locator("#dq-chat .dq-abstain").last
+    assert "The reports do not say." in last.inner_text()
+    assert f"“2015” appears nowhere in {SEED_SOURCE}." in last.locator(".dq-gaps li").all_inner_texts()
+    _shot(page, "gaps.png")
 
 
 def test_chat_bubbles_have_plain_text_aria_labels(page: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rag.prompts import ABSTAIN_TEXT
 from rag.types import Answer, Citation, IngestReport, Passage, SkippedFile, Span
 from rag.ui import render
 from rag.ui.session import ReportInfo, safe_filename
@@ -167,6 +168,15 @@ def test_uncertain_answer_is_headed_and_styled_apart() -> None:
     assert 'href="#cite-0-1"' in uncertain
     abstained = _answer().model_copy(update={"support": "abstained"})
     assert "dq-abstain" in render.answer_message(abstained, 0)
+
+
+def test_gaps_in_the_evidence_are_listed_escaped_under_uncertain_and_abstained_answers() -> None:
+    gaps = ("“<b>Turkey</b>” appears nowhere in the cited report.",)
+    uncertain = render.answer_message(_answer().model_copy(update={"support": "uncertain", "gaps": gaps}), 0)
+    assert "Gaps in the evidence:" in uncertain and "“&lt;b&gt;Turkey&lt;/b&gt;” appears nowhere" in uncertain
+    abstained = Answer(question="q", text=ABSTAIN_TEXT, abstained=True, gaps=gaps)
+    assert "Gaps in the evidence:" in render.answer_message(abstained, 0)
+    assert "Gaps" not in render.answer_message(_answer(), 0)
 
 
 def test_quoted_instructions_are_flagged_never_plain() -> None:

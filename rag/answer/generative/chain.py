@@ -241,10 +241,12 @@ class GenerativeAnswerer:
         if not checked.has_support:
             note = "no claim of the model's answer was supported by the passages it cited; extractive answer"
             return fallback.model_copy(update={"note": note})
+        sure = fallback.support == "answered" and not checked.unsupported
         return fallback.model_copy(
             update={
                 "text": checked.text,
                 "abstained": False,
+                "support": "answered" if sure else "uncertain",  # the evidence's grade, or lower
                 "citations": checked.citations,
                 "confidence": checked.confidence,
                 "unsupported": checked.unsupported,

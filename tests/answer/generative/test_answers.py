@@ -37,6 +37,19 @@ def test_valid_markers_give_a_fluent_cited_answer(gen_qa: ReportQA) -> None:
     _assert_citations_exact(gen_qa, answer)
 
 
+def test_a_supported_reply_where_the_evidence_looked_thin_is_uncertain_not_abstained(
+    gen_qa: ReportQA,
+) -> None:
+    question = "How many civilians were killed in Ariha in 2015?"  # the extractive answer abstains
+    assert gen_qa.ask(question).support == "abstained"
+    answer = _ask(gen_qa, scripted("Troops opened fire, killing at least 11 civilians [1]."), question)
+    assert not answer.abstained and answer.support == "uncertain" and answer.citations
+    well = _ask(
+        gen_qa, scripted("The army abandoned the Mastoumeh base [1]."), "Which base did the army abandon?"
+    )
+    assert well.support == gen_qa.ask("Which base did the army abandon?").support == "answered"
+
+
 def test_the_prompt_numbers_the_passages_and_asks_for_markers(gen_qa: ReportQA) -> None:
     model = scripted("About 400 men withdrew to Ariha [1].")
     _ask(gen_qa, model)
