@@ -437,8 +437,10 @@ def _hidden() -> Any:
 
 def _reports_tab() -> dict[str, Any]:
     """Upload reports, find them in the list, view or remove one (after confirming)."""
+    gr.HTML('<div class="dq-upload-label">Add reports: txt, md, html, pdf, docx (several at once)</div>')
     files = gr.File(
-        label="Add reports: txt, md, html, pdf, docx (several at once)",
+        label="Add reports",
+        show_label=False,  # the line above says it; Gradio's floating label covered the upload icon
         file_count="multiple",
         file_types=UPLOAD_TYPES,
         height=130,

@@ -29,6 +29,7 @@ a.dq-marker:hover { background: rgba(99, 102, 241, 0.32); }
 .dq-unsupported ul { margin: 4px 0 0 18px; }
 .dq-gaps { margin-top: 6px; font-size: 0.86em; color: var(--body-text-color-subdued); font-style: normal; }
 .dq-gaps ul { margin: 2px 0 0 18px; padding: 0; }
+.dq-upload-label { font-size: 0.88rem; color: var(--body-text-color-subdued); margin: 2px 0 -4px; }
 .dq-note { margin-top: 6px; font-size: 0.85em; color: var(--body-text-color-subdued); }
 #dq-sources, #dq-report { max-height: 640px; overflow-y: auto; padding-right: 4px; }
 .dq-turn h4 { margin: 4px 0 10px; font-size: 0.95rem; }
