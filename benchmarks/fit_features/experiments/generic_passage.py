@@ -22,9 +22,6 @@ Figures: ``benchmarks/fit_features/README.md`` ("The generic lead passage").
 
 from __future__ import annotations
 
-import json
-import math
-import pickle
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -39,7 +36,6 @@ import fit_passages as F
 import reports_dev as D
 
 from rag import features as R
-from rag.eval.metrics import locate_quote
 
 SHARE = 0.2
 COLUMNS = (
@@ -126,48 +122,21 @@ def columns(
 
 def realistic(name: str) -> list[F.Pool]:
     """fit_passages.realistic_pools with the extra columns appended to X."""
-    cache = D.CACHE / f"{name}-gpool.pkl"
-    if cache.exists():
-        return pickle.loads(cache.read_bytes())
-    from rag.qa import ReportQA
-
-    path, reports = D.SETS[name]
-    qa = ReportQA(index_dir=D.CACHE / f"index-{name}", abstain_threshold=-math.inf)
-    qa.ingest([reports])
-    texts = {s: qa.document_text(s) for s in qa.sources()}
-    default_source = qa.sources()[0]
-    cat = qa.retriever.index.catalog()
     infos: dict[int, ReportInfo] = {}
 
-    def info(r: int) -> ReportInfo:
-        if r not in infos:
+    def extra(qa, query, cands) -> np.ndarray:
+        cat = qa.retriever.index.catalog()
+        for r in {c.report for c in cands} - set(infos):
             a, z = int(cat.report_rows[r]), int(cat.report_rows[r + 1])
             infos[r] = report_info(
                 cat.tokens[a:z], cat.passage_vecs[a:z], cat.title_tokens[r], cat.title_vecs[r]
             )
-        return infos[r]
-
-    out = []
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
-        source = rec.get("source", default_source)
-        rec["source"] = source
-        query = qa.retriever.query(rec["question"], rec["question"])
-        cands, X = qa.retriever.pool(query)
         pvecs = np.stack(
             [np.asarray(cat.passage_vecs[cat.row[c.chunk.passage_id]], dtype=np.float64) for c in cands]
         )
-        extra = columns(rec["question"], query.vector, cands, [info(c.report) for c in cands], pvecs, cat.idf)
-        gold = locate_quote(texts[source], rec["gold_quote"]) if rec.get("gold_quote") else None
-        y = F.gold_labels(rec, gold, cands)
-        ids = [c.chunk.passage_id for c in cands]
-        out.append(
-            F.Pool(name, (name, source), not rec.get("unanswerable", False), np.hstack([X, extra]), y, ids)
-        )
-    cache.write_bytes(pickle.dumps(out))
-    return out
+        return columns(query.text, query.vector, cands, [infos[c.report] for c in cands], pvecs, cat.idf)
+
+    return F.realistic_pools(name, extra, "gpool")
 
 
 def squad() -> list[F.Pool]:
