@@ -26,6 +26,7 @@ import math
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import evaluate as E
@@ -69,9 +70,10 @@ def gold_labels(rec: dict, gold: tuple[int, int] | None, cands: list) -> np.ndar
     return y
 
 
-def realistic_pools(name: str) -> list[Pool]:
-    """The pools of realistic set ``name`` (cached next to reports_dev.py's items)."""
-    cache = D.CACHE / f"{name}-pool.pkl"
+def realistic_pools(name: str, extra: Callable | None = None, tag: str = "pool") -> list[Pool]:
+    """The pools of realistic set ``name`` (cached next to reports_dev.py's items as
+    ``<name>-<tag>.pkl``); ``extra(qa, query, cands)``, if given, returns columns appended to X."""
+    cache = D.CACHE / f"{name}-{tag}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     from rag.qa import ReportQA
@@ -88,7 +90,10 @@ def realistic_pools(name: str) -> list[Pool]:
         rec = json.loads(line)
         source = rec.get("source", default_source)
         rec["source"] = source
-        cands, X = qa.retriever.pool(qa.retriever.query(rec["question"], rec["question"]))
+        query = qa.retriever.query(rec["question"], rec["question"])
+        cands, X = qa.retriever.pool(query)
+        if extra is not None:
+            X = np.hstack([X, extra(qa, query, cands)])
         gold = locate_quote(texts[source], rec["gold_quote"]) if rec.get("gold_quote") else None
         y = gold_labels(rec, gold, cands)
         ids = [c.chunk.passage_id for c in cands]

@@ -87,6 +87,8 @@ def columns(names: Sequence[str], question, qvec, ranked, refs, idf_tab) -> np.n
     cols["definition"] = definition
     cols["definition_off"] = definition * (not asks)
     cols["definition_dl"] = definition * dl
+    if any(n in names for n in ("dl_topic", "dl_title")):
+        cols["dl_topic"], cols["dl_title"] = _topic_removed(qvec, ranked, refs, vecs, topic)
     for j, name in enumerate(names):
         out[:, j] = cols[name]
     return out
@@ -104,3 +106,20 @@ def _per_report(qvec, ranked, refs, vecs):
         dl[rows] = S._residual_cosines(vecs[rows], topic, question)
         central[rows] = vecs[rows] @ topic
     return dl, central
+
+
+def _topic_removed(qvec, ranked, refs, vecs, topic):
+    """``dl_topic``: the sentence's cosine with the question once its report's mean passage and
+    title directions (``Candidate.topic``, generic_passage.patch) are taken out of both;
+    ``dl_title``: ``dense_local`` (the competing sentences' mean out) with the title direction
+    of the sentence's report taken out too."""
+    from rag.features import local_cosines
+
+    dl_topic, dl_title = np.zeros(len(refs)), np.zeros(len(refs))
+    for i, r in enumerate(refs):
+        basis = ranked[r.passage].topic
+        dl_topic[i] = local_cosines(vecs[i : i + 1], qvec, basis)[0]
+        title = basis[1] - float(basis[1] @ topic) * topic
+        both = np.stack([topic, title / (np.linalg.norm(title) + 1e-12)])
+        dl_title[i] = local_cosines(vecs[i : i + 1], qvec, both)[0]
+    return dl_topic, dl_title
