@@ -433,7 +433,7 @@ def _main_text(html: str, notes: list[str]) -> _Extracted | None:
             tree,
             output_format="xml",
             include_comments=False,
-            include_tables=False,
+            include_tables=True,
             favor_precision=True,
             with_metadata=True,
         )
@@ -443,7 +443,9 @@ def _main_text(html: str, notes: list[str]) -> _Extracted | None:
     except Exception:  # an unusual page trafilatura or lxml cannot handle: use the fallback
         return None
     main = root.find("main")
-    blocks = [] if main is None else [_xml_block_text(child) for child in main]
+    blocks = (
+        [] if main is None else [_xml_table_text(c) if c.tag == "table" else _xml_block_text(c) for c in main]
+    )
     return _Extracted(text="\n\n".join(b for b in blocks if b), title=root.get("title") or "")
 
 
@@ -459,6 +461,14 @@ def _tree_depth(tree: object) -> int:
 
 
 _XML_LINE_TAGS = frozenset({"lb", "item", "p", "head", "list", "quote", "row", "cell"})
+
+
+def _xml_table_text(table: Any) -> str:
+    """A trafilatura XML table as DOCX tables read: a line per row, cells named by a header row."""
+    rows = [
+        [" ".join("".join(cell.itertext()).split()) for cell in row.iter("cell")] for row in table.iter("row")
+    ]
+    return _table_text(rows)
 
 
 def _xml_block_text(block: object) -> str:

@@ -214,6 +214,19 @@ def test_news_page_gives_article_paragraphs_only(tmp_path: Path) -> None:
         assert unwanted not in loaded.text
 
 
+def test_a_data_table_in_a_page_is_kept_with_its_column_names(tmp_path: Path) -> None:
+    rows = "".join(
+        f"<tr><td>{d}</td><td>{c}</td><td>{x}</td></tr>" for d, c, x in [("Sarko", 131, 6), ("Bina", 47, 0)]
+    )
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Cholera update</title></head>
+<body><nav><a href="/">Home</a></nav><article><h1>Cholera update</h1><p>{NEWS_PARAGRAPHS[0]}</p>
+<table><thead><tr><th>District</th><th>Cases</th><th>Deaths</th></tr></thead><tbody>{rows}</tbody></table>
+<p>{NEWS_PARAGRAPHS[1]}</p></article></body></html>"""
+    text = load_text(write(tmp_path, "cholera.html", page)).text
+    table = "District: Sarko; Cases: 131; Deaths: 6\nDistrict: Bina; Cases: 47; Deaths: 0"
+    assert f"{NEWS_PARAGRAPHS[0]}\n\n{table}\n\n{NEWS_PARAGRAPHS[1]}" in text
+
+
 def test_tiny_page_falls_back_to_visible_text(tmp_path: Path) -> None:
     page = (
         "<html><head><title>Notice</title><script>alert(1)</script></head>"
