@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from rag.chunk import split_paragraphs
 from rag.encodings import decode_detected, decode_western
 from rag.header import parse_header
-from rag.text import KEY_VALUE
+from rag.text import KEY_VALUE, table_rows_text
 
 if TYPE_CHECKING:
     from rag.ingest_guard import LoadLimits
@@ -314,7 +314,7 @@ class _MarkdownWalk:
         elif kind == "tr_open" and self._rows is not None:
             self._rows.append([])
         elif kind == "table_close" and self._rows is not None:
-            self._add(_table_text(self._rows))
+            self._add(table_rows_text(self._rows))
             self._rows = None
         elif kind == "inline":
             self._text(_markdown_inline(token))
@@ -443,9 +443,8 @@ def _main_text(html: str, notes: list[str]) -> _Extracted | None:
     except Exception:  # an unusual page trafilatura or lxml cannot handle: use the fallback
         return None
     main = root.find("main")
-    blocks = (
-        [] if main is None else [_xml_table_text(c) if c.tag == "table" else _xml_block_text(c) for c in main]
-    )
+    children = [] if main is None else list(main)
+    blocks = [_xml_table_text(c) if c.tag == "table" else _xml_block_text(c) for c in children]
     return _Extracted(text="\n\n".join(b for b in blocks if b), title=root.get("title") or "")
 
 
@@ -468,7 +467,7 @@ def _xml_table_text(table: Any) -> str:
     rows = [
         [" ".join("".join(cell.itertext()).split()) for cell in row.iter("cell")] for row in table.iter("row")
     ]
-    return _table_text(rows)
+    return table_rows_text(rows)
 
 
 def _xml_block_text(block: object) -> str:
@@ -645,27 +644,13 @@ def _read_docx(data: bytes) -> _Extracted:
     except Exception as exc:
         raise LoadError(f"corrupt DOCX: {_reason(exc)}") from exc
     blocks = [
-        _table_text([_docx_row_cells(row) for row in block.rows]) if isinstance(block, Table) else block.text
+        table_rows_text([_docx_row_cells(row) for row in block.rows])
+        if isinstance(block, Table)
+        else block.text
         for block in document.iter_inner_content()
     ]
     text = "\n\n".join(b for b in blocks if b.strip())
     return _Extracted(text=text, title=document.core_properties.title or "")
-
-
-def _table_text(cells_by_row: list[list[str]]) -> str:
-    """A table (DOCX, Markdown) as one paragraph, a line per row; under a header row, each cell
-    is named by its column: ``District: Sarko; Cases: 131; Deaths: 6`` (a row means nothing
-    without them)."""
-    rows = [cells for cells in cells_by_row if any(cells)]
-    if len(rows) > 1 and _is_header_row(rows[0]):
-        header, body = rows[0], rows[1:]
-        return "\n".join(
-            "; ".join(f"{name}: {cell}" for name, cell in zip(header, cells) if cell)
-            if len(cells) == len(header)
-            else "; ".join(c for c in cells if c)
-            for cells in body
-        )
-    return "\n".join("; ".join(c for c in cells if c) for cells in rows)
 
 
 def _docx_row_cells(row: Any) -> list[str]:
@@ -677,11 +662,6 @@ def _docx_row_cells(row: Any) -> list[str]:
             cells.append(" ".join(cell.text.split()))
         previous = cell._tc
     return cells
-
-
-def _is_header_row(cells: list[str]) -> bool:
-    """Column names: every cell filled, short, and not a number."""
-    return all(c and len(c.split()) <= 8 and not re.fullmatch(r"[\d.,%$€£ -]+", c) for c in cells)
 
 
 _READERS: dict[str, Callable[[bytes], _Extracted]] = {

@@ -670,3 +670,29 @@ def count_focus(question: str) -> list[str]:
     """The tokens of what a "how many/much" question counts ("how many Syrian officers" -> syrian, offic)."""
     match = _HOW_MANY_FOCUS.search(question)
     return tokenize(match.group(1)) if match else []
+
+
+# Tables (rag.load) ------------------------------------------------------------------------------
+
+_FIGURE_CELL = re.compile(r"[\d.,%$€£ -]+")
+
+
+def table_rows_text(cells_by_row: Sequence[Sequence[str]]) -> str:
+    """A table (DOCX, web page, Markdown) as lines, one per row; under a header row, each
+    cell is named by its column: ``District: Sarko; Cases: 131; Deaths: 6`` (a row means nothing
+    without them), and the header row itself is not a line."""
+    rows = [cells for cells in cells_by_row if any(cells)]
+    if len(rows) > 1 and is_header_row(rows[0]):
+        header, body = rows[0], rows[1:]
+        return "\n".join(
+            "; ".join(f"{name}: {cell}" for name, cell in zip(header, cells) if cell)
+            if len(cells) == len(header)
+            else "; ".join(c for c in cells if c)
+            for cells in body
+        )
+    return "\n".join("; ".join(c for c in cells if c) for cells in rows)
+
+
+def is_header_row(cells: Sequence[str]) -> bool:
+    """Column names: every cell filled, short, and not a number."""
+    return all(c and len(c.split()) <= 8 and not _FIGURE_CELL.fullmatch(c) for c in cells)
