@@ -234,6 +234,7 @@ class GenerativeAnswerer:
                 update={
                     "text": ABSTAIN_TEXT,
                     "abstained": True,
+                    "support": "abstained",  # a copy is not validated: keep the two in step
                     "citations": (),
                     "note": "the model abstained",
                 }

@@ -50,6 +50,13 @@ def test_a_supported_reply_where_the_evidence_looked_thin_is_uncertain_not_absta
     assert well.support == gen_qa.ask("Which base did the army abandon?").support == "answered"
 
 
+def test_a_model_that_abstains_over_good_evidence_is_graded_abstained(gen_qa: ReportQA) -> None:
+    question = "Which base did the army abandon?"
+    assert gen_qa.ask(question).support == "answered"
+    answer = _ask(gen_qa, scripted(ABSTAIN_TEXT), question)
+    assert answer.abstained and answer.support == "abstained" and answer.text == ABSTAIN_TEXT
+
+
 def test_the_prompt_numbers_the_passages_and_asks_for_markers(gen_qa: ReportQA) -> None:
     model = scripted("About 400 men withdrew to Ariha [1].")
     _ask(gen_qa, model)
