@@ -133,21 +133,37 @@ def _names_thing(token: str, thing: Sequence[str]) -> bool:
 
 
 @dataclass(frozen=True)
-class _Evidence:
-    """What the quoted sentences lack, as :func:`answerability_features` and :func:`gaps` read it."""
+class Evidence:
+    """What the quoted sentences lack for the question: the confidence reads it as
+    :data:`ANSWERABILITY_FEATURES` (:func:`signals_of`), a reader as :func:`gaps`."""
 
-    missing_in_report: list[str]  # the question's names, as worded, that the cited reports lack
+    missing_in_report: list[str]  # the question's names, as worded, that the quoted reports lack
     missing_in_passage: list[str]  # ... that a quoted sentence's passage (and title) lacks
     number_far: bool
-    reports: int
+    sources: list[str]  # the quoted reports, best first
 
 
-def _evidence(
+def signals_of(found: Evidence | None) -> np.ndarray:
+    """:data:`ANSWERABILITY_FEATURES` of ``found``, in order (zeros when nothing is quoted)."""
+    if found is None:
+        return np.zeros(len(ANSWERABILITY_FEATURES))
+    missing = (len(found.missing_in_report), len(found.missing_in_passage))
+    return np.array([*map(float, missing), float(found.number_far), float(len(found.sources) - 1)])
+
+
+def evidence(
     question: str,
     ranked: Sequence[Candidate],
     quoted: Sequence[tuple[int, int, int]],
     vocab_of: Callable[[int], AbstractSet[str]],
-) -> _Evidence:
+) -> Evidence | None:
+    """What the quoted sentences lack for ``question``; None when nothing is quoted.
+
+    ``quoted``: (passage index in ``ranked``, start, end) of each quoted sentence, best first;
+    ``vocab_of``: the token set of a report (``Candidate.report``) of the collection.
+    """
+    if not quoted:
+        return None
     named = _named(question)
     reports = list(dict.fromkeys(int(ranked[p].report) for p, _, _ in quoted))
     # one report (the usual case): its cached frozenset, not a copy of it per question
@@ -157,11 +173,11 @@ def _evidence(
         for p, _, _ in quoted
     ]
     text = " ".join(ranked[p].text[s:e] for p, s, e in quoted)
-    return _Evidence(
+    return Evidence(
         missing_in_report=[w for n, w in named.items() if not _known(n, report_words)],
         missing_in_passage=max(passage_missing, key=len),
         number_far=number_far(question, text),
-        reports=len(reports),
+        sources=list(dict.fromkeys(ranked[p].chunk.source for p, _, _ in quoted)),
     )
 
 
@@ -171,38 +187,19 @@ def answerability_features(
     quoted: Sequence[tuple[int, int, int]],
     vocab_of: Callable[[int], AbstractSet[str]],
 ) -> np.ndarray:
-    """:data:`ANSWERABILITY_FEATURES` of the sentences the answer quotes.
-
-    ``quoted``: (passage index in ``ranked``, start, end) of each quoted sentence, best first;
-    ``vocab_of``: the token set of a report (``Candidate.report``) of the collection.
-    """
-    if not quoted:
-        return np.zeros(len(ANSWERABILITY_FEATURES))
-    found = _evidence(question, ranked, quoted, vocab_of)
-    return np.array(
-        [
-            float(len(found.missing_in_report)),
-            float(len(found.missing_in_passage)),
-            float(found.number_far),
-            float(found.reports - 1),
-        ]
-    )
+    """:data:`ANSWERABILITY_FEATURES` of the sentences the answer quotes (arguments as
+    :func:`evidence`; zeros when nothing is quoted)."""
+    return signals_of(evidence(question, ranked, quoted, vocab_of))
 
 
-def gaps(
-    question: str,
-    ranked: Sequence[Candidate],
-    quoted: Sequence[tuple[int, int, int]],
-    vocab_of: Callable[[int], AbstractSet[str]],
-) -> tuple[str, ...]:
-    """What the quoted sentences lack for ``question``, in words a reader can check (arguments
-    as :func:`answerability_features`): a name of the question the quoted report never mentions
-    (month names and one-letter words aside: a report may write dates in figures), no number
-    for what a "how many" question counts, evidence split across reports."""
-    if not quoted:
+def gaps(question: str, found: Evidence | None) -> tuple[str, ...]:
+    """What the quoted sentences lack for ``question`` (``found``, from :func:`evidence`), in
+    words a reader can check: a name of the question the quoted report never mentions (month
+    names and one-letter words aside: a report may write dates in figures), no number for what
+    a "how many" question counts, evidence split across reports."""
+    if found is None:
         return ()
-    found = _evidence(question, ranked, quoted, vocab_of)
-    where = " or ".join(dict.fromkeys(ranked[p].chunk.source for p, _, _ in quoted))
+    where = " or ".join(found.sources)
     names = _phrases(question, [n for n in found.missing_in_report if _worded(n)])
     out = [f"“{n}” appears nowhere in {where}." for n in names]
     if found.number_far:
@@ -211,7 +208,7 @@ def gaps(
         out.append(
             f"The quote gives no {amount} of {thing}." if thing else f"The quote gives no such {amount}."
         )
-    if found.reports > 1:
+    if len(found.sources) > 1:
         out.append("The quoted sentences come from different reports.")
     return tuple(out)
 

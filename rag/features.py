@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag import models
-from rag.answerability import ANSWERABILITY_FEATURES, answerability_features, gaps
+from rag.answerability import ANSWERABILITY_FEATURES, Evidence, evidence, signals_of
 from rag.text import NEGATIONS, WORD, holds_kind, question_type, tokenize
 from rag.types import Candidate
 
@@ -464,6 +464,20 @@ def abstain_features(
     )
 
 
+def quoted_evidence(
+    question: str,
+    ranked: Sequence[Candidate],
+    refs: Sequence[SentenceRef],
+    chosen: Sequence[int],
+    vocab_of: Callable[[int], AbstractSet[str]],
+) -> Evidence | None:
+    """What the quoted sentences ``chosen`` (indices into ``refs``) lack for the question
+    (``rag.answerability.evidence``)."""
+    return evidence(
+        question, ranked, [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen], vocab_of
+    )
+
+
 def answerability_signals(
     question: str,
     ranked: Sequence[Candidate],
@@ -472,19 +486,7 @@ def answerability_signals(
     vocab_of: Callable[[int], AbstractSet[str]],
 ) -> np.ndarray:
     """``rag.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
-    quoted = [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen]
-    return answerability_features(question, ranked, quoted, vocab_of)
-
-
-def evidence_gaps(
-    question: str,
-    ranked: Sequence[Candidate],
-    refs: Sequence[SentenceRef],
-    chosen: Sequence[int],
-    vocab_of: Callable[[int], AbstractSet[str]],
-) -> tuple[str, ...]:
-    """What the quoted sentences ``chosen`` lack for the question (``rag.answerability.gaps``)."""
-    return gaps(question, ranked, [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen], vocab_of)
+    return signals_of(quoted_evidence(question, ranked, refs, chosen, vocab_of))
 
 
 def confidence(

@@ -109,7 +109,7 @@ def _gaps(question: str, quoted: list[tuple[int, int]]) -> tuple[str, ...]:
     ranked = [_candidate(WADI, 0), _candidate(ABU, 1)]
     vocabs = {0: frozenset(tokenize(WADI)), 1: frozenset(tokenize(ABU))}
     spans = [(p, *ranked[p].sent_spans[s]) for p, s in quoted]
-    return answerability.gaps(question, ranked, spans, vocabs.__getitem__)
+    return answerability.gaps(question, answerability.evidence(question, ranked, spans, vocabs.__getitem__))
 
 
 def test_gaps_say_what_the_evidence_lacks_in_the_questions_words() -> None:

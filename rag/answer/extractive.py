@@ -16,6 +16,7 @@ import numpy as np
 
 from rag import features, signals
 from rag.answer.combine import combine
+from rag.answerability import gaps, signals_of
 from rag.chunk import passage_id
 from rag.cite import cite
 from rag.conversation import standalone_question
@@ -133,11 +134,12 @@ class ExtractiveAnswerer:
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )
         units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
-        answerability = (
-            features.answerability_signals(question, ranked, refs, chosen, catalog.report_vocab)
+        found = (
+            features.quoted_evidence(question, ranked, refs, chosen, catalog.report_vocab)
             if vocab is not None
             else None
         )
+        answerability = None if vocab is None else signals_of(found)
         picked = tuple(
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
         )
@@ -147,10 +149,7 @@ class ExtractiveAnswerer:
         issued = self._issue_date(question, candidates)
         if issued is not None:  # the report's own date line answers "When was it issued?"
             return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
-        lacking = (
-            features.evidence_gaps(question, ranked, refs, chosen, catalog.report_vocab) if vocab else ()
-        )
-        return Selection(sentences=picked, confidence=confidence, gaps=lacking)
+        return Selection(sentences=picked, confidence=confidence, gaps=gaps(question, found))
 
     def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:
         """The header's date line of the report a question about its issue date names: every
