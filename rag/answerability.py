@@ -33,8 +33,8 @@ from rag.text import (
     CAPITAL,
     COUNT_WORDS,
     CURRENCY,
+    FULL_MONTH,
     MONEY_TOKENS,
-    MONTH_NAME,
     NUMBER,
     POPULATION,
     POPULATION_TOKENS,
@@ -220,7 +220,7 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
 
 def _worded(name: str) -> bool:
     """A name worth telling a reader is missing: two letters or more, not a month."""
-    return len(name) > 1 and not MONTH_NAME.fullmatch(name)
+    return len(name) > 1 and not FULL_MONTH.fullmatch(name)
 
 
 def _phrases(question: str, names: Sequence[str]) -> list[str]:

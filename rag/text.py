@@ -633,8 +633,8 @@ def asks_two_things(question: str) -> bool:
 # Answer signals (rag.signals) ----------------------------------------------------------------
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-#: A month's name in full, capitalised ("December").
-MONTH_NAME = re.compile(_MONTH)
+#: A month's name in full, capitalised ("December"; abbreviations are ``_MONTH_NAME``).
+FULL_MONTH = re.compile(_MONTH)
 #: A calendar date or a year: "9 September", "September 9", "2015".
 CALENDAR = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}\b|\b{_MONTH} \d{{1,2}}\b|\b(?:1[0-9]{{3}}|20[0-9]{{2}})\b"
