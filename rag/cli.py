@@ -91,6 +91,8 @@ def _print_answer(answer: Any) -> None:
 
     if answer.support == "uncertain":
         print(f"({UNCERTAIN_NOTE})")
+    if answer.short:
+        print(f"Answer: {answer.short}")
     print(answer.text)
     for citation in answer.citations:
         print(f"\n[{citation.marker}] {citation.source}, characters {citation.start}-{citation.end}:")

@@ -61,6 +61,7 @@ class ReportQA:
             self.settings.max_answer_sentences,
             self.settings.abstain_threshold,
             self.settings.answer_threshold,
+            self.settings.reader,
         )
         self.generator: GenerativeAnswerer | None = None
         self._chat_answerers: dict[Any, GenerativeAnswerer] = {}

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         60.0, gt=0, description="How long a question's snapshot of the index stays pinned for its thread."
     )
 
+    # Answering.
+    reader: bool = Field(
+        True,
+        description="Extractive answers: the trained reader chooses the sentence, grades the support "
+        "and gives the short answer (rag/models/reader-v1.int8.onnx); False: the hand-feature scorer "
+        "of rag.features alone (the previous release's answers, no short answer).",
+    )
+
     # Embedding model.
     embedding_model: str = Field(
         PACKAGED_MODEL, description="'all-MiniLM-L6-v2' (packaged) or a sentence-transformers path."

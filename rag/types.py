@@ -91,6 +91,11 @@ class Answer(_Frozen):
     question: str
     text: str
     abstained: bool
+    short: str = Field(
+        default="",
+        description="The direct answer inside the quote, e.g. 'nearby Ariha' (the reader's span): "
+        "always a slice of a citation's quote; '' when there is none.",
+    )
     citations: tuple[Citation, ...] = ()
     passages: tuple[Passage, ...] = ()
     confidence: float = 0.0
@@ -125,6 +130,8 @@ class Answer(_Frozen):
     def _check_support(self) -> Answer:
         if (self.support == "abstained") != self.abstained:
             raise ValueError(f"support {self.support!r} contradicts abstained={self.abstained}")
+        if self.short and not any(self.short in c.quote for c in self.citations):
+            raise ValueError(f"short answer {self.short!r} is not inside a quote")
         return self
 
 

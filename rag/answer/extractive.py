@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag import features, signals
+from rag.answer import read
 from rag.answer.combine import combine
+from rag.answer.reader import shared_reader
 from rag.answerability import gaps, signals_of
 from rag.chunk import passage_id
 from rag.cite import cite
-from rag.conversation import standalone_question
+from rag.conversation import standalone_question, user_turns
 from rag.prompts import ABSTAIN_TEXT
 from rag.support import support_level
 from rag.text import in_report_terms, issue_date_question, tokenize
@@ -28,6 +30,10 @@ from rag.types import Answer, Candidate, Chunk, Passage, Query, Report, Sentence
 if TYPE_CHECKING:
     from rag.index import Index
     from rag.retrieve import HybridRetriever
+
+
+#: A follow-up's other reading must be this much more confident to replace the preferred one.
+FOLLOW_UP_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class Selection:
     sentences: tuple[SentenceChoice, ...]
     confidence: float
     gaps: tuple[str, ...] = ()  # what the chosen sentences lack for the question
+    short: str = ""  # the reader's answer span inside the chosen sentence
 
 
 class ExtractiveAnswerer:
@@ -63,12 +70,14 @@ class ExtractiveAnswerer:
         max_sentences: int = 2,
         abstain_threshold: float = features.ABSTAIN_THRESHOLD,
         answer_threshold: float = features.ANSWER_THRESHOLD,
+        use_reader: bool = True,
     ) -> None:
         self.index = index
         self.retriever = retriever
         self.max_sentences = max_sentences
         self.abstain_threshold = abstain_threshold
         self.answer_threshold = answer_threshold
+        self.use_reader = use_reader
 
     def ask(
         self,
@@ -77,9 +86,21 @@ class ExtractiveAnswerer:
         top_k: int | None = None,
         sources: Sequence[str] | None = None,
     ) -> Answer:
-        """The extractive answer to a checked question (a follow-up is searched with its context)."""
-        query = self.retriever.query(question, standalone_question(question, history))
-        return self.answer(query, self.retriever.run(query, top_k, sources))
+        """The extractive answer to a checked question (a follow-up is searched with its context).
+
+        With the reader and a history, both readings are answered (the question alone, and with
+        the last question before it) and the better-supported answer is kept; the reading that
+        ``standalone_question``'s rules prefer wins ties."""
+        preferred = standalone_question(question, history)
+        query = self.retriever.query(question, preferred)
+        answer = self.answer(query, self.retriever.run(query, top_k, sources))
+        turns = user_turns(history)
+        if not (self.use_reader and turns):
+            return answer
+        other_text = question if preferred != question else f"{turns[-1].strip()} {question}"
+        other_query = self.retriever.query(question, other_text)
+        other = self.answer(other_query, self.retriever.run(other_query, top_k, sources))
+        return other if other.confidence > answer.confidence + FOLLOW_UP_MARGIN else answer
 
     def stream(
         self,
@@ -112,8 +133,11 @@ class ExtractiveAnswerer:
             ]
             texts = {src: self.index.text_or_empty(src) for src, *_ in quotes}
             text, citations = cite(query.text, quotes, texts)
+            short = selection.short if any(selection.short in c.quote for c in citations) else ""
             if citations:
-                return Answer(**common, text=text, abstained=False, citations=citations, support=support)
+                return Answer(
+                    **common, text=text, short=short, abstained=False, citations=citations, support=support
+                )
         return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
 
     def select(self, query: Query, candidates: Sequence[Candidate]) -> Selection:
@@ -149,7 +173,35 @@ class ExtractiveAnswerer:
         issued = self._issue_date(question, candidates)
         if issued is not None:  # the report's own date line answers "When was it issued?"
             return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
+        if self.use_reader and vocab is not None:
+            return self._read(query.text, candidates, confidence, catalog.report_vocab)
         return Selection(sentences=picked, confidence=confidence, gaps=gaps(question, found))
+
+    def _read(
+        self, question: str, candidates: Sequence[Candidate], coverage: float, vocab_of: Any
+    ) -> Selection:
+        """The reader's choice among the best passages' sentences, its confidence and short answer."""
+        readout = read.read(shared_reader(), question, candidates)
+        if readout is None:
+            return Selection(sentences=(), confidence=0.0)
+        best = readout.best
+        # Quotes come from the best sentence's report only: a sentence of another report is never
+        # appended to its answer.
+        report = readout.ranked[readout.refs[best].passage].chunk.source
+        own = [i for i, r in enumerate(readout.refs) if readout.ranked[r.passage].chunk.source == report]
+        refs, scores = [readout.refs[i] for i in own], readout.scores[own]
+        units = combine(question, readout.ranked, refs, scores, [own.index(best)], self.max_sentences)
+        picked = tuple(
+            SentenceChoice(chunk=readout.ranked[u.passage].chunk, sentence=u.sentence, score=u.score)
+            for u in units
+        )
+        found = features.quoted_evidence(question, readout.ranked, readout.refs, [best], vocab_of)
+        return Selection(
+            sentences=picked,
+            confidence=read.confidence(readout, coverage),
+            gaps=gaps(question, found),
+            short=read.short_answer(readout, best),
+        )
 
     def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:
         """The header's date line of the report a question about its issue date names: every

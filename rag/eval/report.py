@@ -33,6 +33,8 @@ ROWS: list[tuple[str, list[tuple[str, Getter, str]]]] = [
                 lambda s: s.answers.contained_never_abstaining,
                 "{:.3f}",
             ),
+            ("short answer exact match", lambda s: s.answers.short_exact, "{:.3f}"),
+            ("short answer token F1", lambda s: s.answers.short_f1, "{:.3f}"),
             ("mean words of the answers given", lambda s: s.answers.mean_words, "{:.1f}"),
         ],
     ),

@@ -51,6 +51,9 @@ class QuestionResult(m.FigureModel):
     contained: bool
     f1: float
     first_citation_gold: bool
+    short: str = Field("", description="The short answer (Answer.short).")
+    short_exact: bool = Field(False, description="The short answer (else the text) equals a gold answer.")
+    short_f1: float = Field(0.0, description="Token F1 of the short answer (else the text), best gold.")
     words: int = Field(0, description="Words of the answer text without markers (0 if abstained).")
     citations: int
     citations_valid: int
@@ -94,6 +97,8 @@ class AnswerFigures(m.FigureModel):
     f1: float
     first_citation_gold: float
     contained_never_abstaining: float
+    short_exact: float = Field(0.0, description="Short answer exact match (the text when none).")
+    short_f1: float = Field(0.0, description="Short answer token F1 (the text when none).")
     mean_words: float = Field(0.0, description="Mean words of the answers given (answerable questions).")
 
 
@@ -206,11 +211,29 @@ def score_answer(
         contained=not answer.abstained and m.contains_answer(text, question.answers),
         f1=0.0 if answer.abstained else m.best_f1(text, question.answers),
         first_citation_gold=first is not None and question.is_gold(cited_passage(first, answer.passages)),
+        **_short_scores(question, answer, text),
         words=0 if answer.abstained else len(text.split()),
         citations=len(answer.citations),
         citations_valid=sum(citation_is_valid(c, document_text) for c in answer.citations),
         latency_s=latency_s,
     )
+
+
+def _short_scores(question: EvalQuestion, answer: Answer, text: str) -> dict[str, Any]:
+    """The short answer's exact match and F1 against the gold answers (realistic sets: the
+    must-contain strings, one by one and together)."""
+    golds = question.answers
+    if question.realistic:
+        golds = (" ".join(question.must_contain), *question.must_contain)
+    short = getattr(answer, "short", "")
+    if answer.abstained or not golds:
+        return {"short": short, "short_exact": False, "short_f1": 0.0}
+    guess = short or text
+    return {
+        "short": short,
+        "short_exact": any(m.exact_match(guess, g) for g in golds),
+        "short_f1": m.best_f1(guess, golds),
+    }
 
 
 def _right(question: EvalQuestion, answer: Answer) -> bool:
@@ -284,6 +307,8 @@ def _answer_figures(answerable: list[QuestionResult], threshold: float) -> Answe
         f1=sum(r.f1 for r, ok in answered if ok) / len(answered) if answered else 0.0,
         first_citation_gold=m.share(r.first_citation_gold and ok for r, ok in answered),
         contained_never_abstaining=m.share(r.contained for r in answerable),
+        short_exact=m.share(r.short_exact and ok for r, ok in answered),
+        short_f1=sum(r.short_f1 for r, ok in answered if ok) / len(answered) if answered else 0.0,
         mean_words=_mean([r.words for r, ok in answered if ok and not r.always_abstains]),
     )
 

@@ -14,6 +14,7 @@ CSS = """
 #dq-header .dq-pill { font-size: 0.78rem; padding: 2px 9px; border-radius: 999px;
   border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
 .dq-answer { line-height: 1.6; }
+.dq-short { font-size: 1.1em; margin-bottom: 0.25em; }
 a.dq-marker { display: inline-block; font-weight: 700; font-size: 0.8em; text-decoration: none !important;
   padding: 0 5px; margin: 0 1px; border-radius: 6px; background: rgba(99, 102, 241, 0.16);
   color: var(--color-accent) !important; cursor: pointer; vertical-align: 1px; }

@@ -132,7 +132,7 @@ def answer_message(answer: Answer, turn: int, note: str = "") -> str:
             parts.append(esc(match.group(0)))
         last = match.end()
     parts.append(_html_text(answer.text[last:]))
-    body = "".join(parts).strip()
+    body = short_block(getattr(answer, "short", "")) + "".join(parts).strip()
     extra = unsupported_block(answer.unsupported) if answer.unsupported else ""
     if any(has_instructions(c.quote) for c in answer.citations):
         extra += f'<div class="dq-flag">⚑ {esc(INSTRUCTIONS_FLAG)}</div>'
@@ -145,6 +145,11 @@ def answer_message(answer: Answer, turn: int, note: str = "") -> str:
         extra += gaps_block(answer.gaps)
         return f'<div class="dq-answer dq-uncertain">{head}{body}{extra}{note_html}</div>'
     return f'<div class="dq-answer">{body}{extra}{note_html}</div>'
+
+
+def short_block(short: str) -> str:
+    """The short answer, in bold above the quote ('' when there is none)."""
+    return f'<div class="dq-short"><strong>{esc(short)}</strong></div>' if short else ""
 
 
 def streaming_message(text: str) -> str:

@@ -1,0 +1,280 @@
+"""The reader in the answer stage: how it chooses sentences and grades support on the realistic
+sets, cross-validated by report, beside the shipped hand-feature scorer; fits the small models
+that sit on top of the reader's logit and writes them into ``rag/models/answer_models.json``.
+
+    python benchmarks/fit_features/fit_reader.py            # figures (CV by report and in-sample)
+    python benchmarks/fit_features/fit_reader.py --write    # also write the fitted models
+
+The reader (``rag.answer.reader``) was trained on qa-train only, so its logits on these sets are
+out of sample; what is fitted here is only (a) the choice score: reader logit + the passage's rank
+and reranker score, and (b) the confidence: a logistic model of "the chosen sentence is right"
+over the reader's top logit, its margin and the shipped confidence. Folds leave whole reports out
+(``reports_dev``: news, files, seed; SQuAD dev-10 articles).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import reports_dev as D  # noqa: E402
+
+from rag import features as R  # noqa: E402
+from rag import models  # noqa: E402
+from rag import signals as S  # noqa: E402
+from rag.answer import read as RD  # noqa: E402
+from rag.answer.reader import Reader  # noqa: E402
+
+#: Passages whose sentences the reader reads (the shipped scorer reads ``R.ANSWER_PASSAGES``).
+WIDE = 5
+CACHE = D.REPO / "eval-out" / "fit-cache" / "reader"
+FOLDS = 5
+#: The abstention threshold leaves out this share of the right answers of the training questions.
+REFUSE = 0.05
+#: The runner-up sentence (same report) is quoted too when its choice score is within this of the best.
+SECOND = float(next((a.split("=")[1] for a in sys.argv if a.startswith("--second=")), "0"))
+
+
+@dataclass
+class Scored:
+    """One question with every competing sentence's reader logit and the shipped scorer's pick."""
+
+    item: D.Item
+    refs: list  # R.SentenceRef over the WIDE passages
+    logits: np.ndarray
+    spans: list[tuple[int, int]]
+    labels: np.ndarray
+    shipped: list[int]  # the shipped scorer's choice (indices into refs)
+    shipped_conf: float
+
+
+def collect_wide(name: str) -> tuple[list[D.Item], dict, dict[str, str]]:
+    """``reports_dev.collect`` keeping the ``WIDE`` best passages per question."""
+    saved_cache, saved_n = D.CACHE, R.ANSWER_PASSAGES
+    D.CACHE, R.ANSWER_PASSAGES = CACHE / "wide", WIDE
+    try:
+        return D.collect(name)
+    finally:
+        D.CACHE, R.ANSWER_PASSAGES = saved_cache, saved_n
+
+
+def shipped_choice(item: D.Item, idf: dict, vocab_of) -> tuple[list, list[int], float]:
+    """The shipped scorer's refs (over its own passages), choice and confidence."""
+    n = R.ANSWER_PASSAGES
+    ranked, pscores = item.ranked[:n], item.pscores[:n]
+    refs, X = R.sentence_features(item.question, item.qvec, ranked, pscores, idf)
+    extras = S.sentence_extras(item.question, item.qvec, ranked, refs, idf)
+    sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
+    chosen = R.choose_sentences(refs, sc, [c.text for c in ranked], question=item.question)
+    sig = R.abstain_features(item.question, item.qvec, ranked, pscores, refs, sc, idf, item.vocab)
+    extra = R.answerability_signals(item.question, ranked, refs, chosen, vocab_of)
+    conf = R.guarded_confidence(sig, item.question, item.vocab, answerability=extra)
+    return refs, list(chosen), float(conf)
+
+
+def score_set(name: str, reader: Reader) -> list[Scored]:
+    """Every question of set ``name`` with the reader's readings (cached)."""
+    cache = CACHE / f"{name}-{reader.version}-{reader.digest}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    items, idf, texts = collect_wide(name)
+    vocab_of = D.report_vocabs(items, texts)
+    out = []
+    for it in items:
+        refs = RD.sentence_refs(it.ranked)
+        sents, ctxs = RD.reader_inputs(it.ranked, refs)
+        readings = reader.predict(it.question, sents, ctxs)
+        srefs, chosen, conf = shipped_choice(it, idf, vocab_of)
+        key = {(r.passage, r.sentence): i for i, r in enumerate(refs)}
+        out.append(
+            Scored(
+                item=it,
+                refs=refs,
+                logits=np.array([r.logit for r in readings]),
+                spans=[r.span for r in readings],
+                labels=D.sentence_labels(it, refs),
+                shipped=[key[(srefs[i].passage, srefs[i].sentence)] for i in chosen],
+                shipped_conf=conf,
+            )
+        )
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(out))
+    return out
+
+
+def choice_features(s: Scored) -> np.ndarray:
+    """``rag.answer.read.CHOICE_FEATURES`` per sentence."""
+    return RD.choice_features(s.refs, s.logits, np.asarray(s.item.pscores, dtype=float))
+
+
+def fold_of(scored: list[Scored]) -> np.ndarray:
+    """Fold of each question: its report's position in its set's sorted report list, mod FOLDS."""
+    out = np.zeros(len(scored), dtype=int)
+    for name in {s.item.set for s in scored}:
+        reports = sorted({s.item.source for s in scored if s.item.set == name})
+        for i, s in enumerate(scored):
+            if s.item.set == name:
+                out[i] = reports.index(s.item.source) % FOLDS
+    return out
+
+
+def fit_choice(train: list[Scored]) -> np.ndarray:
+    """Weights of the choice score: a conditional logit (softmax over each question's sentences)."""
+    import torch
+
+    groups = [
+        (torch.tensor(choice_features(s), dtype=torch.float), torch.tensor(s.labels))
+        for s in train
+        if s.item.answerable and s.labels.any()
+    ]
+    w = torch.tensor([1.0, 0.0, 0.0], requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=100)
+
+    def closure():
+        opt.zero_grad()
+        loss = sum(-torch.logsumexp((X @ w)[y > 0], 0) + torch.logsumexp(X @ w, 0) for X, y in groups)
+        loss = loss / len(groups) + 0.01 * (w[1:] ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w.detach().numpy()
+
+
+def picks(s: Scored, w: np.ndarray) -> list[int]:
+    """The quoted sentences: the best, and the runner-up of the same report within ``SECOND``."""
+    best, z = choose(s, w)
+    order = np.argsort(-z)
+    if len(order) > 1:
+        second = int(order[1])
+        same = s.item.sources[s.refs[second].passage] == s.item.sources[s.refs[best].passage]
+        if same and z[best] - z[second] < SECOND:
+            return [best, second]
+    return [best]
+
+
+def choose(s: Scored, w: np.ndarray) -> tuple[int, np.ndarray]:
+    """Index of the best sentence under choice weights ``w``, and all choice scores."""
+    z = choice_features(s) @ w
+    return int(np.argmax(z)), z
+
+
+def conf_features(s: Scored, w: np.ndarray) -> np.ndarray:
+    """``rag.answer.read.CONFIDENCE_FEATURES`` of one question."""
+    return RD.confidence_features(choose(s, w)[1], s.logits, s.shipped_conf)
+
+
+def right(s: Scored, chosen: list[int]) -> bool:
+    """The harness's "right": required strings quoted and the gold sentence cited."""
+    return D.is_right(s.item, s.refs, chosen)
+
+
+def evaluate(scored: list[Scored], cv: bool) -> dict:
+    """Right / refused / abstained and the grade table, CV by report (``cv``) or in-sample."""
+    folds = fold_of(scored) if cv else np.zeros(len(scored), dtype=int)
+    res = {}
+    from sklearn.linear_model import LogisticRegression
+
+    for f in sorted(set(folds)):
+        test = [s for s, g in zip(scored, folds) if g == f]
+        train = [s for s, g in zip(scored, folds) if g != f] if cv else scored
+        w = fit_choice(train)
+        Xc = np.array([conf_features(s, w) for s in train])
+        yc = np.array([s.item.answerable and right(s, picks(s, w)) for s in train])
+        model = LogisticRegression(C=1.0).fit(Xc, yc)
+        p_train = model.predict_proba(Xc)[:, 1]
+        ans = np.array([s.item.answerable for s in train])
+        low = float(np.quantile(p_train[ans & yc], REFUSE))
+        high = answer_threshold(p_train, yc)
+        for s in test:
+            best = picks(s, w)
+            p = float(model.predict_proba(conf_features(s, w)[None])[0, 1])
+            res[id(s)] = (best, p, low, high)
+    return res
+
+
+def answer_threshold(p: np.ndarray, y: np.ndarray, precision: float = 0.9) -> float:
+    """The lowest confidence above which at least ``precision`` of the answers are right."""
+    order = np.argsort(-p)
+    hits = np.cumsum(y[order]) / np.arange(1, len(y) + 1)
+    ok = np.where(hits >= precision)[0]
+    return float(p[order][ok[-1]]) if len(ok) else 1.0
+
+
+def report(name: str, scored: list[Scored], res: dict, label: str) -> None:
+    """Print one set's figures."""
+    sub = [s for s in scored if s.item.set == name]
+    ans = [s for s in sub if s.item.answerable]
+    una = [s for s in sub if not s.item.answerable]
+    r_read = sum(right(s, res[id(s)][0]) and res[id(s)][1] >= res[id(s)][2] for s in ans)
+    r_read_any = sum(right(s, res[id(s)][0]) for s in ans)
+    refused = sum(res[id(s)][1] < res[id(s)][2] for s in ans)
+    abst = sum(res[id(s)][1] < res[id(s)][2] for s in una)
+    r_ship = sum(right(s, s.shipped) and s.shipped_conf >= R.ABSTAIN_THRESHOLD for s in ans)
+    grade = {"answered": [0, 0], "uncertain": [0, 0], "abstained": [0, 0]}
+    for s in sub:
+        best, p, low, high = res[id(s)]
+        g = "abstained" if p < low else "answered" if p >= high else "uncertain"
+        grade[g][0 if (s.item.answerable and right(s, best)) else 1] += 1
+    print(
+        f"{label:10s} {name:6s} right {r_read / len(ans):.3f} (never abstaining {r_read_any / len(ans):.3f}; "
+        f"shipped {r_ship / len(ans):.3f})  refused {refused / len(ans):.3f}  "
+        f"unanswerable abstained {abst}/{len(una)}  grades (right, wrong): {grade}"
+    )
+
+
+def fit_all(scored: list[Scored]) -> tuple[np.ndarray, object, float, float]:
+    """Choice weights, confidence model and the two thresholds, fitted on every question."""
+    from sklearn.linear_model import LogisticRegression
+
+    w = fit_choice(scored)
+    X = np.array([conf_features(s, w) for s in scored])
+    y = np.array([s.item.answerable and right(s, picks(s, w)) for s in scored])
+    model = LogisticRegression(C=1.0).fit(X, y)
+    p = model.predict_proba(X)[:, 1]
+    ans = np.array([s.item.answerable for s in scored])
+    return w, model, float(np.quantile(p[ans & y], REFUSE)), answer_threshold(p, y)
+
+
+def write(scored: list[Scored]) -> None:
+    """Write the reader's choice and confidence models and the thresholds into the models file."""
+    w, model, low, high = fit_all(scored)
+    shipped = models.load()
+    fitted = dict(shipped.models)
+    fitted["reader_choice"] = models.LinearModel(RD.CHOICE_FEATURES, w, 0.0, scale={"passages": WIDE})
+    fitted["reader_confidence"] = models.LinearModel(
+        RD.CONFIDENCE_FEATURES, model.coef_[0], float(model.intercept_[0])
+    )
+    constants = dataclasses.replace(
+        shipped.constants, abstain_threshold=round(low, 4), answer_threshold=round(high, 4)
+    )
+    models.write(models.MODEL_FILE, shipped.fitted_on, constants, fitted)
+    print(
+        f"wrote {models.MODEL_FILE}: choice {w}, confidence {model.coef_[0]} + {model.intercept_[0]:.3f}, "
+        f"thresholds {low:.3f} / {high:.3f}"
+    )
+
+
+def main() -> None:
+    """Figures on news, files and the seed; ``--write`` stores the fitted models."""
+    reader = Reader()
+    scored = [s for name in ("news", "files", "seed") for s in score_set(name, reader)]
+    for cv in (True, False):
+        res = evaluate(scored, cv)
+        for name in ("news", "files", "seed"):
+            report(name, scored, res, "CV" if cv else "in-sample")
+    if "--write" in sys.argv:
+        write(scored)
+
+
+if __name__ == "__main__":
+    import fit_reader  # pickle under the module's own name
+
+    fit_reader.main()
