@@ -45,21 +45,23 @@ from rag.types import Sentence  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "qa-train"
 SQUAD_EVAL = REPO.parent / "shared" / "data" / "squad-v2-dev-10articles.json"
-OUT = REPO / "eval-out" / "reader-train"
 MODELS = REPO / "rag" / "models"
-VERSION = "reader-v1"
+VERSION = "reader-v2"
+OUT = REPO / "eval-out" / "reader-train" / VERSION
 SEED = 13
 BATCH = 16
 LR = 3e-5
 WARMUP = 0.06
 SAVE_EVERY = 300
 #: Most pairs kept from each source (the big, easy ones are subsampled).
-CAPS = {"squad2": 12000, "squad1": 6000, "qed": 2800, "covid": 2000, "squad_train": 6000, "qamr": 4000}
+CAPS = {"squad2": 16000, "squad1": 6000, "qed": 2800, "covid": 2000, "squad_train": 8000, "qamr": 2000}
 #: Hard negatives per answerable question (most shared words first).
 NEGATIVES = 2
 #: The embeddings and this many bottom layers stay as the base model has them (faster, and the
 #: sentence-embedding knowledge below is kept).
-FROZEN_LAYERS = 2
+FROZEN_LAYERS = 1
+#: Weight of the span loss (start + end cross-entropy) beside the "answers it" loss.
+SPAN_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def paragraph_pairs(
     others = sorted(
         (i for i in range(len(sents)) if i not in gold), key=lambda i: -_overlap(question, sents[i].text)
     )
-    for i in others[: NEGATIVES if answers else 1]:
+    for i in others[:NEGATIVES]:
         out.append(Pair(question, sents[i].text, context_of(title, prev[i]), 0.0, None, origin))
     return out
 
@@ -352,7 +354,8 @@ def train() -> None:
             s_log = s_log.masked_fill(~smask, -1e4)
             e_log = e_log.masked_fill(~smask, -1e4)
             ce = torch.nn.functional.cross_entropy
-            loss = loss + 0.5 * (ce(s_log, starts, ignore_index=-100) + ce(e_log, ends, ignore_index=-100))
+            span_loss = ce(s_log, starts, ignore_index=-100) + ce(e_log, ends, ignore_index=-100)
+            loss = loss + SPAN_WEIGHT * span_loss
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

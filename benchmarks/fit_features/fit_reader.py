@@ -6,15 +6,15 @@ that sit on top of the reader's logit and writes them into ``rag/models/answer_m
     python benchmarks/fit_features/fit_reader.py --write    # also write the fitted models
 
 The reader (``rag.answer.reader``) was trained on qa-train only, so its logits on these sets are
-out of sample; what is fitted here is only (a) the choice score: reader logit + the passage's rank
-and reranker score, and (b) the confidence: a logistic model of "the chosen sentence is right"
-over the reader's top logit, its margin and the shipped confidence. Folds leave whole reports out
-(``reports_dev``: news, files, seed; SQuAD dev-10 articles).
+out of sample; what is fitted here is only (a) the choice score: reader logit + the passage's rank,
+its reranker score and the coverage scorer's sentence score (``rag.answer.read``), and (b) an
+experimental confidence: a logistic model of "the chosen sentence is right" over the reader's top logit, its margin and the shipped confidence (printed, not shipped;
+``--coverage-confidence`` grades with the shipped confidence, as the product does). Folds leave
+whole reports out (``reports_dev``: news, files, seed).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 import sys
 from dataclasses import dataclass
@@ -30,6 +30,7 @@ from rag import features as R  # noqa: E402
 from rag import models  # noqa: E402
 from rag import signals as S  # noqa: E402
 from rag.answer import read as RD  # noqa: E402
+from rag.answer.extractive import sentence_scores  # noqa: E402
 from rag.answer.reader import Reader  # noqa: E402
 
 #: Passages whose sentences the reader reads (the shipped scorer reads ``R.ANSWER_PASSAGES``).
@@ -38,8 +39,11 @@ CACHE = D.REPO / "eval-out" / "fit-cache" / "reader"
 FOLDS = 5
 #: The abstention threshold leaves out this share of the right answers of the training questions.
 REFUSE = 0.05
+#: --coverage-confidence: grade with the shipped coverage confidence and thresholds (the reader
+#: only chooses the sentence and cuts the short answer).
+COVERAGE_CONFIDENCE = "--coverage-confidence" in sys.argv
 #: The runner-up sentence (same report) is quoted too when its choice score is within this of the best.
-SECOND = float(next((a.split("=")[1] for a in sys.argv if a.startswith("--second=")), "0"))
+SECOND = float(next((a.split("=")[1] for a in sys.argv if a.startswith("--second=")), "2.0"))
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Scored:
     labels: np.ndarray
     shipped: list[int]  # the shipped scorer's choice (indices into refs)
     shipped_conf: float
+    old: np.ndarray  # the shipped sentence scorer's score of every sentence of the WIDE passages
 
 
 def collect_wide(name: str) -> tuple[list[D.Item], dict, dict[str, str]]:
@@ -81,16 +86,18 @@ def shipped_choice(item: D.Item, idf: dict, vocab_of) -> tuple[list, list[int], 
 
 def score_set(name: str, reader: Reader) -> list[Scored]:
     """Every question of set ``name`` with the reader's readings (cached)."""
-    cache = CACHE / f"{name}-{reader.version}-{reader.digest}.pkl"
+    cache = CACHE / f"{name}-{reader.version}-{reader.digest}-r{RD.READ_SENTENCES}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     items, idf, texts = collect_wide(name)
     vocab_of = D.report_vocabs(items, texts)
     out = []
     for it in items:
-        refs = RD.sentence_refs(it.ranked)
-        sents, ctxs = RD.reader_inputs(it.ranked, refs)
-        readings = reader.predict(it.question, sents, ctxs)
+        refs, old = sentence_scores(it.question, it.qvec, it.ranked, idf)
+        keep = RD.shortlist(old)
+        sents, ctxs = RD.reader_inputs(it.ranked, [refs[i] for i in keep])
+        read_ones = dict(zip(keep, reader.predict(it.question, sents, ctxs)))
+        readings = [read_ones.get(i, RD.UNREAD) for i in range(len(refs))]
         srefs, chosen, conf = shipped_choice(it, idf, vocab_of)
         key = {(r.passage, r.sentence): i for i, r in enumerate(refs)}
         out.append(
@@ -102,6 +109,7 @@ def score_set(name: str, reader: Reader) -> list[Scored]:
                 labels=D.sentence_labels(it, refs),
                 shipped=[key[(srefs[i].passage, srefs[i].sentence)] for i in chosen],
                 shipped_conf=conf,
+                old=old,
             )
         )
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -111,7 +119,7 @@ def score_set(name: str, reader: Reader) -> list[Scored]:
 
 def choice_features(s: Scored) -> np.ndarray:
     """``rag.answer.read.CHOICE_FEATURES`` per sentence."""
-    return RD.choice_features(s.refs, s.logits, np.asarray(s.item.pscores, dtype=float))
+    return RD.choice_features(s.refs, s.logits, np.asarray(s.item.pscores, dtype=float), s.old)
 
 
 def fold_of(scored: list[Scored]) -> np.ndarray:
@@ -129,12 +137,13 @@ def fit_choice(train: list[Scored]) -> np.ndarray:
     """Weights of the choice score: a conditional logit (softmax over each question's sentences)."""
     import torch
 
-    groups = [
-        (torch.tensor(choice_features(s), dtype=torch.float), torch.tensor(s.labels))
-        for s in train
-        if s.item.answerable and s.labels.any()
-    ]
-    w = torch.tensor([1.0, 0.0, 0.0], requires_grad=True)
+    groups = []
+    for s in train:
+        read = s.logits > RD.UNREAD.logit  # only the shortlisted sentences compete
+        if s.item.answerable and s.labels[read].any():
+            X = torch.tensor(choice_features(s)[read], dtype=torch.float)
+            groups.append((X, torch.tensor(s.labels[read])))
+    w = torch.tensor([1.0, 0.0, 0.0, 0.0], requires_grad=True)
     opt = torch.optim.LBFGS([w], max_iter=100)
 
     def closure():
@@ -167,8 +176,12 @@ def choose(s: Scored, w: np.ndarray) -> tuple[int, np.ndarray]:
 
 
 def conf_features(s: Scored, w: np.ndarray) -> np.ndarray:
-    """``rag.answer.read.CONFIDENCE_FEATURES`` of one question."""
-    return RD.confidence_features(choose(s, w)[1], s.logits, s.shipped_conf)
+    """An experimental reader confidence's features: the chosen sentence's logit, its lead over the
+    runner-up, the coverage confidence's logit (not shipped: see ``rag.answer.read``)."""
+    scores = choose(s, w)[1]
+    top2 = np.sort(scores)[-2:]
+    c = min(max(s.shipped_conf, 1e-4), 1 - 1e-4)
+    return np.array([s.logits[int(np.argmax(scores))], top2[1] - top2[0], np.log(c / (1 - c))])
 
 
 def right(s: Scored, chosen: list[int]) -> bool:
@@ -196,6 +209,8 @@ def evaluate(scored: list[Scored], cv: bool) -> dict:
         for s in test:
             best = picks(s, w)
             p = float(model.predict_proba(conf_features(s, w)[None])[0, 1])
+            if COVERAGE_CONFIDENCE:
+                p, low, high = s.shipped_conf, R.ABSTAIN_THRESHOLD, R.ANSWER_THRESHOLD
             res[id(s)] = (best, p, low, high)
     return res
 
@@ -230,36 +245,16 @@ def report(name: str, scored: list[Scored], res: dict, label: str) -> None:
     )
 
 
-def fit_all(scored: list[Scored]) -> tuple[np.ndarray, object, float, float]:
-    """Choice weights, confidence model and the two thresholds, fitted on every question."""
-    from sklearn.linear_model import LogisticRegression
-
-    w = fit_choice(scored)
-    X = np.array([conf_features(s, w) for s in scored])
-    y = np.array([s.item.answerable and right(s, picks(s, w)) for s in scored])
-    model = LogisticRegression(C=1.0).fit(X, y)
-    p = model.predict_proba(X)[:, 1]
-    ans = np.array([s.item.answerable for s in scored])
-    return w, model, float(np.quantile(p[ans & y], REFUSE)), answer_threshold(p, y)
-
-
 def write(scored: list[Scored]) -> None:
-    """Write the reader's choice and confidence models and the thresholds into the models file."""
-    w, model, low, high = fit_all(scored)
+    """Write the reader's choice model into the models file (the rest of it stays as it is)."""
+    w = fit_choice(scored)
     shipped = models.load()
     fitted = dict(shipped.models)
-    fitted["reader_choice"] = models.LinearModel(RD.CHOICE_FEATURES, w, 0.0, scale={"passages": WIDE})
-    fitted["reader_confidence"] = models.LinearModel(
-        RD.CONFIDENCE_FEATURES, model.coef_[0], float(model.intercept_[0])
+    fitted["reader_choice"] = models.LinearModel(
+        RD.CHOICE_FEATURES, w, 0.0, scale={"passages": WIDE, "second_margin": SECOND}
     )
-    constants = dataclasses.replace(
-        shipped.constants, abstain_threshold=round(low, 4), answer_threshold=round(high, 4)
-    )
-    models.write(models.MODEL_FILE, shipped.fitted_on, constants, fitted)
-    print(
-        f"wrote {models.MODEL_FILE}: choice {w}, confidence {model.coef_[0]} + {model.intercept_[0]:.3f}, "
-        f"thresholds {low:.3f} / {high:.3f}"
-    )
+    models.write(models.MODEL_FILE, shipped.fitted_on, shipped.constants, fitted)
+    print(f"wrote {models.MODEL_FILE}: reader_choice {np.round(w, 4)}")
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ class ExtractiveAnswerer:
         max_sentences: int = 2,
         abstain_threshold: float = features.ABSTAIN_THRESHOLD,
         answer_threshold: float = features.ANSWER_THRESHOLD,
-        use_reader: bool = True,
+        use_reader: bool = False,
     ) -> None:
         self.index = index
         self.retriever = retriever
@@ -174,33 +174,41 @@ class ExtractiveAnswerer:
         if issued is not None:  # the report's own date line answers "When was it issued?"
             return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
         if self.use_reader and vocab is not None:
-            return self._read(query.text, candidates, confidence, catalog.report_vocab)
+            return self._read(query, candidates, confidence, catalog)
         return Selection(sentences=picked, confidence=confidence, gaps=gaps(question, found))
 
     def _read(
-        self, question: str, candidates: Sequence[Candidate], coverage: float, vocab_of: Any
+        self, query: Query, candidates: Sequence[Candidate], coverage: float, catalog: Any
     ) -> Selection:
         """The reader's choice among the best passages' sentences, its confidence and short answer."""
-        readout = read.read(shared_reader(), question, candidates)
+
+        def scorer(ranked: list[Candidate]) -> tuple[list[features.SentenceRef], np.ndarray]:
+            return sentence_scores(query.text, query.vector, ranked, catalog.idf)
+
+        readout = read.read(shared_reader(), query.text, candidates, scorer)
         if readout is None:
             return Selection(sentences=(), confidence=0.0)
-        best = readout.best
-        # Quotes come from the best sentence's report only: a sentence of another report is never
-        # appended to its answer.
-        report = readout.ranked[readout.refs[best].passage].chunk.source
+        chosen = read.picks(readout)
+        # Quotes come from the best sentence's report only: combine() never appends a sentence of
+        # another report to its answer.
+        report = readout.ranked[readout.refs[readout.best].passage].chunk.source
         own = [i for i, r in enumerate(readout.refs) if readout.ranked[r.passage].chunk.source == report]
         refs, scores = [readout.refs[i] for i in own], readout.scores[own]
-        units = combine(question, readout.ranked, refs, scores, [own.index(best)], self.max_sentences)
+        units = combine(
+            query.text, readout.ranked, refs, scores, [own.index(i) for i in chosen], self.max_sentences
+        )
         picked = tuple(
             SentenceChoice(chunk=readout.ranked[u.passage].chunk, sentence=u.sentence, score=u.score)
             for u in units
         )
-        found = features.quoted_evidence(question, readout.ranked, readout.refs, [best], vocab_of)
+        found = features.quoted_evidence(
+            query.text, readout.ranked, readout.refs, chosen, catalog.report_vocab
+        )
         return Selection(
             sentences=picked,
-            confidence=read.confidence(readout, coverage),
-            gaps=gaps(question, found),
-            short=read.short_answer(readout, best),
+            confidence=coverage,
+            gaps=gaps(query.text, found),
+            short=read.short_answer(readout, readout.best),
         )
 
     def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:

@@ -1,21 +1,23 @@
 """The reader's part of the extractive answer: read every sentence of the best passages, choose
-the one that answers, grade how sure that is, and cut the short answer out of it.
+the one that answers and cut the short answer out of it.
 
-The reader (``rag.answer.reader``) gives each sentence an "answers it" logit. Two small fitted
-models (``rag/models/answer_models.json``, fitted by ``benchmarks/fit_features/fit_reader.py``
-with folds that leave whole reports out) sit on top of it:
+The reader (``rag.answer.reader``) gives each sentence an "answers it" logit. A small fitted
+model (``rag/models/answer_models.json``, fitted by ``benchmarks/fit_features/fit_reader.py``
+with folds that leave whole reports out) sits on top of it:
 
 - ``reader_choice``: the sentence's score is its logit plus what the retriever knows (the
-  passage's rank and its reranker score below the best passage's);
-- ``reader_confidence``: the probability that the chosen sentence answers the question, from its
-  logit, its lead over the runner-up and the evidence-coverage confidence of ``rag.features``.
+  passage's rank and its reranker score below the best passage's) and the coverage scorer's score
+  of it (``rag.features``: the question's words in it, its similarity, what kind of thing it holds);
+
+The confidence (and so the support grade) stays the coverage confidence of ``rag.features``: the
+reader's logit separated answerable from unanswerable questions less well than it (AUC 0.57
+against 0.72 on news, ``fit_reader.py``).
 """
 
 from __future__ import annotations
 
 import functools
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,22 +27,20 @@ from rag.answer.reader import Reader, Reading, context_of
 from rag.features import SentenceRef
 from rag.types import Candidate
 
-#: Feature names of the two fitted models (checked against the models file at load).
-CHOICE_FEATURES = ("logit", "log_passage_rank", "passage_gap")
-CONFIDENCE_FEATURES = ("best_logit", "margin", "coverage_logit")
-FEATURE_NAMES = {"reader_choice": CHOICE_FEATURES, "reader_confidence": CONFIDENCE_FEATURES}
+#: Feature names of the fitted model (checked against the models file at load).
+CHOICE_FEATURES = ("logit", "log_passage_rank", "passage_gap", "sentence_score")
+FEATURE_NAMES = {"reader_choice": CHOICE_FEATURES}
 
 
 @functools.cache
-def fitted() -> tuple[models.LinearModel, models.LinearModel]:
-    """The fitted choice and confidence models (read and checked on first use)."""
-    loaded = models.load(expected=FEATURE_NAMES)
-    return loaded.model("reader_choice"), loaded.model("reader_confidence")
+def fitted() -> models.LinearModel:
+    """The fitted choice model (read and checked on first use)."""
+    return models.load(expected=FEATURE_NAMES).model("reader_choice")
 
 
 def reader_passages() -> int:
     """Passages whose sentences the reader reads (fitted with the choice model)."""
-    return int(fitted()[0].scale.get("passages", 5))
+    return int(fitted().scale.get("passages", 5))
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,6 @@ class ReadSentences:
         return self.ranked[ref.passage].text[ref.start : ref.end]
 
 
-def sentence_refs(ranked: Sequence[Candidate]) -> list[SentenceRef]:
-    """Every sentence of ``ranked``, in order."""
-    return [
-        SentenceRef(pi, si, s, e) for pi, c in enumerate(ranked) for si, (s, e) in enumerate(c.sent_spans)
-    ]
-
-
 def reader_inputs(ranked: Sequence[Candidate], refs: Sequence[SentenceRef]) -> tuple[list[str], list[str]]:
     """The sentences' texts and their contexts (report title, previous sentence)."""
     texts, contexts = [], []
@@ -82,43 +75,64 @@ def reader_inputs(ranked: Sequence[Candidate], refs: Sequence[SentenceRef]) -> t
 
 
 def choice_features(
-    refs: Sequence[SentenceRef], logits: np.ndarray, passage_scores: np.ndarray
+    refs: Sequence[SentenceRef], logits: np.ndarray, passage_scores: np.ndarray, sentence_scores: np.ndarray
 ) -> np.ndarray:
-    """``CHOICE_FEATURES`` per sentence."""
+    """``CHOICE_FEATURES`` per sentence (``sentence_scores``: the coverage scorer's, ``rag.features``)."""
     p = np.array([r.passage for r in refs], dtype=int)
-    return np.column_stack([logits, np.log1p(p), passage_scores[p] - passage_scores[0]])
+    return np.column_stack([logits, np.log1p(p), passage_scores[p] - passage_scores[0], sentence_scores])
 
 
-def read(reader: Reader, question: str, candidates: Sequence[Candidate]) -> ReadSentences | None:
-    """The reader's reading of the sentences of the ``reader_passages()`` best ``candidates``."""
-    choice = fitted()[0]
+#: Sentences the reader reads per question: the coverage scorer's best (the others are not chosen).
+READ_SENTENCES = 12
+#: The reading given to a sentence left off the shortlist.
+UNREAD = Reading(logit=-30.0, span=(0, 0), span_logit=float("-inf"))
+
+
+def shortlist(coverage: np.ndarray, n: int = READ_SENTENCES) -> list[int]:
+    """Indices of the ``n`` sentences the coverage scorer rates best, in their order."""
+    return sorted(int(i) for i in np.argsort(-coverage, kind="stable")[:n])
+
+
+def read(
+    reader: Reader,
+    question: str,
+    candidates: Sequence[Candidate],
+    sentence_scorer: Callable[[list[Candidate]], tuple[list[SentenceRef], np.ndarray]],
+) -> ReadSentences | None:
+    """The reader's reading of the sentences of the ``reader_passages()`` best ``candidates``;
+    ``sentence_scorer`` gives the coverage scorer's refs and scores of the same sentences."""
+    choice = fitted()
     ranked = list(candidates[: reader_passages()])
-    refs = sentence_refs(ranked)
+    refs, coverage = sentence_scorer(ranked)
     if not refs:
         return None
-    texts, contexts = reader_inputs(ranked, refs)
-    readings = reader.predict(question, texts, contexts)
+    keep = shortlist(coverage)
+    texts, contexts = reader_inputs(ranked, [refs[i] for i in keep])
+    read_ones = dict(zip(keep, reader.predict(question, texts, contexts)))
+    readings = [read_ones.get(i, UNREAD) for i in range(len(refs))]
     logits = np.array([r.logit for r in readings])
     pscores = np.array([c.score for c in ranked], dtype=float)
-    scores = choice_features(refs, logits, pscores) @ choice.weights + choice.bias
+    scores = choice_features(refs, logits, pscores, coverage) @ choice.weights + choice.bias
     return ReadSentences(ranked=ranked, refs=refs, readings=readings, scores=scores)
 
 
-def confidence_features(scores: np.ndarray, logits: np.ndarray, coverage_confidence: float) -> np.ndarray:
-    """``CONFIDENCE_FEATURES``: the chosen sentence's logit, its lead, the coverage confidence's logit."""
-    best = int(np.argmax(scores))
-    top2 = np.sort(scores)[-2:]
-    margin = float(top2[1] - top2[0]) if len(scores) > 1 else 5.0
-    c = min(max(coverage_confidence, 1e-4), 1 - 1e-4)
-    return np.array([float(logits[best]), margin, math.log(c / (1 - c))])
+def picks(read: ReadSentences) -> list[int]:
+    """The quoted sentences (indices into ``read.refs``): the best, and the runner-up of the same
+    report when its choice score is within the fitted ``second_margin`` of the best."""
+    best = read.best
+    order = np.argsort(-read.scores, kind="stable")
+    if len(order) > 1:
+        second = int(order[1])
+        source = read.ranked[read.refs[best].passage].chunk.source
+        same = read.ranked[read.refs[second].passage].chunk.source == source
+        if same and read.scores[best] - read.scores[second] < second_margin():
+            return [best, second]
+    return [best]
 
 
-def confidence(read: ReadSentences, coverage_confidence: float) -> float:
-    """The probability (0 to 1) that the chosen sentence answers the question."""
-    model = fitted()[1]
-    logits = np.array([r.logit for r in read.readings])
-    z = float(confidence_features(read.scores, logits, coverage_confidence) @ model.weights + model.bias)
-    return 1.0 / (1.0 + math.exp(-z))
+def second_margin() -> float:
+    """How far below the best a same-report runner-up may score and still be quoted."""
+    return float(fitted().scale.get("second_margin", 0.0))
 
 
 def short_answer(read: ReadSentences, i: int) -> str:

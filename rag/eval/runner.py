@@ -584,7 +584,16 @@ def evaluate(
 
 
 def _settings_summary(settings: Any, threshold: float) -> dict[str, Any]:
-    keep = ("embedding_model", "max_passage_tokens", "top_k", "candidates", "max_answer_sentences", "llm")
+    keep = (
+        "embedding_model",
+        "max_passage_tokens",
+        "top_k",
+        "candidates",
+        "max_answer_sentences",
+        "llm",
+        "answer_threshold",
+        "reader",
+    )
     summary = {k: getattr(settings, k, None) for k in keep}
     summary["abstain_threshold"] = threshold
     return summary

@@ -1,0 +1,68 @@
+"""The reader in the extractive answer (``reader=True``): short answers inside the quote, quotes from
+one report, the shortlist it reads, both readings of a follow-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from rag import ReportQA
+from rag.answer import read
+from rag.types import Answer, Citation
+
+
+@pytest.fixture(scope="module")
+def reading_qa(seeded_index_dir: Path) -> ReportQA:
+    return ReportQA(index_dir=seeded_index_dir, reader=True)
+
+
+QUESTIONS = [
+    "How many troops withdrew and to where?",
+    "Who seized Idlib?",
+    "What is the population of Ariha?",
+    "When did the army abandon the Mastoumeh base?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_a_short_answer_is_a_slice_of_a_quote(reading_qa: ReportQA, question: str) -> None:
+    answer = reading_qa.ask(question)
+    assert not answer.abstained
+    assert answer.citations
+    if answer.short:
+        assert any(answer.short in c.quote for c in answer.citations)
+        assert len(answer.short) < max(len(c.quote) for c in answer.citations)
+
+
+def test_every_citation_comes_from_the_best_sentence_s_report(reading_qa: ReportQA) -> None:
+    answer = reading_qa.ask("How many troops withdrew and to where?")
+    assert len({c.source for c in answer.citations}) == 1
+
+
+def test_the_headline_question_quotes_the_ariha_sentence(reading_qa: ReportQA) -> None:
+    answer = reading_qa.ask("How many troops withdrew and to where?")
+    assert "400" in answer.text and "Ariha" in answer.text
+
+
+def test_an_answer_whose_short_answer_is_not_quoted_is_refused() -> None:
+    quote = "The estimated 400 men withdrew to nearby Ariha."
+    citation = Citation(marker=1, source="a.txt", passage_id="p", quote=quote, start=0, end=len(quote))
+    with pytest.raises(ValidationError, match="not inside a quote"):
+        Answer(question="q", text=f"{quote} [1]", abstained=False, citations=(citation,), short="Idlib")
+    ok = Answer(question="q", text=f"{quote} [1]", abstained=False, citations=(citation,), short="Ariha")
+    assert ok.short == "Ariha"
+
+
+def test_the_shortlist_keeps_the_best_covered_sentences_in_order() -> None:
+    coverage = np.array([0.1, 3.0, -1.0, 2.0, 0.5])
+    assert read.shortlist(coverage, 3) == [1, 3, 4]
+    assert read.shortlist(coverage, 10) == [0, 1, 2, 3, 4]
+
+
+def test_a_follow_up_is_answered_in_context(reading_qa: ReportQA) -> None:
+    answer = reading_qa.ask("And how many tanks?", history=["How many trucks were in the convoy?"])
+    assert not answer.abstained
+    assert "tanks" in answer.text
