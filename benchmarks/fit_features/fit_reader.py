@@ -6,9 +6,10 @@ that sit on top of the reader's logit and writes them into ``rag/models/answer_m
     python benchmarks/fit_features/fit_reader.py --write    # also write the fitted models
 
 The reader (``rag.answer.reader``) was trained on qa-train only, so its logits on these sets are
-out of sample; what is fitted here is only (a) the choice score: reader logit + the passage's rank,
-its reranker score and the coverage scorer's sentence score (``rag.answer.read``), and (b) an
-experimental confidence: a logistic model of "the chosen sentence is right" over the reader's top logit, its margin and the shipped confidence (printed, not shipped;
+out of sample. Fitted here: (a) the choice score, reader logit + the passage's rank, its reranker
+score and the coverage scorer's sentence score (``rag.answer.read``; written with ``--write``);
+(b) an experimental confidence, a logistic model of "the chosen sentence is right" over the
+reader's top logit, its margin and the shipped confidence (printed, not shipped;
 ``--coverage-confidence`` grades with the shipped confidence, as the product does). Folds leave
 whole reports out (``reports_dev``: news, files, seed).
 """
