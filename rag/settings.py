@@ -68,10 +68,10 @@ class Settings(BaseSettings):
 
     # Answering.
     reader: bool = Field(
-        True,
-        description="Extractive answers: the trained reader chooses the sentence, grades the support "
-        "and gives the short answer (rag/models/reader-v1.int8.onnx); False: the hand-feature scorer "
-        "of rag.features alone (the previous release's answers, no short answer).",
+        False,
+        description="Extractive answers: True, the trained reader (rag/models/reader.json) reads the "
+        "best sentences, chooses with the coverage scorer and gives the short answer "
+        "(Answer.short); False: the coverage scorer of rag.features alone, no short answer.",
     )
 
     # Embedding model.
