@@ -115,7 +115,8 @@ def test_a_two_sentence_report_gets_both_and_briefs_follow_ingest_and_remove(
     fresh_qa: ReportQA, tmp_path: Path
 ) -> None:
     folder = tmp_path / "reports"
-    _ingest(fresh_qa, folder, "note.txt", "Harbour note\n\nThe ferry Aurora sank. All 37 crew were rescued.\n")
+    note = "Harbour note\n\nThe ferry Aurora sank. All 37 crew were rescued.\n"
+    _ingest(fresh_qa, folder, "note.txt", note)
     brief = fresh_qa.brief("note.txt")
     _check_citations(fresh_qa, brief)
     assert _sentences(brief) == ["The ferry Aurora sank.", "All 37 crew were rescued."]
