@@ -16,6 +16,7 @@ import numpy as np
 from rag.answer import Answerer
 from rag.answer.brief import BRIEF_SENTENCES, Briefer
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.overview import Briefings
 from rag.embed import Embedder
 from rag.index import Index
 from rag.index.catalog import CatalogCache
@@ -64,7 +65,8 @@ class ReportQA:
             self.settings.answer_threshold,
             self.settings.reader,
         )
-        self.briefer = Briefer(self.index)  # briefs (rag.answer.brief)
+        self.briefer = Briefer(self.index)  # briefs and overviews (rag.answer.brief, .overview)
+        self.briefings = Briefings(self.index, self.briefer)
         self.generator: GenerativeAnswerer | None = None
         self._chat_answerers: dict[Any, GenerativeAnswerer] = {}
         self._chat_lock = threading.Lock()
@@ -219,6 +221,8 @@ class ReportQA:
         """
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
+        if (overview := self.briefings.answer(question, sources)) is not None:
+            return overview
         return self.answerer_for(llm).ask(question, history or (), top_k, sources)
 
     def stream(
@@ -237,6 +241,10 @@ class ReportQA:
         """
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
+        if (overview := self.briefings.answer(question, sources)) is not None:
+            yield overview.text
+            yield overview
+            return
         yield from self.answerer_for(llm).stream(question, history or (), top_k, sources)
 
     # Briefs --------------------------------------------------------------------------------
