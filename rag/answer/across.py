@@ -3,7 +3,8 @@
 Every passage of every report in scope is scanned (the catalog holds their texts, so no report
 is read from Chroma and none is missed for not being among the top-k passages). A report
 mentions X when X appears in it as a phrase: case-insensitive, on word boundaries, with spaces
-and hyphens interchangeable ("al-Nusra", "al Nusra") and a plural or possessive ending allowed.
+and hyphens interchangeable ("al-Nusra", "al Nusra"), singular or plural, a possessive allowed;
+a name's initials ("UN") and a country's adjective ("Russian") count too.
 Each such report is cited once, with the first sentence (or heading line) that mentions X.
 """
 
@@ -31,12 +32,30 @@ class Mention:
 
 
 def phrase_pattern(term: str) -> re.Pattern[str] | None:
-    """The pattern that finds ``term`` as a phrase in report text; None for a term of no words."""
+    """The pattern that finds ``term`` in report text; None for a term of no words.
+
+    Besides the phrase itself: the initials of a name of several capitalised words ("United
+    Nations" -> "UN", "U.N.", matched in capitals only), and the "-n" adjective of a one-word
+    name ending in "a" ("Russia" -> "Russian", "Syria" -> "Syrian").
+    """
     words = _WORD.findall(_ARTICLE.sub("", term.strip()))
     if not words:
         return None
-    body = r"[\s\-–]*".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<!\w){body}(?:s|es|'s|’s)?(?!\w)", re.IGNORECASE)
+    words[-1] = _singular(words[-1])
+    ways = [r"[\s\-–]*".join(re.escape(w) for w in words) + r"(?:s|es|'s|’s)?"]
+    capitals = [w for w in words if w[:1].isupper()]
+    if len(words) > 1 and len(capitals) == len(words):
+        ways.append(r"(?-i:" + "".join(rf"{w[0]}\.?" for w in words) + ")")
+    if len(words) == 1 and words[0][:1].isupper() and words[0].endswith("a"):
+        ways.append(rf"{re.escape(words[0])}ns?")
+    return re.compile(rf"(?<!\w)(?:{'|'.join(ways)})(?!\w)", re.IGNORECASE)
+
+
+def _singular(word: str) -> str:
+    """``word`` without a plural "s" ("tanks" -> "tank"; "Hawazin", "press", "bus" unchanged)."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def _sentence_at(catalog: Catalog, row: int, at: int) -> tuple[int, int]:

@@ -62,7 +62,14 @@ def test_phrase_pattern_takes_spaces_hyphens_plurals_and_word_bounds() -> None:
     assert not pattern.search("the al-Nusra frontier")
     tank = phrase_pattern("tank")
     assert tank is not None and tank.search("seven tanks") and not tank.search("tanker")
+    tanks = phrase_pattern("tanks")
+    assert tanks is not None and tanks.search("the 11th Tank Division") and tanks.search("tanks")
     assert phrase_pattern("  ?? ") is None
+    nations = phrase_pattern("the United Nations")
+    assert nations is not None and nations.search("UN agencies") and nations.search("the U.N. headquarters")
+    assert not nations.search("Kim Jong-un said") and not nations.search("an un-named source")
+    russia = phrase_pattern("Russia")
+    assert russia is not None and russia.search("Russian troops") and not russia.search("Russianness")
 
 
 def _check(qa_text: str, answer: Answer) -> None:
