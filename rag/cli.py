@@ -4,6 +4,7 @@ python -m rag ingest PATH...        index reports (files or folders)
 python -m rag ask "question" [--json]
 python -m rag list                  the indexed reports
 python -m rag remove SOURCE
+python -m rag brief SOURCE [--json]  a report's cited brief and key entities
 python -m rag eval ...              the evaluation harness (see rag.eval)
 """
 
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="list the indexed reports")
     remove = commands.add_parser("remove", help="remove a report from the index")
     remove.add_argument("source")
+    _add_brief_parser(commands)
     try:
         from rag.eval.cli import add_eval_parser
     except ImportError:  # the harness is optional for the CLI to work
@@ -44,6 +46,30 @@ def _parser() -> argparse.ArgumentParser:
     else:
         add_eval_parser(commands)
     return parser
+
+
+def _add_brief_parser(commands: argparse._SubParsersAction) -> None:
+    """``brief SOURCE [--json] [--sentences N]`` (see ``ReportQA.brief``)."""
+    brief = commands.add_parser("brief", help="a report's brief: its key sentences, cited, and entities")
+    brief.add_argument("source", help="the report's name (see `list`)")
+    brief.add_argument("--json", action="store_true", help="print the whole Brief as JSON")
+    brief.add_argument("--sentences", type=int, default=5, help="sentences in the brief (1 to 6; default 5)")
+
+
+def _print_brief(brief: Any) -> None:
+    """A brief as text: its heading line, sentences, citations and entities by kind."""
+    print(" · ".join(x for x in (brief.title or brief.source, brief.kind, brief.date) if x))
+    print()
+    print(brief.text)
+    for citation in brief.citations:
+        print(f"\n[{citation.marker}] {citation.source}, characters {citation.start}-{citation.end}")
+    kinds: dict[str, list[str]] = {}
+    for entity in brief.entities:
+        kinds.setdefault(entity.kind, []).append(entity.text)
+    if kinds:
+        print()
+    for kind, names in kinds.items():
+        print(f"{kind}: {', '.join(names)}")
 
 
 def _top_k(text: str) -> int:
@@ -123,6 +149,13 @@ def _run(args: argparse.Namespace) -> int:
             print(json.dumps(answer.model_dump(), indent=2, ensure_ascii=False))
         else:
             _print_answer(answer)
+        return 0
+    if args.command == "brief":
+        brief = _open_filled(args).brief(args.source, sentences=args.sentences)
+        if args.json:
+            print(json.dumps(brief.model_dump(), indent=2, ensure_ascii=False))
+        else:
+            _print_brief(brief)
         return 0
     qa = _open_filled(args) if args.command == "list" else _open(args)
     if args.command == "list":

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.answer import Answerer
+from rag.answer.brief import BRIEF_SENTENCES, Briefer
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.overview import Briefings
 from rag.embed import Embedder
 from rag.index import Index
 from rag.index.catalog import CatalogCache
@@ -24,7 +26,7 @@ from rag.ingest_guard import ProgressCallback
 from rag.offline import limit_blas_threads
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings, check_setting
-from rag.types import Answer, Candidate, IngestReport, Report
+from rag.types import Answer, Brief, Candidate, IngestReport, Report
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -63,6 +65,8 @@ class ReportQA:
             self.settings.answer_threshold,
             self.settings.reader,
         )
+        self.briefer = Briefer(self.index)  # briefs and overviews (rag.answer.brief, .overview)
+        self.briefings = Briefings(self.index, self.briefer)
         self.generator: GenerativeAnswerer | None = None
         self._chat_answerers: dict[Any, GenerativeAnswerer] = {}
         self._chat_lock = threading.Lock()
@@ -217,6 +221,8 @@ class ReportQA:
         """
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
+        if (overview := self.briefings.answer(question, sources)) is not None:
+            return overview
         return self.answerer_for(llm).ask(question, history or (), top_k, sources)
 
     def stream(
@@ -235,4 +241,20 @@ class ReportQA:
         """
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
+        if (overview := self.briefings.answer(question, sources)) is not None:
+            yield overview.text
+            yield overview
+            return
         yield from self.answerer_for(llm).stream(question, history or (), top_k, sources)
+
+    # Briefs --------------------------------------------------------------------------------
+
+    def brief(self, source: str, sentences: int = BRIEF_SENTENCES, entities: bool = True) -> Brief:
+        """The brief of report ``source``: its most salient sentences in report order, cited.
+
+        ``sentences`` (1-6) bounds its length; a report with fewer prose sentences gets them all.
+        ``entities`` adds the report's key people, places, organisations, dates and figures.
+        ``UnknownReportError`` (a ``ValueError``) for a name the index does not hold, naming the
+        closest names. Kept per report version: a second brief of the same report is immediate.
+        """
+        return self.briefer.brief(source, sentences, entities)

@@ -135,6 +135,33 @@ class Answer(_Frozen):
         return self
 
 
+# Briefs (rag.answer.brief) -------------------------------------------------------------------
+
+
+class Entity(_Frozen):
+    """A name, date or figure a report mentions, with how often (spaCy's NER over its body)."""
+
+    text: str
+    kind: Literal["person", "organisation", "group", "place", "date", "figure"]
+    count: int = 1
+
+
+class Brief(_Frozen):
+    """What ``ReportQA.brief`` returns: a report's extractive summary, every sentence cited.
+
+    ``text`` is the chosen sentences in report order, each followed by its ``[n]`` marker;
+    ``citations`` are exact slices of the report, as in ``Answer``.
+    """
+
+    source: str
+    title: str = ""
+    date: str = ""
+    kind: str = ""
+    text: str
+    citations: tuple[Citation, ...] = ()
+    entities: tuple[Entity, ...] = ()
+
+
 class SkippedFile(_Frozen):
     """A file that ingestion did not take, and why."""
 

@@ -1,4 +1,4 @@
-"""``python -m rag eval squad|qa ...``: the harness's command line (registered by ``rag.cli``)."""
+"""``python -m rag eval squad|qa|briefs ...``: the harness's command line (registered by ``rag.cli``)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,24 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     qa.add_argument("path", type=Path, metavar="PATH.jsonl")
     qa.add_argument("--reports", type=Path, required=True, metavar="DIR", help="folder of the reports")
     _common(qa)
+    _add_briefs(kinds)
+
+
+def _add_briefs(kinds: argparse._SubParsersAction) -> None:
+    """``eval briefs [--facts FILE] [--data DIR] [--sentences N]`` (see ``rag.eval.briefs``)."""
+    from rag.eval.briefs import DATA, FACTS
+
+    briefs = kinds.add_parser("briefs", help="key-fact coverage of report briefs vs lead and centroid")
+    briefs.add_argument("--facts", type=Path, default=FACTS, help="JSONL of key facts per report")
+    briefs.add_argument("--data", type=Path, default=DATA, help="folder holding <set>/reports/")
+    briefs.add_argument("--sentences", type=int, default=5, help="sentences per brief (default 5)")
+
+
+def _run_briefs(args: argparse.Namespace) -> int:
+    from rag.eval.briefs import evaluate_briefs, render
+
+    print(render(evaluate_briefs(args.facts, args.data, args.sentences)))
+    return 0
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -82,6 +100,8 @@ def _run(args: argparse.Namespace, eval_set: EvalSet) -> int:
 def run_eval_command(args: argparse.Namespace) -> int:
     """Run ``python -m rag eval ...``; returns the process exit code."""
     try:
+        if args.eval_kind == "briefs":
+            return _run_briefs(args)
         if args.eval_kind == "qa":
             return _run(args, load_qa_jsonl(args.path, args.reports))
         with tempfile.TemporaryDirectory(prefix="rag-eval-reports-") as tmp:

@@ -21,6 +21,7 @@ from rag.index.store import IndexBusyError
 from rag.types import Answer
 from rag.ui import render
 from rag.ui.assets import CSS, HEAD
+from rag.ui.brief import brief_view
 from rag.ui.session import EXTRACTIVE, GENERATIVE, MODES, UISession
 
 log = logging.getLogger(__name__)
@@ -294,6 +295,17 @@ class ChatHandlers:
         html = render.cited_reports_view(last, turn, self.session.document_text, chosen=source)
         return html, gr.Tabs(selected="report")
 
+    def brief(self, source: str | None) -> tuple:
+        """Show a report's brief in the Report tab, above the report with its sentences highlighted."""
+        if not source:
+            gr.Warning("Choose a report to brief first.")
+            return gr.skip(), gr.skip()
+        try:
+            html = brief_view(self.session.qa.brief(source), self.session.document_text(source))
+        except (ValueError, KeyError) as err:
+            html = render.error_message(_readable(err), heading=f"Could not brief {source}.")
+        return html, gr.Tabs(selected="report")
+
     def rescope(self, scope: list[str] | None) -> str:
         """The line above the chat that says which reports are searched."""
         return _scope_note(list(scope or []), len(self.session.sources()))
@@ -461,6 +473,9 @@ def _reports_tab() -> dict[str, Any]:
             choices=[], value=None, label="Report", interactive=True, scale=3, elem_id="dq-chosen"
         )
         view = gr.Button("View", size="sm", variant="secondary", scale=1, min_width=70, elem_id="dq-view-btn")
+        brief = gr.Button(
+            "Brief", size="sm", variant="secondary", scale=1, min_width=70, elem_id="dq-brief-btn"
+        )
         remove = gr.Button(
             "Remove…", size="sm", variant="stop", scale=1, min_width=70, elem_id="dq-remove-btn"
         )
@@ -477,6 +492,7 @@ def _reports_tab() -> dict[str, Any]:
         "listing": listing,
         "chosen": chosen,
         "view": view,
+        "brief": brief,
         "remove": remove,
         "confirm": confirm,
         "confirm_text": confirm_text,
@@ -549,6 +565,9 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
         [side["status"], *listing, side["confirm"], side["pending"]],
         api_name="ui_confirm_remove",
         **private,
+    )
+    side["brief"].click(
+        h.brief, [side["chosen"]], [main["report"], main["tabs"]], api_name="ui_brief", **private
     )
     side["view"].click(
         h.view, [side["chosen"], answers], [main["report"], main["tabs"]], api_name="ui_view", **private

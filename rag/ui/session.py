@@ -125,6 +125,9 @@ class UISession:
         generator, note = self.answerer(mode, spec)
         question = self.qa.check_question(question)
         top_k, sources = self.qa.check_top_k(top_k), self.qa.check_sources(sources)
+        if (overview := self.qa.briefings.answer(question, sources)) is not None:  # briefs, any mode
+            yield overview
+            return
         if generator is None:  # checked above: straight to the extractive answerer
             answer = self.qa.answerer.ask(question, list(history), top_k, sources)
             yield answer.model_copy(update={"note": note}) if note else answer

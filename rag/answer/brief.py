@@ -1,0 +1,277 @@
+"""Report briefs: a report's most salient sentences, in report order, each one cited.
+
+Extractive and offline. The sentences and their vectors are the ones the ingest stored (the
+catalog's rows), so a brief embeds nothing. Only prose is eligible: not the header block (title,
+date line, codes), not a ``Key: value`` field line, not a table row, not a heading. Each sentence
+is scored by
+
+- centrality: cosine of its vector with the mean of the report's sentence vectors;
+- position: earlier is better (reports open with what matters most);
+- a prior for the words a briefing carries: numbers, dates and names;
+
+and picked by maximal marginal relevance (MMR), so two sentences that say the same are not both
+chosen. The weights are few and measured by ``python -m rag eval briefs``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from rag.chunk import split_paragraphs
+from rag.cite import cite
+from rag.header import parse_header
+from rag.index.catalog import Catalog
+from rag.text import CAPITAL, DATE, NUMBER, field_line
+from rag.types import Brief, Citation, Entity, Passage, Report
+
+#: Sentences in a brief by default, and the bounds a caller may ask for.
+BRIEF_SENTENCES = 5
+MIN_SENTENCES, MAX_SENTENCES = 1, 6
+
+#: A prose sentence has at least this many words (relaxed for a report of few sentences).
+MIN_WORDS = 6
+
+#: Salience weights (centrality is scaled to 0-1 within the report; position is 1/sqrt(1 + i)
+#: for the i-th eligible sentence; the prior is 0-1) and the MMR trade-off between salience and
+#: novelty. Chosen on a small grid with ``python -m rag eval briefs`` (reports-dev, 19 reports):
+#: the best settings cover 2.8-2.9 facts of 5, the first settings tried 2.74, lead-5 2.68.
+WEIGHT_CENTRALITY = 0.5
+WEIGHT_POSITION = 2.0
+WEIGHT_PRIOR = 0.25
+MMR_LAMBDA = 0.7
+
+#: How many numbers, dates and names make a sentence "full" for the prior.
+PRIOR_FULL = 6
+
+_SENTENCE_CLOSE = re.compile(r"[.!?][\"'”’)\]]*$")
+_TABLE_GAP = re.compile(r"\S(?: {2,}|\t)\S")
+_FIGURE_TOKEN = re.compile(r"^[$€£(]?[\d.,%$()-]+[%)]?$|^(?:million|billion|FY\d{4})$")
+
+
+class UnknownReportError(ValueError):
+    """A report name the index does not hold; the message names the closest names."""
+
+
+@dataclass(frozen=True)
+class ReportSentences:
+    """A report's eligible (prose) sentences: offsets into its text, passage ids and vectors."""
+
+    source: str
+    spans: list[tuple[int, int]]
+    passage_ids: list[str]
+    vectors: np.ndarray  # (sentences, dim) float32, unit rows
+
+    def __len__(self) -> int:
+        """How many eligible sentences the report has."""
+        return len(self.spans)
+
+
+def closest_names(name: str, names: Sequence[str], count: int = 3) -> list[str]:
+    """The report names most like ``name`` (difflib), for an error message."""
+    lowered = {n.lower(): n for n in names}
+    found = difflib.get_close_matches(name.lower(), list(lowered), n=count, cutoff=0.3)
+    return [lowered[f] for f in found]
+
+
+def unknown_report(name: str, names: Sequence[str]) -> UnknownReportError:
+    """The error for an unknown report name, naming the closest ones."""
+    close = closest_names(name, names)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    return UnknownReportError(f"no report named {name!r} in the index{hint}")
+
+
+def resolve_name(name: str, names: Sequence[str]) -> str | None:
+    """The report ``name`` means: itself, or the one whose name without extension it is."""
+    if name in names:
+        return name
+    wanted = name.strip().lower()
+    stems = [n for n in names if n.lower() == wanted or PurePosixPath(n).stem.lower() == wanted]
+    return stems[0] if len(stems) == 1 else None
+
+
+def is_prose(sentence: str, min_words: int = MIN_WORDS) -> bool:
+    """True for a sentence a brief may quote: no field line, table row or heading."""
+    line = " ".join(sentence.split())
+    words = line.split()
+    if len(words) < min_words or not _SENTENCE_CLOSE.search(line):
+        return False
+    if field_line(sentence) is not None or "|" in sentence or len(_TABLE_GAP.findall(sentence)) >= 2:
+        return False
+    figures = sum(bool(_FIGURE_TOKEN.match(w)) for w in words)
+    return figures / len(words) < 0.4
+
+
+def report_sentences(catalog: Catalog, report: int, text: str, min_words: int = MIN_WORDS) -> ReportSentences:
+    """The prose sentences of report number ``report`` of ``catalog`` (``text`` is its text)."""
+    body_start = parse_header(text, split_paragraphs(text)).body_start
+    first, last = int(catalog.report_rows[report]), int(catalog.report_rows[report + 1])
+    spans: list[tuple[int, int]] = []
+    pids: list[str] = []
+    rows: list[int] = []
+    for passage in range(first, last):
+        s_first, s_last = int(catalog.sentence_rows[passage]), int(catalog.sentence_rows[passage + 1])
+        for row in range(s_first, s_last):
+            start, end = (int(x) for x in catalog.sentence_spans[row])
+            if start >= body_start and is_prose(text[start:end], min_words):
+                spans.append((start, end))
+                pids.append(catalog.passage_ids[passage])
+                rows.append(row)
+    vectors = np.asarray(catalog.sentence_vecs[rows], dtype=np.float32) if rows else np.zeros((0, 1))
+    return ReportSentences(catalog.sources[report], spans, pids, vectors)
+
+
+def prior(sentence: str) -> float:
+    """0-1: how many numbers, dates and names (capitalised words after the first) it holds."""
+    names = len(CAPITAL.findall(sentence)) - (1 if sentence[:1].isupper() else 0)
+    found = len(NUMBER.findall(sentence)) + len(DATE.findall(sentence)) + max(names, 0)
+    return min(found, PRIOR_FULL) / PRIOR_FULL
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    """``values`` scaled to 0-1 (all ones when they are all equal)."""
+    low, high = float(values.min()), float(values.max())
+    return np.ones_like(values) if high - low < 1e-9 else (values - low) / (high - low)
+
+
+def centrality(vectors: np.ndarray) -> np.ndarray:
+    """Cosine of each row with the normalised mean row."""
+    centre = vectors.mean(axis=0)
+    centre /= np.linalg.norm(centre) or 1.0
+    return vectors @ centre
+
+
+def salience(found: ReportSentences, text: str) -> np.ndarray:
+    """Each eligible sentence's salience: centrality, position and the names/figures prior."""
+    position = 1.0 / np.sqrt(1.0 + np.arange(len(found)))
+    priors = np.array([prior(text[s:e]) for s, e in found.spans], dtype=np.float32)
+    return (
+        WEIGHT_CENTRALITY * _scaled(centrality(found.vectors))
+        + WEIGHT_POSITION * position
+        + WEIGHT_PRIOR * priors
+    )
+
+
+def mmr(scores: np.ndarray, vectors: np.ndarray, count: int, trade_off: float = MMR_LAMBDA) -> list[int]:
+    """Indices of ``count`` rows chosen by maximal marginal relevance, best first."""
+    scores = _scaled(scores)
+    chosen: list[int] = []
+    similar = np.full(len(scores), -np.inf)
+    while len(chosen) < min(count, len(scores)):
+        redundancy = np.where(np.isfinite(similar), similar, 0.0)
+        value = trade_off * scores - (1 - trade_off) * redundancy
+        value[chosen] = -np.inf
+        best = int(np.argmax(value))
+        chosen.append(best)
+        similar = np.maximum(similar, vectors @ vectors[best])
+    return chosen
+
+
+def choose(found: ReportSentences, text: str, count: int) -> list[int]:
+    """The indices of the brief's sentences among ``found``, in report order."""
+    if len(found) <= count:
+        return list(range(len(found)))
+    return sorted(mmr(salience(found, text), found.vectors, count))
+
+
+def lead(found: ReportSentences, count: int) -> list[int]:
+    """The lead baseline: the first ``count`` eligible sentences."""
+    return list(range(min(count, len(found))))
+
+
+def centroid(found: ReportSentences, count: int) -> list[int]:
+    """The centroid baseline: the ``count`` sentences closest to the mean vector, in report order."""
+    if not len(found):
+        return []
+    return sorted(np.argsort(-centrality(found.vectors))[:count].tolist())
+
+
+def eligible_sentences(catalog: Catalog, report: int, text: str) -> ReportSentences:
+    """The prose sentences; for a report of few sentences, its shorter ones too."""
+    found = report_sentences(catalog, report, text)
+    if len(found) < 3:
+        found = report_sentences(catalog, report, text, min_words=1)
+    return found
+
+
+class Briefer:
+    """Makes and keeps the briefs of an index's reports (one per report version and length)."""
+
+    CACHED = 512
+
+    def __init__(self, index: object) -> None:
+        self.index = index
+        self._cache: dict[tuple[str, str, int, bool], Brief] = {}
+        self._lock = threading.Lock()
+
+    def check_source(self, source: str, names: Sequence[str]) -> str:
+        """The report ``source`` names, or ``UnknownReportError`` naming the closest."""
+        found = resolve_name(source, names) if isinstance(source, str) else None
+        if found is None:
+            raise unknown_report(str(source), names)
+        return found
+
+    def brief(self, source: str, sentences: int = BRIEF_SENTENCES, entities: bool = True) -> Brief:
+        """The brief of report ``source`` (see ``ReportQA.brief``)."""
+        if not MIN_SENTENCES <= sentences <= MAX_SENTENCES:
+            raise ValueError(f"a brief has {MIN_SENTENCES} to {MAX_SENTENCES} sentences, not {sentences}")
+        catalog = self.index.catalog()  # type: ignore[attr-defined]
+        source = self.check_source(source, catalog.sources)
+        number = catalog.sources.index(source)
+        key = (source, catalog.hashes[number], sentences, entities)
+        with self._lock:
+            found = self._cache.get(key)
+        if found is None:
+            found = self._make(catalog, number, sentences, entities)
+            with self._lock:
+                if len(self._cache) >= self.CACHED:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[key] = found
+        return found
+
+    def _make(self, catalog: Catalog, number: int, sentences: int, entities: bool) -> Brief:
+        report: Report = self.index.report(catalog.sources[number])  # type: ignore[attr-defined]
+        found = eligible_sentences(catalog, number, report.text)
+        picked = choose(found, report.text, sentences)
+        quotes = [(report.source, found.passage_ids[i], *found.spans[i]) for i in picked]
+        text, citations = cite("", quotes, {report.source: report.text})
+        names: tuple[Entity, ...] = ()
+        if entities:
+            from rag.answer.entities import report_entities
+
+            names = report_entities(report.text)
+        return Brief(
+            source=report.source,
+            title=report.title,
+            date=report.date,
+            kind=report.kind,
+            text=text,
+            citations=citations,
+            entities=names,
+        )
+
+
+def cited_passages(catalog: Catalog, citations: Sequence[Citation]) -> tuple[Passage, ...]:
+    """The passages the citations quote, once each, in citation order (for ``Answer.passages``)."""
+    out: dict[str, Passage] = {}
+    for citation in citations:
+        row = catalog.row.get(citation.passage_id)
+        if row is None or citation.passage_id in out:
+            continue
+        chunk = catalog.chunk(row)
+        out[chunk.passage_id] = Passage(
+            passage_id=chunk.passage_id,
+            source=chunk.source,
+            text=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            score=1.0,
+            ordinal=chunk.ordinal,
+        )
+    return tuple(out.values())
