@@ -2,13 +2,13 @@
 
 A file is refused (``LoadError`` with the reason) *before* it is parsed when its bytes say it
 would inflate beyond the limits: a zip archive (DOCX, or any file that is a zip) by the sizes
-its entries declare, their compression ratio and then the bytes they actually inflate to
-(read in pieces, never more than the limit); a PDF by the size each compressed stream inflates
-to (inflated in pieces, stopped at the limit; ``parser_limits`` sets pypdf's own per-stream
-limits to the same figure while it parses). After extraction the text has a size limit. A
-``Budget`` bounds the time a file may take and carries the cancellation signal; stages call
-``checkpoint()`` between pieces of work (PDF pages, embedding batches), which raises when time
-is up or the ingest was cancelled.
+its entries declare, their compression ratio and then the bytes their compressed data actually
+inflates to, whatever the headers declare (inflated in pieces, never more than the limit); a
+PDF by the size each compressed stream inflates to (inflated in pieces, stopped at the limit;
+``parser_limits`` sets pypdf's own per-stream limits to the same figure while it parses).
+After extraction the text has a size limit. A ``Budget`` bounds the time a file may take and
+carries the cancellation signal; stages call ``checkpoint()`` between pieces of work (PDF
+pages, embedding batches), which raises when time is up or the ingest was cancelled.
 """
 
 from __future__ import annotations
@@ -103,28 +103,47 @@ def check_zip(data: bytes, limits: LoadLimits) -> None:
                     f"decompression bomb: {entry.filename} inflates {ratio:,.0f} times "
                     f"(the limit is {limits.max_zip_ratio:,.0f})"
                 )
-        _inflate_zip(archive, entries, limits.max_inflated_bytes)
+        _inflate_zip(data, entries, limits.max_inflated_bytes)
 
 
-def _inflate_zip(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], limit: int) -> None:
+def _inflate_zip(data: bytes, entries: list[zipfile.ZipInfo], limit: int) -> None:
     """Inflate every entry in pieces, counting bytes; stop as soon as the total passes ``limit``."""
     total = 0
     for entry in entries:
-        total += _inflated_entry(archive, entry, limit - total)
+        total += _inflated_entry(data, entry, limit - total)
         if total > limit:
-            raise _too_big("it inflates to", total, limit, more=True)
+            raise _too_big(f"{entry.filename} inflates to", total, limit, more=True)
 
 
-def _inflated_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int) -> int:
-    """Bytes one entry inflates to, counted up to ``limit + 1`` (0 if it cannot be read)."""
-    size = 0
-    try:
-        with archive.open(entry) as handle:
-            while size <= limit and (piece := handle.read(_PIECE)):
-                size += len(piece)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error):
-        pass  # damaged or encrypted: the reader refuses it with its own reason
-    return size
+def _inflated_entry(data: bytes, entry: zipfile.ZipInfo, limit: int) -> int:
+    """Bytes one entry inflates to, counted up to ``limit + 1`` from its compressed data itself.
+
+    The sizes the headers declare are not trusted: a deflated entry is inflated to the end of
+    its deflate stream (or of the file), in pieces, its output discarded. Only stored and
+    deflated entries are accepted (what Office writes; zipfile inflates others in one call).
+    """
+    start = _entry_data(data, entry)
+    if start is None:
+        return 0  # no local header there: the reader refuses the file with its own reason
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return min(entry.compress_size, len(data) - start)
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        raise LoadError(
+            f"{entry.filename} is compressed with method {entry.compress_type} (only deflate is read)"
+        )
+    return _inflated_size(data, start, limit, zlib.decompressobj(-zlib.MAX_WBITS))
+
+
+def _entry_data(data: bytes, entry: zipfile.ZipInfo) -> int | None:
+    """Where an entry's compressed data starts: after its local header (None if there is none)."""
+    at = entry.header_offset
+    if data[at : at + 4] != _ZIP_MAGIC or len(data) < at + 30:
+        return None
+    name, extra = (
+        int.from_bytes(data[at + 26 : at + 28], "little"),
+        int.from_bytes(data[at + 28 : at + 30], "little"),
+    )
+    return at + 30 + name + extra
 
 
 # --- PDF ---------------------------------------------------------------------------------
@@ -141,7 +160,7 @@ def check_pdf_streams(data: bytes, limit: int) -> None:
         start = match.end()
         if not _zlib_header(data[start : start + 2]):
             continue
-        inflated = _inflated_size(data, start, limit)
+        inflated = _inflated_size(data, start, limit, zlib.decompressobj())
         if inflated > limit:
             raise _too_big("a compressed stream inflates to", inflated, limit, more=True)
 
@@ -151,16 +170,16 @@ def _zlib_header(head: bytes) -> bool:
     return len(head) == 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
 
 
-def _inflated_size(data: bytes, start: int, limit: int) -> int:
-    """Bytes the zlib data at ``start`` inflates to, counted up to ``limit + 1``."""
-    inflater = zlib.decompressobj()
+def _inflated_size(data: bytes, start: int, limit: int, inflater: Any) -> int:
+    """Bytes the compressed data at ``start`` inflates to through ``inflater`` (a zlib
+    decompressor), counted up to ``limit + 1``, in pieces, the output discarded."""
     view = memoryview(data)
     size, at = 0, start
     try:
         while at < len(data) and not inflater.eof and size <= limit:
             pending: bytes | memoryview = view[at : at + _PIECE]
             at += len(pending)
-            while pending and size <= limit:
+            while pending and size <= limit and not inflater.eof:  # at eof zlib repeats the tail
                 size += len(inflater.decompress(pending, _PIECE))
                 pending = inflater.unconsumed_tail
     except zlib.error:
@@ -194,7 +213,9 @@ def parser_limits(suffix: str, limits: LoadLimits) -> Iterator[None]:
 
 def _too_big(what: str, size: int, limit: int, more: bool = False) -> LoadError:
     shown = f"more than {limit / _MB:,.0f} MB" if more else f"{size / _MB:,.1f} MB"
-    return LoadError(f"decompression bomb: {what} {shown} (the limit is {limit / _MB:,.0f} MB)")
+    return LoadError(
+        f"decompression bomb, over the inflation limit: {what} {shown} (the limit is {limit / _MB:,.0f} MB)"
+    )
 
 
 # --- time budget and cancellation --------------------------------------------------------

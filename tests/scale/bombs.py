@@ -12,15 +12,9 @@ from tests.pdf_bytes import pdf_bytes
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def docx_bomb(path: Path, inflated_mb: int = 500) -> Path:
+def docx_bomb(path: Path, inflated_mb: int = 500, zip64: bool = True) -> Path:
     """A valid DOCX whose ``word/document.xml`` inflates to ``inflated_mb`` MB (1.7 MB on disk)."""
-    import docx
-
-    template = io.BytesIO()
-    document = docx.Document()
-    document.add_paragraph("Cover note.")
-    document.save(template)
-    source = zipfile.ZipFile(io.BytesIO(template.getvalue()))
+    source = _template()
     head = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="{_W}"><w:body>'
     block = b"<w:p><w:r><w:t>The convoy reached the checkpoint at dawn.</w:t></w:r></w:p>" * 10_000
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -29,12 +23,47 @@ def docx_bomb(path: Path, inflated_mb: int = 500) -> Path:
                 archive.writestr(info, source.read(info))
         entry = zipfile.ZipInfo("word/document.xml")
         entry.compress_type = zipfile.ZIP_DEFLATED
-        with archive.open(entry, "w", force_zip64=True) as handle:
+        with archive.open(entry, "w", force_zip64=zip64) as handle:
             handle.write(head.encode())
             for _ in range(inflated_mb * 1_000_000 // len(block) + 1):
                 handle.write(block)
             handle.write(b"</w:body></w:document>")
     return path
+
+
+def _template() -> zipfile.ZipFile:
+    """python-docx's blank document with one paragraph, as an open zip."""
+    import docx
+
+    template = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("Cover note.")
+    document.save(template)
+    return zipfile.ZipFile(io.BytesIO(template.getvalue()))
+
+
+def docx_understating(path: Path, inflated_mb: int = 1100, declared: int = 5_000) -> Path:
+    """A DOCX bomb whose headers lie: ``word/document.xml`` declares ``declared`` bytes in its
+    local and its central header, and inflates to ``inflated_mb`` MB (about 1 MB on disk)."""
+    docx_bomb(path, inflated_mb, zip64=False)  # 32-bit size fields, patched below
+    data = bytearray(path.read_bytes())
+    local = zipfile.ZipFile(path).getinfo("word/document.xml").header_offset
+    data[local + 22 : local + 26] = declared.to_bytes(4, "little")
+    central = _central_header(data, "word/document.xml")
+    data[central + 24 : central + 28] = declared.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _central_header(data: bytes | bytearray, name: str) -> int:
+    """The offset of ``name``'s header in the zip's central directory."""
+    at = int.from_bytes(data[data.rfind(b"PK\x05\x06") + 16 :][:4], "little")
+    while data[at : at + 4] == b"PK\x01\x02":
+        sizes = [int.from_bytes(data[at + i : at + i + 2], "little") for i in (28, 30, 32)]
+        if data[at + 46 : at + 46 + sizes[0]] == name.encode():
+            return at
+        at += 46 + sum(sizes)
+    raise KeyError(name)
 
 
 def pdf_with_huge_stream(path: Path, inflated_mb: int = 500) -> Path:
