@@ -233,12 +233,27 @@ class UISession:
         return report
 
     def remove(self, source: str) -> bool:
-        """Remove a report from the index, then its uploaded copy (if it was uploaded)."""
+        """Remove a report from the index, then its uploaded copy (if it was uploaded).
+
+        The copy is the file the report's record says it was read from (its origin), never a
+        file found by its name: another report's upload of the same name stays.
+        """
+        copy = self.stored_copy(source)
         removed = self.qa.remove(source)
-        copy = self.upload_dir / safe_filename(source)
-        if removed and copy.name == source and copy.is_file():
-            copy.unlink()
+        if removed and copy is not None:
+            copy.unlink(missing_ok=True)
         return removed
+
+    def stored_copy(self, source: str) -> Path | None:
+        """The upload folder's copy that the report ``source`` was indexed from, if any."""
+        try:
+            origin = self.qa.report(source).origin
+        except KeyError:
+            return None
+        copy = Path(origin) if origin else None
+        if copy is None or copy.parent.resolve() != self.upload_dir.resolve() or not copy.is_file():
+            return None
+        return copy
 
 
 def upload_destination(folder: Path, name: str, given: Path) -> Path:

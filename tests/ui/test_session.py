@@ -120,6 +120,31 @@ def test_a_different_upload_with_the_same_name_is_kept_beside_the_first(fresh_qa
     assert (tmp_path / "up" / "report.txt").exists()
 
 
+def test_remove_deletes_the_copy_its_record_names_not_one_of_the_same_name(fresh_qa, tmp_path: Path) -> None:
+    """census.txt from elsewhere (CLI), a different census.txt uploaded (uploads/census.txt):
+    removing "census.txt" leaves the upload's copy, which stays indexed; removing the upload
+    deletes it, and a renamed upload's copy (name (2).ext) goes with its report."""
+    upload_dir = Path(fresh_qa.settings.index_dir) / "uploads"
+    session = UISession(fresh_qa, upload_dir)
+    (tmp_path / "elsewhere").mkdir(), (tmp_path / "desk").mkdir(), (tmp_path / "other").mkdir()
+    cli = tmp_path / "elsewhere" / "census.txt"
+    cli.write_text("The census of Orsk counted 41,200 residents in 2021.", encoding="utf-8")
+    assert fresh_qa.ingest([cli]).added == ("census.txt",)
+    mine = tmp_path / "desk" / "census.txt"
+    mine.write_text("The census of Kell counted 9,300 residents in 2020.", encoding="utf-8")
+    uploaded, _ = session.ingest_uploads([mine])
+    assert uploaded.added == ("uploads/census.txt",), uploaded.summary()
+    assert session.remove("census.txt") and cli.is_file()
+    assert (upload_dir / "census.txt").is_file() and "uploads/census.txt" in fresh_qa.sources()
+    other = tmp_path / "other" / "census.txt"
+    other.write_text("The census of Varna counted 3,100 residents in 2019.", encoding="utf-8")
+    renamed, _ = session.ingest_uploads([other])
+    (source,) = renamed.added
+    assert (upload_dir / "census (2).txt").is_file()
+    assert session.remove(source) and not (upload_dir / "census (2).txt").exists()
+    assert session.remove("uploads/census.txt") and not (upload_dir / "census.txt").exists()
+
+
 def test_upload_refused_while_the_index_is_busy_leaves_no_copy(fresh_qa, tmp_path: Path) -> None:
     from rag.index.store import IndexBusyError
 
