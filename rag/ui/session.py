@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.index.space import disk_full_note, is_disk_full
 from rag.types import Answer, IngestReport, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -199,9 +200,17 @@ class UISession:
             shown[str(dest)] = original
             within = _within_file(progress, i, len(paths), original)
             reports.append(self._ingest_copy(Path(str(given)), dest, original, within, cancel))
+            if reports[-1].stopped:  # the disk is full: the rest is not even copied
+                full = tuple(SkippedFile(path=Path(str(p)).name, reason="disk full") for p in paths[i + 1 :])
+                reports.append(IngestReport(skipped=full))
+                break
         if progress:
             progress(len(paths), len(paths), "")
-        return merge_reports(reports), shown
+        merged = merge_reports(reports)
+        if merged.stopped:
+            indexed = len(merged.added) + len(merged.updated) + len(merged.unchanged)
+            merged = merged.model_copy(update={"stopped": disk_full_note(indexed, len(paths))})
+        return merged, shown
 
     def _ingest_copy(
         self,
@@ -216,6 +225,12 @@ class UISession:
         try:
             shutil.copyfile(given, dest)
         except OSError as err:
+            if not existed:
+                dest.unlink(missing_ok=True)
+            if is_disk_full(err):
+                return IngestReport(
+                    skipped=(SkippedFile(path=str(dest), reason="disk full"),), stopped="disk full"
+                )
             reason = f"could not be read ({err.strerror or err})"
             return IngestReport(skipped=(SkippedFile(path=str(dest), reason=reason),))
         try:
@@ -313,6 +328,7 @@ def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
         notes=tuple(n for r in reports for n in r.notes),
         renamed=tuple(n for r in reports for n in r.renamed),
         cancelled=any(r.cancelled for r in reports),
+        stopped=next((r.stopped for r in reports if r.stopped), ""),
     )
 
 
