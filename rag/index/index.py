@@ -304,5 +304,5 @@ def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Ite
         if not root.exists():
             skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
             continue
-        for path in iter_report_files([root]):
+        for path in iter_report_files([root], skipped):
             yield (path.relative_to(root).as_posix() if root.is_dir() else path.name), path

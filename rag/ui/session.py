@@ -221,6 +221,8 @@ class UISession:
         cancel: threading.Event | None,
     ) -> IngestReport:
         """Copy one upload to ``dest`` and index it; a new copy that was not indexed is deleted."""
+        if given.is_symlink():  # the UI follows no link (an upload is a file of its own)
+            return IngestReport(skipped=(SkippedFile(path=str(given), reason="symbolic link, not followed"),))
         existed = dest.exists()
         try:
             shutil.copyfile(given, dest)
@@ -282,7 +284,7 @@ def upload_destination(folder: Path, name: str, given: Path) -> Path:
     stem, suffix = (stem, dot + suffix) if dot and stem else (name, "")
     for n in itertools.count(1):
         dest = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
-        if not dest.exists() or _same_bytes(dest, given):
+        if not dest.is_symlink() and (not dest.exists() or _same_bytes(dest, given)):
             return dest
     raise AssertionError("unreachable")
 

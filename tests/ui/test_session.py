@@ -145,6 +145,25 @@ def test_remove_deletes_the_copy_its_record_names_not_one_of_the_same_name(fresh
     assert session.remove("uploads/census.txt") and not (upload_dir / "census.txt").exists()
 
 
+def test_upload_follows_no_link(fresh_qa, tmp_path: Path) -> None:
+    """A link handed in as an upload is not followed; a link planted in the upload folder is
+    not written through (the upload is kept beside it)."""
+    upload_dir = tmp_path / "up"
+    upload_dir.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The vault code is 4417.", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(secret)
+    session = UISession(fresh_qa, upload_dir)
+    report, _ = session.ingest_uploads([link])
+    assert not report.added and [s.reason for s in report.skipped] == ["symbolic link, not followed"]
+    (upload_dir / "note.txt").symlink_to(secret)
+    note = tmp_path / "note.txt"
+    note.write_text("The dam at Orsk was opened on Friday.", encoding="utf-8")
+    kept, _ = session.ingest_uploads([note])
+    assert kept.added == ("note (2).txt",) and secret.read_text(encoding="utf-8") == "The vault code is 4417."
+
+
 def test_upload_refused_while_the_index_is_busy_leaves_no_copy(fresh_qa, tmp_path: Path) -> None:
     from rag.index.store import IndexBusyError
 
