@@ -23,7 +23,7 @@ from rag.index.sparse import SparseCache, SparseIndex
 from rag.index.store import ChromaStore, write_lock
 from rag.ingest_guard import IngestCancelled, IngestProgress, LoadLimits, ProgressCallback, budget, checkpoint
 from rag.load import LoadError, content_hash, iter_report_files, load_text
-from rag.names import NamedFile, assign_names
+from rag.names import NamedFile, assign_names, clean_name
 from rag.settings import Settings
 from rag.types import IngestReport, RenamedFile, Report, SkippedFile
 
@@ -305,4 +305,4 @@ def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Ite
             skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
             continue
         for path in iter_report_files([root], skipped):
-            yield (path.relative_to(root).as_posix() if root.is_dir() else path.name), path
+            yield clean_name(path.relative_to(root).as_posix() if root.is_dir() else path.name), path

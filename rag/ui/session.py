@@ -15,6 +15,7 @@ import logging
 import re
 import shutil
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.index.space import disk_full_note, is_disk_full
+from rag.index.store import IndexBusyError
+from rag.names import clean_name, origin_of
 from rag.types import Answer, IngestReport, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,9 @@ log = logging.getLogger(__name__)
 EXTRACTIVE = "Extractive"
 GENERATIVE = "Generative (LLM)"
 MODES = (EXTRACTIVE, GENERATIVE)
+
+#: An upload copy younger than this (seconds) is never taken for an orphan: it may be indexed now.
+ORPHAN_SECONDS = 60.0
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,@=]+")
 _MAX_NAME = 120
@@ -41,7 +47,7 @@ def safe_filename(name: str) -> str:
     Only the last path component survives (either separator); control and odd characters
     become ``_``; leading dots go (no hidden files, no ``..``); long names keep their suffix.
     """
-    name = unicodedata.normalize("NFKC", str(name))
+    name = clean_name(unicodedata.normalize("NFKC", str(name)))  # as every report name
     name = re.split(r"[\\/]", name)[-1]
     name = "".join(ch if unicodedata.category(ch)[0] not in "CZ" or ch == " " else "_" for ch in name)
     name = _UNSAFE.sub("_", name).strip(" ._")
@@ -89,6 +95,33 @@ class UISession:
             self.default_spec = str(qa.settings.llm or generator.name)
             self._answerers[self.default_spec] = generator
             qa.set_llm(None)
+        self.clean_orphan_uploads()
+
+    def clean_orphan_uploads(self) -> list[Path]:
+        """Delete the upload folder's copies no report was indexed from (an upload killed half-way).
+
+        Done under the writer lock (nothing when another process is ingesting), sparing copies
+        younger than ``ORPHAN_SECONDS`` (another process's upload about to be indexed) and those
+        of reports indexed before origins were recorded (their copy is the one of their name).
+        """
+        if not self.upload_dir.is_dir():
+            return []
+        try:
+            with self.qa.index.writing():
+                origins = self.qa.store.report_origins()
+                kept = {o for o in origins.values() if o}
+                kept |= {origin_of(self.upload_dir / safe_filename(s)) for s, o in origins.items() if not o}
+                young = time.time() - ORPHAN_SECONDS
+                orphans = [
+                    p for p in self.upload_dir.iterdir() if origin_of(p) not in kept and _old_file(p, young)
+                ]
+                for orphan in orphans:
+                    orphan.unlink(missing_ok=True)
+        except IndexBusyError:
+            return []
+        if orphans:
+            log.warning("removed %d upload copies no report was indexed from: %s", len(orphans), orphans)
+        return orphans
 
     # Answering -----------------------------------------------------------------------------
 
@@ -287,6 +320,11 @@ def upload_destination(folder: Path, name: str, given: Path) -> Path:
         if not dest.is_symlink() and (not dest.exists() or _same_bytes(dest, given)):
             return dest
     raise AssertionError("unreachable")
+
+
+def _old_file(path: Path, before: float) -> bool:
+    """True for a regular file (not a link) last written before the time ``before``."""
+    return path.is_file() and not path.is_symlink() and path.stat().st_mtime < before
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
