@@ -61,14 +61,20 @@ def theme() -> gr.themes.Base:
     )
 
 
-def launch_options(max_file_mb: float | None = None) -> dict[str, Any]:
-    """Keyword arguments for ``Blocks.launch`` that style the page (Gradio 6 takes them there)
-    and refuse an uploaded file over ``max_file_mb`` (the ingest's own limit) before storing it."""
+def launch_options(max_file_mb: float | None = None, login_delay: float = 1.0) -> dict[str, Any]:
+    """Keyword arguments for ``Blocks.launch`` that style the page (Gradio 6 takes them there),
+    refuse an uploaded file over ``max_file_mb`` (the ingest's own limit) before storing it, and
+    slow repeated failed logins (``LoginThrottle``: ``login_delay`` s after 5, doubling)."""
+    from starlette.middleware import Middleware
+
+    from rag.ui.throttle import LoginThrottle
+
     options: dict[str, Any] = {
         "css": CSS,
         "head": HEAD,
         "theme": theme(),
         "footer_links": ["api", "settings"],
+        "app_kwargs": {"middleware": [Middleware(LoginThrottle, base_seconds=login_delay)]},
     }
     if max_file_mb is not None:
         options["max_file_size"] = int(max_file_mb * 1_000_000)
