@@ -200,15 +200,101 @@ _PYPDF_LIMITS = (
 
 @contextlib.contextmanager
 def parser_limits(suffix: str, limits: LoadLimits) -> Iterator[None]:
-    """Within the block, pypdf's per-stream output limits are ``max_inflated_bytes`` (PDF only)."""
+    """Within the block, pypdf's per-stream output limits are ``max_inflated_bytes``, and so is
+    what pdfminer may decode of any one stream, whatever its filters or encryption (PDF only)."""
     if suffix != ".pdf":
         yield
         return
     from pypdf import apply_configuration, get_configuration
 
+    _bound_pdfminer()
     known = {name for name in _PYPDF_LIMITS if hasattr(get_configuration(), name)}
-    with apply_configuration(**dict.fromkeys(known, limits.max_inflated_bytes)):  # type: ignore[arg-type]
-        yield
+    token = _PDF_LIMIT.set(limits.max_inflated_bytes)
+    try:
+        with apply_configuration(**dict.fromkeys(known, limits.max_inflated_bytes)):  # type: ignore[arg-type]
+            yield
+    finally:
+        _PDF_LIMIT.reset(token)
+
+
+# pdfminer decodes every stream it reads in one call, without a limit: after decryption and
+# through any chain of filters, where the byte check above cannot see. Its decoders are replaced
+# (once) by ones that stop at the limit of the file being read (none outside ``parser_limits``).
+_PDF_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("pdf_inflation_limit", default=None)
+
+
+def _bound_pdfminer() -> None:
+    """Put the bounded decoders into pdfminer's stream decoding (idempotent)."""
+    from pdfminer import pdftypes
+
+    if not isinstance(pdftypes.zlib, _BoundedZlib):
+        pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
+        pdftypes.decompress_corrupted = _inflate_damaged
+        pdftypes.lzwdecode = _lzw_decode
+        pdftypes.rldecode = _run_length_decode
+
+
+def _decoded(size: int) -> None:
+    """Raise when ``size`` decoded bytes of one stream pass the current limit."""
+    limit = _PDF_LIMIT.get()
+    if limit is not None and size > limit:
+        raise _too_big("a compressed stream inflates to", size, limit, more=True)
+
+
+class _BoundedZlib:
+    """zlib for pdfminer: ``decompress`` inflates no more than the limit (one byte more, to tell)."""
+
+    error = zlib.error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        """Like ``zlib.decompress``, refusing output beyond the limit."""
+        limit = _PDF_LIMIT.get()
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, 0 if limit is None else limit + 1)
+        _decoded(len(out))
+        if not inflater.eof:
+            raise zlib.error("incomplete or truncated stream")
+        return out
+
+
+def _inflate_damaged(data: bytes) -> bytes:
+    """pdfminer's fallback for a damaged zlib stream: what inflates before the damage (bounded)."""
+    inflater, pieces, size = zlib.decompressobj(), [], 0
+    for at in range(0, len(data), 1024):  # 1 KB of deflate inflates to 1 MB at the most
+        try:
+            pieces.append(inflater.decompress(data[at : at + 1024]))
+        except zlib.error:
+            break
+        size += len(pieces[-1])
+        _decoded(size)
+    return b"".join(pieces)
+
+
+def _lzw_decode(data: bytes) -> bytes:
+    """pdfminer's LZW decoder, stopped at the limit."""
+    from pdfminer.lzw import LZWDecoder
+
+    pieces, size = [], 0
+    for piece in LZWDecoder(io.BytesIO(data)).run():
+        size += len(piece)
+        _decoded(size)
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
+def _run_length_decode(data: bytes) -> bytes:
+    """RunLengthDecode (PDF 1.4, 3.3.4) into bytes, stopped at the limit."""
+    out, at = bytearray(), 0
+    while at < len(data) and data[at] != 128:
+        length = data[at]
+        out += data[at + 1 : at + length + 2] if length < 128 else data[at + 1 : at + 2] * (257 - length)
+        at += length + 2 if length < 128 else 2
+        _decoded(len(out))
+    return bytes(out)
 
 
 def _too_big(what: str, size: int, limit: int, more: bool = False) -> LoadError:

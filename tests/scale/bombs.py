@@ -73,12 +73,47 @@ def pdf_with_huge_stream(path: Path, inflated_mb: int = 500) -> Path:
     chunk = line * (1_000_000 // len(line))
     parts = [inflater.compress(chunk) for _ in range(inflated_mb)]
     data = b"".join(parts) + inflater.flush()
+    return _one_page(
+        path, b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(data), data)
+    )
+
+
+def pdf_run_length(path: Path, decoded_mb: int) -> Path:
+    """A one-page PDF whose content stream (RunLengthDecode, 64 times smaller) decodes to
+    ``decoded_mb`` MB: no zlib data for the byte check to measure."""
+    runs = bytes([129]) + b"x"  # 128 times "x"
+    data = runs * (decoded_mb * 1_000_000 // 128 + 1) + bytes([128])
+    return _one_page(
+        path, b"<< /Length %d /Filter /RunLengthDecode >>\nstream\n%s\nendstream" % (len(data), data)
+    )
+
+
+def pdf_encrypted_stream(path: Path, inflated_mb: int) -> Path:
+    """A PDF encrypted with an empty user password whose content stream (FlateDecode, then
+    RC4) inflates to ``inflated_mb`` MB: the byte check sees only ciphertext."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(300, 300)
+    stream = DecodedStreamObject()
+    line = b"BT /F1 12 Tf 20 200 Td (The convoy reached the checkpoint.) Tj ET\n"
+    stream.set_data(line * (inflated_mb * 1_000_000 // len(line) + 1))
+    page[NameObject("/Contents")] = writer._add_object(stream.flate_encode())
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path
+
+
+def _one_page(path: Path, contents: bytes) -> Path:
+    """A one-page PDF whose page content is the stream object ``contents``."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
         b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(data), data),
+        contents,
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     path.write_bytes(pdf_bytes(objects))

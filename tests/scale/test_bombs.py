@@ -20,7 +20,13 @@ from rag.ingest_guard import LoadLimits, check_pdf_streams, check_zip
 from rag.load import LoadError, load_text
 from rag.qa import ReportQA
 from tests.conftest import SEED_SOURCE
-from tests.scale.bombs import docx_bomb, docx_understating, pdf_with_huge_stream
+from tests.scale.bombs import (
+    docx_bomb,
+    docx_understating,
+    pdf_encrypted_stream,
+    pdf_run_length,
+    pdf_with_huge_stream,
+)
 
 GOOD = "The ferry Aurora carried 96 passengers to Hvar on Sunday.\n"
 
@@ -128,6 +134,17 @@ def test_pdf_stream_under_the_limit_is_measured_to_its_end(tmp_path: Path) -> No
     check.start()
     check.join(10)
     assert not check.is_alive()
+
+
+@pytest.mark.parametrize("make", [pdf_run_length, pdf_encrypted_stream], ids=["run-length", "encrypted"])
+def test_pdf_stream_the_byte_check_cannot_see_is_bounded_where_it_is_decoded(tmp_path: Path, make) -> None:
+    """A stream the byte check cannot measure (another filter, or encrypted) decodes to 30 MB:
+    pdfminer's decoding stops at the limit (10 MB here) and the file is refused."""
+    path = make(tmp_path / "hidden.pdf", 30)
+    rss = psutil.Process().memory_info().rss
+    with pytest.raises(LoadError, match="over the inflation limit"):
+        load_text(path, limits=LoadLimits(max_inflated_bytes=10_000_000))
+    assert psutil.Process().memory_info().rss - rss < 100 * 1024 * 1024
 
 
 def test_zip_entries_other_than_deflate_or_stored_are_refused() -> None:
