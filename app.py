@@ -83,7 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: serving on {args.host} without --auth: anyone on the network can use it")
     try:
         demo.queue(default_concurrency_limit=1).launch(
-            server_name=args.host, server_port=args.port, auth=auth, show_error=False, **launch_options()
+            server_name=args.host,
+            server_port=args.port,
+            auth=auth,
+            show_error=False,
+            **launch_options(qa.settings.max_file_mb),
         )
     except OSError as err:  # taken meanwhile, or not an address of this machine
         print(f"error: cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)

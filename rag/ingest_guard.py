@@ -2,13 +2,13 @@
 
 A file is refused (``LoadError`` with the reason) *before* it is parsed when its bytes say it
 would inflate beyond the limits: a zip archive (DOCX, or any file that is a zip) by the sizes
-its entries declare, their compression ratio and then the bytes they actually inflate to
-(read in pieces, never more than the limit); a PDF by the size each compressed stream inflates
-to (inflated in pieces, stopped at the limit; ``parser_limits`` sets pypdf's own per-stream
-limits to the same figure while it parses). After extraction the text has a size limit. A
-``Budget`` bounds the time a file may take and carries the cancellation signal; stages call
-``checkpoint()`` between pieces of work (PDF pages, embedding batches), which raises when time
-is up or the ingest was cancelled.
+its entries declare, their compression ratio and then the bytes their compressed data actually
+inflates to, whatever the headers declare (inflated in pieces, never more than the limit); a
+PDF by the size each compressed stream inflates to (inflated in pieces, stopped at the limit;
+``parser_limits`` sets pypdf's own per-stream limits to the same figure while it parses).
+After extraction the text has a size limit. A ``Budget`` bounds the time a file may take and
+carries the cancellation signal; stages call ``checkpoint()`` between pieces of work (PDF
+pages, embedding batches), which raises when time is up or the ingest was cancelled.
 """
 
 from __future__ import annotations
@@ -103,28 +103,47 @@ def check_zip(data: bytes, limits: LoadLimits) -> None:
                     f"decompression bomb: {entry.filename} inflates {ratio:,.0f} times "
                     f"(the limit is {limits.max_zip_ratio:,.0f})"
                 )
-        _inflate_zip(archive, entries, limits.max_inflated_bytes)
+        _inflate_zip(data, entries, limits.max_inflated_bytes)
 
 
-def _inflate_zip(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], limit: int) -> None:
+def _inflate_zip(data: bytes, entries: list[zipfile.ZipInfo], limit: int) -> None:
     """Inflate every entry in pieces, counting bytes; stop as soon as the total passes ``limit``."""
     total = 0
     for entry in entries:
-        total += _inflated_entry(archive, entry, limit - total)
+        total += _inflated_entry(data, entry, limit - total)
         if total > limit:
-            raise _too_big("it inflates to", total, limit, more=True)
+            raise _too_big(f"{entry.filename} inflates to", total, limit, more=True)
 
 
-def _inflated_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int) -> int:
-    """Bytes one entry inflates to, counted up to ``limit + 1`` (0 if it cannot be read)."""
-    size = 0
-    try:
-        with archive.open(entry) as handle:
-            while size <= limit and (piece := handle.read(_PIECE)):
-                size += len(piece)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error):
-        pass  # damaged or encrypted: the reader refuses it with its own reason
-    return size
+def _inflated_entry(data: bytes, entry: zipfile.ZipInfo, limit: int) -> int:
+    """Bytes one entry inflates to, counted up to ``limit + 1`` from its compressed data itself.
+
+    The sizes the headers declare are not trusted: a deflated entry is inflated to the end of
+    its deflate stream (or of the file), in pieces, its output discarded. Only stored and
+    deflated entries are accepted (what Office writes; zipfile inflates others in one call).
+    """
+    start = _entry_data(data, entry)
+    if start is None:
+        return 0  # no local header there: the reader refuses the file with its own reason
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return min(entry.compress_size, len(data) - start)
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        raise LoadError(
+            f"{entry.filename} is compressed with method {entry.compress_type} (only deflate is read)"
+        )
+    return _inflated_size(data, start, limit, zlib.decompressobj(-zlib.MAX_WBITS))
+
+
+def _entry_data(data: bytes, entry: zipfile.ZipInfo) -> int | None:
+    """Where an entry's compressed data starts: after its local header (None if there is none)."""
+    at = entry.header_offset
+    if data[at : at + 4] != _ZIP_MAGIC or len(data) < at + 30:
+        return None
+    name, extra = (
+        int.from_bytes(data[at + 26 : at + 28], "little"),
+        int.from_bytes(data[at + 28 : at + 30], "little"),
+    )
+    return at + 30 + name + extra
 
 
 # --- PDF ---------------------------------------------------------------------------------
@@ -141,7 +160,7 @@ def check_pdf_streams(data: bytes, limit: int) -> None:
         start = match.end()
         if not _zlib_header(data[start : start + 2]):
             continue
-        inflated = _inflated_size(data, start, limit)
+        inflated = _inflated_size(data, start, limit, zlib.decompressobj())
         if inflated > limit:
             raise _too_big("a compressed stream inflates to", inflated, limit, more=True)
 
@@ -151,16 +170,16 @@ def _zlib_header(head: bytes) -> bool:
     return len(head) == 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
 
 
-def _inflated_size(data: bytes, start: int, limit: int) -> int:
-    """Bytes the zlib data at ``start`` inflates to, counted up to ``limit + 1``."""
-    inflater = zlib.decompressobj()
+def _inflated_size(data: bytes, start: int, limit: int, inflater: Any) -> int:
+    """Bytes the compressed data at ``start`` inflates to through ``inflater`` (a zlib
+    decompressor), counted up to ``limit + 1``, in pieces, the output discarded."""
     view = memoryview(data)
     size, at = 0, start
     try:
         while at < len(data) and not inflater.eof and size <= limit:
             pending: bytes | memoryview = view[at : at + _PIECE]
             at += len(pending)
-            while pending and size <= limit:
+            while pending and size <= limit and not inflater.eof:  # at eof zlib repeats the tail
                 size += len(inflater.decompress(pending, _PIECE))
                 pending = inflater.unconsumed_tail
     except zlib.error:
@@ -181,20 +200,108 @@ _PYPDF_LIMITS = (
 
 @contextlib.contextmanager
 def parser_limits(suffix: str, limits: LoadLimits) -> Iterator[None]:
-    """Within the block, pypdf's per-stream output limits are ``max_inflated_bytes`` (PDF only)."""
+    """Within the block, pypdf's per-stream output limits are ``max_inflated_bytes``, and so is
+    what pdfminer may decode of any one stream, whatever its filters or encryption (PDF only)."""
     if suffix != ".pdf":
         yield
         return
     from pypdf import apply_configuration, get_configuration
 
+    _bound_pdfminer()
     known = {name for name in _PYPDF_LIMITS if hasattr(get_configuration(), name)}
-    with apply_configuration(**dict.fromkeys(known, limits.max_inflated_bytes)):  # type: ignore[arg-type]
-        yield
+    token = _PDF_LIMIT.set(limits.max_inflated_bytes)
+    try:
+        with apply_configuration(**dict.fromkeys(known, limits.max_inflated_bytes)):  # type: ignore[arg-type]
+            yield
+    finally:
+        _PDF_LIMIT.reset(token)
+
+
+# pdfminer decodes every stream it reads in one call, without a limit: after decryption and
+# through any chain of filters, where the byte check above cannot see. Its decoders are replaced
+# (once) by ones that stop at the limit of the file being read (none outside ``parser_limits``).
+_PDF_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("pdf_inflation_limit", default=None)
+
+
+def _bound_pdfminer() -> None:
+    """Put the bounded decoders into pdfminer's stream decoding (idempotent)."""
+    from pdfminer import pdftypes
+
+    if not isinstance(pdftypes.zlib, _BoundedZlib):
+        pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
+        pdftypes.decompress_corrupted = _inflate_damaged
+        pdftypes.lzwdecode = _lzw_decode
+        pdftypes.rldecode = _run_length_decode
+
+
+def _decoded(size: int) -> None:
+    """Raise when ``size`` decoded bytes of one stream pass the current limit."""
+    limit = _PDF_LIMIT.get()
+    if limit is not None and size > limit:
+        raise _too_big("a compressed stream inflates to", size, limit, more=True)
+
+
+class _BoundedZlib:
+    """zlib for pdfminer: ``decompress`` inflates no more than the limit (one byte more, to tell)."""
+
+    error = zlib.error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        """Like ``zlib.decompress``, refusing output beyond the limit."""
+        limit = _PDF_LIMIT.get()
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, 0 if limit is None else limit + 1)
+        _decoded(len(out))
+        if not inflater.eof:
+            raise zlib.error("incomplete or truncated stream")
+        return out
+
+
+def _inflate_damaged(data: bytes) -> bytes:
+    """pdfminer's fallback for a damaged zlib stream: what inflates before the damage (bounded)."""
+    inflater, pieces, size = zlib.decompressobj(), [], 0
+    for at in range(0, len(data), 1024):  # 1 KB of deflate inflates to 1 MB at the most
+        try:
+            pieces.append(inflater.decompress(data[at : at + 1024]))
+        except zlib.error:
+            break
+        size += len(pieces[-1])
+        _decoded(size)
+    return b"".join(pieces)
+
+
+def _lzw_decode(data: bytes) -> bytes:
+    """pdfminer's LZW decoder, stopped at the limit."""
+    from pdfminer.lzw import LZWDecoder
+
+    pieces, size = [], 0
+    for piece in LZWDecoder(io.BytesIO(data)).run():
+        size += len(piece)
+        _decoded(size)
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
+def _run_length_decode(data: bytes) -> bytes:
+    """RunLengthDecode (PDF 1.4, 3.3.4) into bytes, stopped at the limit."""
+    out, at = bytearray(), 0
+    while at < len(data) and data[at] != 128:
+        length = data[at]
+        out += data[at + 1 : at + length + 2] if length < 128 else data[at + 1 : at + 2] * (257 - length)
+        at += length + 2 if length < 128 else 2
+        _decoded(len(out))
+    return bytes(out)
 
 
 def _too_big(what: str, size: int, limit: int, more: bool = False) -> LoadError:
     shown = f"more than {limit / _MB:,.0f} MB" if more else f"{size / _MB:,.1f} MB"
-    return LoadError(f"decompression bomb: {what} {shown} (the limit is {limit / _MB:,.0f} MB)")
+    return LoadError(
+        f"decompression bomb, over the inflation limit: {what} {shown} (the limit is {limit / _MB:,.0f} MB)"
+    )
 
 
 # --- time budget and cancellation --------------------------------------------------------

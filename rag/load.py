@@ -26,6 +26,7 @@ from rag.chunk import split_paragraphs
 from rag.encodings import decode_detected, decode_western
 from rag.header import parse_header
 from rag.text import KEY_VALUE, table_rows_text
+from rag.types import SkippedFile
 
 if TYPE_CHECKING:
     from rag.ingest_guard import LoadLimits
@@ -128,18 +129,22 @@ def load_text(path: Path, max_bytes: int | None = None, limits: LoadLimits | Non
     )
 
 
-def iter_report_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+def iter_report_files(
+    paths: Iterable[str | Path], skipped: list[SkippedFile] | None = None
+) -> Iterator[Path]:
     """Yield the files to ingest: files as given, folders recursively in sorted order.
 
     Hidden files and folders (names starting with ``.``) inside a folder are skipped; a path
     given explicitly is yielded even if hidden or missing, so that ``load_text`` can say why it
-    cannot be read. A file reached twice is yielded once.
+    cannot be read. A symbolic link inside a folder is followed only when its target lies in
+    that folder; one that leaves it is skipped, with the reason appended to ``skipped``. A file
+    reached twice (by a link, or given twice) is yielded once.
     """
     seen: set[str] = set()
     for given in paths:
         path = Path(given)
-        for file in _walk_folder(path) if path.is_dir() else [path]:
-            key = os.path.normcase(os.path.abspath(file))
+        for file in _walk_folder(path, skipped if skipped is not None else []) if path.is_dir() else [path]:
+            key = os.path.normcase(os.path.realpath(file))
             if key not in seen:
                 seen.add(key)
                 yield file
@@ -161,13 +166,30 @@ def content_hash(path: Path) -> str:
 # --- files -------------------------------------------------------------------------------
 
 
-def _walk_folder(folder: Path) -> list[Path]:
-    """All non-hidden files under ``folder``, sorted by their path relative to it."""
+def _walk_folder(folder: Path, skipped: list[SkippedFile]) -> list[Path]:
+    """All non-hidden files under ``folder``, sorted by their path relative to it; links that
+    leave the folder are left out (noted in ``skipped``), links to folders are not descended."""
+    root = folder.resolve()
     found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(Path(root, name) for name in files if not name.startswith("."))
+    for base, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and _stays_inside(Path(base, d), root, skipped)]
+        paths = (Path(base, name) for name in files if not name.startswith("."))
+        found.extend(p for p in paths if _stays_inside(p, root, skipped))
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def _stays_inside(path: Path, root: Path, skipped: list[SkippedFile]) -> bool:
+    """True unless ``path`` is a symbolic link whose target lies outside ``root`` (then noted)."""
+    if not path.is_symlink():
+        return True
+    target = path.resolve()
+    if target == root or root in target.parents:
+        return True
+    what = "a folder" if target.is_dir() else "a file"
+    skipped.append(
+        SkippedFile(path=str(path), reason=f"symbolic link to {what} outside the folder, not followed")
+    )
+    return False
 
 
 def _require_regular(info: os.stat_result) -> None:

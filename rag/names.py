@@ -12,16 +12,28 @@ path of the file it was read from, so that:
   report already indexed from elsewhere) is that report: unchanged, not a second copy;
 - a report indexed before origins were recorded (origin ``""``) is updated by any file of its
   name, as before, and then records that file's origin.
+
+A name never holds a control character or a line break: ``clean_name`` turns each run of them
+into ``_`` (a file named ``census\n2021.txt`` is the report ``census_2021.txt``, from the
+command line and from an upload alike).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rag.types import SkippedFile
+
+_CONTROL_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def clean_name(name: str) -> str:
+    """``name`` with each run of control characters and line breaks replaced by ``_``."""
+    return _CONTROL_RUN.sub("_", name)
 
 
 @dataclass(frozen=True)

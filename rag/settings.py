@@ -128,6 +128,12 @@ class Settings(BaseSettings):
         100.0, gt=1, description="Highest compression ratio of a zip entry larger than 1 MB."
     )
     max_text_chars: int = Field(10_000_000, ge=1, description="Longest extracted text, in characters.")
+    min_free_mb: float = Field(
+        8.0,
+        ge=0,
+        description="Free space an ingest leaves on the index's disk, in MB: a file that would leave "
+        "less is not written, and the ingest stops ('disk full: N of M files indexed').",
+    )
     max_file_seconds: float = Field(
         600.0, gt=0, description="Time budget per file (loading, chunking, embedding), in seconds."
     )

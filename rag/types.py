@@ -192,6 +192,10 @@ class IngestReport(_Frozen):
         default=(), description="Files named apart from another file of the same name (none replaced)."
     )
     cancelled: bool = Field(default=False, description="The caller cancelled; the rest was not ingested.")
+    stopped: str = Field(
+        default="",
+        description="Why the ingest stopped early ('disk full: 9 of 25 files indexed, the rest not').",
+    )
 
     def summary(self) -> str:
         """One human-readable line: counts, then each rename and each skip with its reason."""
@@ -201,6 +205,8 @@ class IngestReport(_Frozen):
         )
         if self.cancelled:
             line += " (cancelled)"
+        if self.stopped:
+            line += f"; {self.stopped}"
         renames = [f"{r.path} indexed as {r.source} ({r.wanted} is taken)" for r in self.renamed]
         reasons = [f"{s.path}: {s.reason}" for s in self.skipped]
         return "; ".join([line, *renames, *reasons])

@@ -133,3 +133,25 @@ def test_cancel_between_files_keeps_the_files_done(fresh_qa: ReportQA, tmp_path:
     assert result.added == ("a_ferry.txt",) and result.cancelled
     assert "Aurora" in fresh_qa.ask("Which ferry carried passengers to Hvar?").text
     assert "b_tug.txt" not in fresh_qa.sources()
+
+
+def test_folder_ingest_skips_links_that_leave_the_folder(fresh_qa: ReportQA, tmp_path: Path) -> None:
+    """A link to a file outside (think /etc/passwd) and a link to an outside folder are skipped
+    with a reason; a link to a file inside the folder is that file, indexed once."""
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "passwd").write_text("root:x:0:0:the vault code is 4417:/root:/bin/bash\n")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The depot at Varna held 312 trucks.\n")
+    (folder / "b-link.txt").symlink_to(folder / "a.txt")
+    (folder / "passwd.txt").symlink_to(outside / "passwd")
+    (folder / "elsewhere").symlink_to(outside, target_is_directory=True)
+    report = fresh_qa.ingest([folder])
+    assert report.added == ("a.txt",), report.summary()
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert reasons == {
+        "passwd.txt": "symbolic link to a file outside the folder, not followed",
+        "elsewhere": "symbolic link to a folder outside the folder, not followed",
+    }
+    assert "4417" not in fresh_qa.ask("What is the vault code?").text

@@ -18,11 +18,12 @@ from pathlib import Path
 from rag.chunk import chunk_report
 from rag.embed import Embedder
 from rag.index.catalog import Catalog, CatalogCache
+from rag.index.space import check_room, disk_full_note, is_disk_full, keep_reserve, release_reserve
 from rag.index.sparse import SparseCache, SparseIndex
 from rag.index.store import ChromaStore, write_lock
 from rag.ingest_guard import IngestCancelled, IngestProgress, LoadLimits, ProgressCallback, budget, checkpoint
 from rag.load import LoadError, content_hash, iter_report_files, load_text
-from rag.names import NamedFile, assign_names
+from rag.names import NamedFile, assign_names, clean_name
 from rag.settings import Settings
 from rag.types import IngestReport, RenamedFile, Report, SkippedFile
 
@@ -37,6 +38,7 @@ class _Outcomes:
     notes: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     cancelled: bool = False
+    stopped: str = ""
 
     def report(self, files: Sequence[NamedFile]) -> IngestReport:
         """The ``IngestReport``; ``files``: every file the ingest meant to index, named."""
@@ -54,7 +56,12 @@ class _Outcomes:
             notes=tuple(self.notes),
             renamed=tuple(renamed),
             cancelled=self.cancelled,
+            stopped=self.stopped,
         )
+
+    def indexed(self) -> int:
+        """Files indexed so far (added, updated or unchanged)."""
+        return len(self.added) + len(self.updated) + len(self.unchanged)
 
 
 class Index:
@@ -150,6 +157,8 @@ class Index:
         done = _Outcomes()
         found = list(_named_files(paths, done.skipped))
         with self.writing():
+            if not self.settings.chroma_url:
+                keep_reserve(Path(self.settings.index_dir))  # room to stay readable if the disk fills
             if cleaned := self.store.clean_orphans():
                 done.notes.append(f"removed {cleaned} leftover records of an interrupted ingest")
             known = dict(self.store.snapshot.hashes)
@@ -191,6 +200,11 @@ class Index:
                 rest = files[number:]
                 done.skipped.extend(SkippedFile(path=str(f.path), reason="ingest cancelled") for f in rest)
                 return
+            except Exception as err:
+                if not self._disk_full(err):
+                    raise
+                self._stop_on_full_disk(files, number, known, done)
+                return
             {"added": done.added, "updated": done.updated, "unchanged": done.unchanged}[outcome].append(
                 named.source
             )
@@ -210,6 +224,8 @@ class Index:
         )
         if not chunks:
             raise LoadError("no text to index")
+        if not self.settings.chroma_url:
+            check_room(Path(self.settings.index_dir), loaded.text, int(self.settings.min_free_mb * 1e6))
         checkpoint()
         passage_vecs, sentence_vecs = self.embedder.embed_chunks(chunks, on_batch=tracker.texts_embedded)
         report = Report(
@@ -228,6 +244,26 @@ class Index:
         self._forget_texts(source, keep={digest, old_hash})
         self.store.delete_passages(source, keep_hash=digest)
         return ("added" if old_hash is None else "updated"), loaded.notes
+
+    def _disk_full(self, err: BaseException) -> bool:
+        folder = None if self.settings.chroma_url else Path(self.settings.index_dir)
+        return is_disk_full(err, folder)
+
+    def _stop_on_full_disk(
+        self, files: Sequence[NamedFile], number: int, known: dict[str, str], done: _Outcomes
+    ) -> None:
+        """The disk filled while file ``number`` was written: free the reserve (the index stays
+        readable), count that file if its record got written after all, skip it and the rest."""
+        if not self.settings.chroma_url:
+            release_reserve(Path(self.settings.index_dir))
+        named = files[number]
+        with contextlib.suppress(Exception):  # its record written (the commit point): it is indexed
+            written = self.store.refresh().hashes.get(named.source)
+            if written is not None and written != known.get(named.source):
+                (done.updated if named.source in known else done.added).append(named.source)
+                number += 1
+        done.skipped.extend(SkippedFile(path=str(f.path), reason="disk full") for f in files[number:])
+        done.stopped = disk_full_note(done.indexed(), len(files))
 
     def remove(self, source: str) -> bool:
         """Delete a report from the index; False if there was none by that name."""
@@ -268,5 +304,5 @@ def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Ite
         if not root.exists():
             skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
             continue
-        for path in iter_report_files([root]):
-            yield (path.relative_to(root).as_posix() if root.is_dir() else path.name), path
+        for path in iter_report_files([root], skipped):
+            yield clean_name(path.relative_to(root).as_posix() if root.is_dir() else path.name), path

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from rag.embed import ChromaEmbedding, Embedder, langchain_embeddings
+from rag.index.space import RESERVE_NAME, DiskFullError, is_disk_full, release_reserve
 from rag.settings import Settings
 from rag.types import Chunk, Report, Sentence
 
@@ -110,8 +111,21 @@ def _client(settings: Settings) -> Any:
             ssl=url.scheme == "https",
             settings=chroma_settings,
         )
-    Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    folder = Path(settings.index_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+    except Exception as err:
+        if not is_disk_full(err):
+            raise
+        if not release_reserve(folder):  # nothing left to free: say so in one line
+            raise DiskFullError(
+                f"disk full: the index at {folder} cannot be opened; free some space"
+            ) from err
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(folder), None)  # the system that failed to start
+    return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)  # in the reserve's room
 
 
 def report_id(source: str) -> str:
@@ -456,7 +470,8 @@ class ChromaStore:
         """Bytes the embedded index takes (0 for a server)."""
         if self.settings.chroma_url:
             return 0
-        return sum(p.stat().st_size for p in Path(self.settings.index_dir).rglob("*") if p.is_file())
+        files = Path(self.settings.index_dir).rglob("*")
+        return sum(p.stat().st_size for p in files if p.is_file() and p.name != RESERVE_NAME)
 
 
 def _passage_metadata(chunk: Chunk, report_hash: str) -> dict[str, Any]:

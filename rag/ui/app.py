@@ -10,9 +10,11 @@ in the browser (``BrowserState``) and survives a reload. API endpoints (for
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -60,9 +62,24 @@ def theme() -> gr.themes.Base:
     )
 
 
-def launch_options() -> dict[str, Any]:
-    """Keyword arguments for ``Blocks.launch`` that style the page (Gradio 6 takes them there)."""
-    return {"css": CSS, "head": HEAD, "theme": theme(), "footer_links": ["api", "settings"]}
+def launch_options(max_file_mb: float | None = None, login_delay: float = 1.0) -> dict[str, Any]:
+    """Keyword arguments for ``Blocks.launch`` that style the page (Gradio 6 takes them there),
+    refuse an uploaded file over ``max_file_mb`` (the ingest's own limit) before storing it, and
+    slow repeated failed logins (``LoginThrottle``: ``login_delay`` s after 5, doubling)."""
+    from starlette.middleware import Middleware
+
+    from rag.ui.throttle import LoginThrottle
+
+    options: dict[str, Any] = {
+        "css": CSS,
+        "head": HEAD,
+        "theme": theme(),
+        "footer_links": ["api", "settings"],
+        "app_kwargs": {"middleware": [Middleware(LoginThrottle, base_seconds=login_delay)]},
+    }
+    if max_file_mb is not None:
+        options["max_file_size"] = int(max_file_mb * 1_000_000)
+    return options
 
 
 def _header(count: int) -> str:
@@ -249,6 +266,8 @@ class ChatHandlers:
         except Exception as err:
             log.exception("ingesting uploads failed")
             status = render.error_message(_readable(err), heading="The upload could not be indexed.")
+        finally:
+            discard_temporary(paths)  # indexed (copied into uploads/) or refused: not needed
         return (status, *self._reports_outputs(query, chosen, scope), None)
 
     def cancel_upload(self) -> None:
@@ -353,6 +372,24 @@ class ChatHandlers:
             return {"removed": self.session.remove(source)}
         except Exception as err:
             return {"removed": False, "error": _readable(err)}
+
+
+def discard_temporary(paths: list[str]) -> None:
+    """Delete Gradio's temporary copies of uploaded files, and the folders they leave empty.
+
+    Only files inside Gradio's upload folder are touched (never a link, never the folder itself).
+    """
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder()).resolve()
+    for name in paths:
+        path = Path(name)
+        if path.is_symlink() or root not in path.resolve().parents:
+            continue
+        path.unlink(missing_ok=True)
+        if path.resolve().parent != root:
+            with contextlib.suppress(OSError):  # not empty: another upload's files are in it
+                path.parent.rmdir()
 
 
 def _choices(reports: list) -> list[tuple[str, str]]:

@@ -421,6 +421,7 @@ def ingest_summary(report: IngestReport, display_names: dict[str, str] | None = 
         f"{len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped"
         + (" (cancelled: the files done stay indexed)" if report.cancelled else "")
+        + (f"; {esc(report.stopped)}" if report.stopped else "")
     )
     body = "".join(lines)
     return f'<div class="dq-ingest"><div class="dq-ingest-counts">{counts}</div><ul>{body}</ul></div>'

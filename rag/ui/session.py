@@ -15,12 +15,16 @@ import logging
 import re
 import shutil
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.index.space import disk_full_note, is_disk_full
+from rag.index.store import IndexBusyError
+from rag.names import clean_name, origin_of
 from rag.types import Answer, IngestReport, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,9 @@ log = logging.getLogger(__name__)
 EXTRACTIVE = "Extractive"
 GENERATIVE = "Generative (LLM)"
 MODES = (EXTRACTIVE, GENERATIVE)
+
+#: An upload copy younger than this (seconds) is never taken for an orphan: it may be indexed now.
+ORPHAN_SECONDS = 60.0
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,@=]+")
 _MAX_NAME = 120
@@ -40,7 +47,7 @@ def safe_filename(name: str) -> str:
     Only the last path component survives (either separator); control and odd characters
     become ``_``; leading dots go (no hidden files, no ``..``); long names keep their suffix.
     """
-    name = unicodedata.normalize("NFKC", str(name))
+    name = clean_name(unicodedata.normalize("NFKC", str(name)))  # as every report name
     name = re.split(r"[\\/]", name)[-1]
     name = "".join(ch if unicodedata.category(ch)[0] not in "CZ" or ch == " " else "_" for ch in name)
     name = _UNSAFE.sub("_", name).strip(" ._")
@@ -88,6 +95,33 @@ class UISession:
             self.default_spec = str(qa.settings.llm or generator.name)
             self._answerers[self.default_spec] = generator
             qa.set_llm(None)
+        self.clean_orphan_uploads()
+
+    def clean_orphan_uploads(self) -> list[Path]:
+        """Delete the upload folder's copies no report was indexed from (an upload killed half-way).
+
+        Done under the writer lock (nothing when another process is ingesting), sparing copies
+        younger than ``ORPHAN_SECONDS`` (another process's upload about to be indexed) and those
+        of reports indexed before origins were recorded (their copy is the one of their name).
+        """
+        if not self.upload_dir.is_dir():
+            return []
+        try:
+            with self.qa.index.writing():
+                origins = self.qa.store.report_origins()
+                kept = {o for o in origins.values() if o}
+                kept |= {origin_of(self.upload_dir / safe_filename(s)) for s, o in origins.items() if not o}
+                young = time.time() - ORPHAN_SECONDS
+                orphans = [
+                    p for p in self.upload_dir.iterdir() if origin_of(p) not in kept and _old_file(p, young)
+                ]
+                for orphan in orphans:
+                    orphan.unlink(missing_ok=True)
+        except IndexBusyError:
+            return []
+        if orphans:
+            log.warning("removed %d upload copies no report was indexed from: %s", len(orphans), orphans)
+        return orphans
 
     # Answering -----------------------------------------------------------------------------
 
@@ -202,9 +236,17 @@ class UISession:
             shown[str(dest)] = original
             within = _within_file(progress, i, len(paths), original)
             reports.append(self._ingest_copy(Path(str(given)), dest, original, within, cancel))
+            if reports[-1].stopped:  # the disk is full: the rest is not even copied
+                full = tuple(SkippedFile(path=Path(str(p)).name, reason="disk full") for p in paths[i + 1 :])
+                reports.append(IngestReport(skipped=full))
+                break
         if progress:
             progress(len(paths), len(paths), "")
-        return merge_reports(reports), shown
+        merged = merge_reports(reports)
+        if merged.stopped:
+            indexed = len(merged.added) + len(merged.updated) + len(merged.unchanged)
+            merged = merged.model_copy(update={"stopped": disk_full_note(indexed, len(paths))})
+        return merged, shown
 
     def _ingest_copy(
         self,
@@ -215,10 +257,18 @@ class UISession:
         cancel: threading.Event | None,
     ) -> IngestReport:
         """Copy one upload to ``dest`` and index it; a new copy that was not indexed is deleted."""
+        if given.is_symlink():  # the UI follows no link (an upload is a file of its own)
+            return IngestReport(skipped=(SkippedFile(path=str(given), reason="symbolic link, not followed"),))
         existed = dest.exists()
         try:
             shutil.copyfile(given, dest)
         except OSError as err:
+            if not existed:
+                dest.unlink(missing_ok=True)
+            if is_disk_full(err):
+                return IngestReport(
+                    skipped=(SkippedFile(path=str(dest), reason="disk full"),), stopped="disk full"
+                )
             reason = f"could not be read ({err.strerror or err})"
             return IngestReport(skipped=(SkippedFile(path=str(dest), reason=reason),))
         try:
@@ -236,12 +286,27 @@ class UISession:
         return report
 
     def remove(self, source: str) -> bool:
-        """Remove a report from the index, then its uploaded copy (if it was uploaded)."""
+        """Remove a report from the index, then its uploaded copy (if it was uploaded).
+
+        The copy is the file the report's record says it was read from (its origin), never a
+        file found by its name: another report's upload of the same name stays.
+        """
+        copy = self.stored_copy(source)
         removed = self.qa.remove(source)
-        copy = self.upload_dir / safe_filename(source)
-        if removed and copy.name == source and copy.is_file():
-            copy.unlink()
+        if removed and copy is not None:
+            copy.unlink(missing_ok=True)
         return removed
+
+    def stored_copy(self, source: str) -> Path | None:
+        """The upload folder's copy that the report ``source`` was indexed from, if any."""
+        try:
+            origin = self.qa.report(source).origin
+        except KeyError:
+            return None
+        copy = Path(origin) if origin else None
+        if copy is None or copy.parent.resolve() != self.upload_dir.resolve() or not copy.is_file():
+            return None
+        return copy
 
 
 def upload_destination(folder: Path, name: str, given: Path) -> Path:
@@ -255,9 +320,14 @@ def upload_destination(folder: Path, name: str, given: Path) -> Path:
     stem, suffix = (stem, dot + suffix) if dot and stem else (name, "")
     for n in itertools.count(1):
         dest = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
-        if not dest.exists() or _same_bytes(dest, given):
+        if not dest.is_symlink() and (not dest.exists() or _same_bytes(dest, given)):
             return dest
     raise AssertionError("unreachable")
+
+
+def _old_file(path: Path, before: float) -> bool:
+    """True for a regular file (not a link) last written before the time ``before``."""
+    return path.is_file() and not path.is_symlink() and path.stat().st_mtime < before
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -301,6 +371,7 @@ def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
         notes=tuple(n for r in reports for n in r.notes),
         renamed=tuple(n for r in reports for n in r.renamed),
         cancelled=any(r.cancelled for r in reports),
+        stopped=next((r.stopped for r in reports if r.stopped), ""),
     )
 
 

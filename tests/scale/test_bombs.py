@@ -4,7 +4,11 @@ reason, while the other files of the same call are indexed and nothing indexed i
 from __future__ import annotations
 
 import io
+import json
 import shutil
+import subprocess
+import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -12,11 +16,17 @@ import docx
 import psutil
 import pytest
 
-from rag.ingest_guard import LoadLimits, check_zip
+from rag.ingest_guard import LoadLimits, check_pdf_streams, check_zip
 from rag.load import LoadError, load_text
 from rag.qa import ReportQA
 from tests.conftest import SEED_SOURCE
-from tests.scale.bombs import docx_bomb, pdf_with_huge_stream
+from tests.scale.bombs import (
+    docx_bomb,
+    docx_understating,
+    pdf_encrypted_stream,
+    pdf_run_length,
+    pdf_with_huge_stream,
+)
 
 GOOD = "The ferry Aurora carried 96 passengers to Hvar on Sunday.\n"
 
@@ -85,6 +95,64 @@ def test_docx_that_understates_its_sizes_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="DOCX"):
         load_text(path)
     assert psutil.Process().memory_info().rss - rss < 50 * 1024 * 1024
+
+
+_PEAK_CHILD = """
+import json, re, sys, time
+from pathlib import Path
+from rag.load import LoadError, load_text
+started = time.perf_counter()
+try:
+    load_text(Path(sys.argv[1]))
+    reason = ""
+except LoadError as err:
+    reason = str(err)
+# VmHWM, not ru_maxrss: the latter keeps the forked parent's peak across exec
+peak = int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak, "reason": reason}))
+"""
+
+
+def test_docx_whose_headers_hide_a_gigabyte_is_refused_fast_in_bounded_memory(tmp_path: Path) -> None:
+    """Local and central headers declare 5 KB for a document.xml that inflates to 1.1 GB: the
+    check inflates what the data really holds, in pieces, and stops at the limit (the reader
+    used to inflate it all in one call: 2.2 GB, then "Bad CRC-32")."""
+    path = docx_understating(tmp_path / "lying.docx", inflated_mb=1100, declared=5_000)
+    assert zipfile.ZipFile(path).getinfo("word/document.xml").file_size == 5_000
+    child = subprocess.run([sys.executable, "-c", _PEAK_CHILD, str(path)], capture_output=True, text=True)
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    assert "over the inflation limit" in figures["reason"], figures
+    assert "word/document.xml" in figures["reason"] and "(the limit is 200 MB)" in figures["reason"]
+    assert figures["seconds"] < 5 and figures["peak_mb"] < 600, figures
+
+
+def test_pdf_stream_under_the_limit_is_measured_to_its_end(tmp_path: Path) -> None:
+    """A stream inflating to 3 MB (several pieces): once zlib reaches the end of the stream it
+    repeats the unread tail; the check used to feed it back for ever."""
+    data = pdf_with_huge_stream(tmp_path / "three.pdf", inflated_mb=3).read_bytes()
+    check = threading.Thread(target=check_pdf_streams, args=(data, 200_000_000), daemon=True)
+    check.start()
+    check.join(10)
+    assert not check.is_alive()
+
+
+@pytest.mark.parametrize("make", [pdf_run_length, pdf_encrypted_stream], ids=["run-length", "encrypted"])
+def test_pdf_stream_the_byte_check_cannot_see_is_bounded_where_it_is_decoded(tmp_path: Path, make) -> None:
+    """A stream the byte check cannot measure (another filter, or encrypted) decodes to 30 MB:
+    pdfminer's decoding stops at the limit (10 MB here) and the file is refused."""
+    path = make(tmp_path / "hidden.pdf", 30)
+    rss = psutil.Process().memory_info().rss
+    with pytest.raises(LoadError, match="over the inflation limit"):
+        load_text(path, limits=LoadLimits(max_inflated_bytes=10_000_000))
+    assert psutil.Process().memory_info().rss - rss < 100 * 1024 * 1024
+
+
+def test_zip_entries_other_than_deflate_or_stored_are_refused() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_BZIP2) as archive:
+        archive.writestr("word/document.xml", b"<w:p>Convoy.</w:p>")
+    with pytest.raises(LoadError, match="compressed with method 12"):
+        check_zip(buffer.getvalue(), LoadLimits())
 
 
 def test_docx_under_the_limits_still_reads(tmp_path: Path) -> None:

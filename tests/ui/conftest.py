@@ -37,7 +37,11 @@ def serve(qa: Any) -> Iterator[RunningApp]:
     demo = build_app(qa)
     port = free_port()
     demo.queue(default_concurrency_limit=1).launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options()
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        **launch_options(qa.settings.max_file_mb),
     )
     try:
         yield RunningApp(url=f"http://127.0.0.1:{port}/", qa=qa, index_dir=Path(qa.settings.index_dir))

@@ -90,3 +90,48 @@ def test_page_fonts_are_served_locally_and_complete(ui_app: RunningApp) -> None:
     for url in fonts:
         body = urllib.request.urlopen(ui_app.url + url, timeout=30).read()
         assert len(body) > 20_000, f"{url} is a {len(body):,}-byte subset"
+
+
+def _temporary(names: set[str]) -> list[Path]:
+    """Files of these names in Gradio's upload folder (the server runs in this process)."""
+    from gradio.utils import get_upload_folder
+
+    return [p for p in Path(get_upload_folder()).rglob("*") if p.name in names]
+
+
+def test_uploads_leave_no_temporary_copy(client: Any, tmp_path: Path) -> None:
+    """Gradio's copy of an upload is deleted once the file is indexed or refused."""
+    import uuid
+
+    from gradio_client import handle_file
+
+    tag = uuid.uuid4().hex[:8]
+    good, blank = tmp_path / f"kept-{tag}.txt", tmp_path / f"blank-{tag}.txt"
+    good.write_text("The ferry Aurora carried 96 passengers to Hvar.", encoding="utf-8")
+    blank.write_text("  \n", encoding="utf-8")
+    status, *_ = client.predict([handle_file(good), handle_file(blank)], api_name="/upload")
+    assert "1 added" in status and "1 skipped" in status
+    assert _temporary({good.name, blank.name}) == []
+    client.predict(good.name, api_name="/remove")
+
+
+def test_upload_over_the_file_size_limit_is_refused_before_it_is_stored(ui_app: RunningApp) -> None:
+    """A POST bigger than max_file_mb (50 MB) to Gradio's upload route: 413, nothing kept."""
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    name = f"huge-{uuid.uuid4().hex[:8]}.txt"
+    size = int(ui_app.qa.settings.max_file_mb * 1_000_000) + 10_000  # the rest fits in socket buffers
+    boundary = "dq-boundary"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n\r\n'
+    body = head.encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        ui_app.url + "gradio_api/upload",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=120)
+    assert refused.value.code == 413
+    assert _temporary({name}) == []

@@ -120,6 +120,89 @@ def test_a_different_upload_with_the_same_name_is_kept_beside_the_first(fresh_qa
     assert (tmp_path / "up" / "report.txt").exists()
 
 
+def test_remove_deletes_the_copy_its_record_names_not_one_of_the_same_name(fresh_qa, tmp_path: Path) -> None:
+    """census.txt from elsewhere (CLI), a different census.txt uploaded (uploads/census.txt):
+    removing "census.txt" leaves the upload's copy, which stays indexed; removing the upload
+    deletes it, and a renamed upload's copy (name (2).ext) goes with its report."""
+    upload_dir = Path(fresh_qa.settings.index_dir) / "uploads"
+    session = UISession(fresh_qa, upload_dir)
+    (tmp_path / "elsewhere").mkdir(), (tmp_path / "desk").mkdir(), (tmp_path / "other").mkdir()
+    cli = tmp_path / "elsewhere" / "census.txt"
+    cli.write_text("The census of Orsk counted 41,200 residents in 2021.", encoding="utf-8")
+    assert fresh_qa.ingest([cli]).added == ("census.txt",)
+    mine = tmp_path / "desk" / "census.txt"
+    mine.write_text("The census of Kell counted 9,300 residents in 2020.", encoding="utf-8")
+    uploaded, _ = session.ingest_uploads([mine])
+    assert uploaded.added == ("uploads/census.txt",), uploaded.summary()
+    assert session.remove("census.txt") and cli.is_file()
+    assert (upload_dir / "census.txt").is_file() and "uploads/census.txt" in fresh_qa.sources()
+    other = tmp_path / "other" / "census.txt"
+    other.write_text("The census of Varna counted 3,100 residents in 2019.", encoding="utf-8")
+    renamed, _ = session.ingest_uploads([other])
+    (source,) = renamed.added
+    assert (upload_dir / "census (2).txt").is_file()
+    assert session.remove(source) and not (upload_dir / "census (2).txt").exists()
+    assert session.remove("uploads/census.txt") and not (upload_dir / "census.txt").exists()
+
+
+def test_upload_follows_no_link(fresh_qa, tmp_path: Path) -> None:
+    """A link handed in as an upload is not followed; a link planted in the upload folder is
+    not written through (the upload is kept beside it)."""
+    upload_dir = tmp_path / "up"
+    upload_dir.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The vault code is 4417.", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(secret)
+    session = UISession(fresh_qa, upload_dir)
+    report, _ = session.ingest_uploads([link])
+    assert not report.added and [s.reason for s in report.skipped] == ["symbolic link, not followed"]
+    (upload_dir / "note.txt").symlink_to(secret)
+    note = tmp_path / "note.txt"
+    note.write_text("The dam at Orsk was opened on Friday.", encoding="utf-8")
+    kept, _ = session.ingest_uploads([note])
+    assert kept.added == ("note (2).txt",) and secret.read_text(encoding="utf-8") == "The vault code is 4417."
+
+
+def test_a_name_with_a_line_break_is_cleaned_the_same_way_everywhere(fresh_qa, tmp_path: Path) -> None:
+    """census<newline>2021.txt is the report census_2021.txt from a folder, as a file and as an
+    upload (the same bytes uploaded: that report, unchanged); no report name spans two lines."""
+    (tmp_path / "in").mkdir(), (tmp_path / "desk").mkdir()
+    text = "The census of Orsk counted 41,200 residents in 2021."
+    (tmp_path / "in" / "census\n2021.txt").write_text(text, encoding="utf-8")
+    assert fresh_qa.ingest([tmp_path / "in"]).added == ("census_2021.txt",)
+    lone = tmp_path / "desk" / "depot\r\n\x1b[31mred.txt"
+    lone.write_text("The depot at Varna held 312 trucks.", encoding="utf-8")
+    assert fresh_qa.ingest([lone]).added == ("depot_[31mred.txt",)
+    (tmp_path / "desk" / "census\n2021.txt").write_text(text, encoding="utf-8")
+    session = UISession(fresh_qa, tmp_path / "up")
+    report, _ = session.ingest_uploads([tmp_path / "desk" / "census\n2021.txt"])
+    assert report.unchanged == ("census_2021.txt",), report.summary()
+    assert (tmp_path / "up" / "census_2021.txt").is_file()
+    assert not any("\n" in s or "\x1b" in s for s in fresh_qa.sources())
+
+
+def test_orphan_upload_copies_are_removed_at_start(fresh_qa, tmp_path: Path) -> None:
+    """A copy no report was indexed from (kill -9 mid-upload) goes when the UI starts again;
+    indexed copies and a copy younger than a minute (another process's upload) stay."""
+    import os
+    import time
+
+    upload_dir = tmp_path / "up"
+    session = UISession(fresh_qa, upload_dir)
+    indexed = tmp_path / "kept.txt"
+    indexed.write_text("The bridge at Kell was closed on Monday.", encoding="utf-8")
+    assert session.ingest_uploads([indexed])[0].added == ("kept.txt",)
+    killed, in_flight = upload_dir / "killed.txt", upload_dir / "in-flight.txt"
+    killed.write_text("The dam at Orsk was opened.", encoding="utf-8")
+    in_flight.write_text("The dam at Varna was opened.", encoding="utf-8")
+    hour_ago = time.time() - 3600
+    for path in (killed, upload_dir / "kept.txt"):
+        os.utime(path, (hour_ago, hour_ago))
+    UISession(fresh_qa, upload_dir)  # the UI starts again
+    assert sorted(p.name for p in upload_dir.iterdir()) == ["in-flight.txt", "kept.txt"]
+
+
 def test_upload_refused_while_the_index_is_busy_leaves_no_copy(fresh_qa, tmp_path: Path) -> None:
     from rag.index.store import IndexBusyError
 
