@@ -18,7 +18,7 @@ from rag import features, signals
 from rag.answer import read
 from rag.answer.combine import combine
 from rag.answer.reader import shared_reader
-from rag.answerability import gaps, signals_of
+from rag.answerability import Evidence, gaps, signals_of
 from rag.chunk import passage_id
 from rag.cite import cite
 from rag.conversation import standalone_question, user_turns
@@ -53,6 +53,7 @@ class Selection:
     confidence: float
     gaps: tuple[str, ...] = ()  # what the chosen sentences lack for the question
     short: str = ""  # the reader's answer span inside the chosen sentence
+    unmatched: tuple[str, ...] = ()  # the question's names and figures its quoted passages lack
 
 
 class ExtractiveAnswerer:
@@ -125,7 +126,12 @@ class ExtractiveAnswerer:
             "retrieval_query": query.text,
         }
         support = support_level(selection.confidence, self.abstain_threshold, self.answer_threshold)
-        common["gaps"] = selection.gaps if support != "answered" else ()
+        gap_list = selection.gaps
+        if support == "answered" and selection.unmatched:
+            # "How many trucks did depot 121 report?" quoting depot 91's count is no answer.
+            support = "uncertain"
+            gap_list = unmatched_gaps(selection.unmatched) + gap_list
+        common["gaps"] = gap_list if support != "answered" else ()
         if selection.sentences and support != "abstained":
             quotes = [
                 (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
@@ -175,7 +181,9 @@ class ExtractiveAnswerer:
             return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
         if self.use_reader and vocab is not None:
             return self._read(query, candidates, confidence, catalog)
-        return Selection(sentences=picked, confidence=confidence, gaps=gaps(question, found))
+        return Selection(
+            sentences=picked, confidence=confidence, gaps=gaps(question, found), unmatched=unmatched(found)
+        )
 
     def _read(
         self, query: Query, candidates: Sequence[Candidate], coverage: float, catalog: Any
@@ -208,6 +216,7 @@ class ExtractiveAnswerer:
             sentences=picked,
             confidence=coverage,
             gaps=gaps(query.text, found),
+            unmatched=unmatched(found),
             short=read.short_answer(readout, readout.best),
         )
 
@@ -252,6 +261,16 @@ class ExtractiveAnswerer:
             return query
         text = in_report_terms(query.text, report.text, report.date)
         return query if text is None else self.retriever.query(query.question, text)
+
+
+def unmatched(found: Evidence | None) -> tuple[str, ...]:
+    """The question's names and figures that a quoted sentence's passage (and title) lacks."""
+    return tuple(found.missing_in_passage) if found is not None else ()
+
+
+def unmatched_gaps(names: Sequence[str]) -> tuple[str, ...]:
+    """The gaps said of an answer graded down for ``unmatched`` names."""
+    return tuple(f"“{n}” is not in the quoted passage." for n in dict.fromkeys(names))
 
 
 def sentence_scores(
