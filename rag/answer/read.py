@@ -83,7 +83,7 @@ def choice_features(
 
 
 #: Sentences the reader reads per question: the coverage scorer's best (the others are not chosen).
-READ_SENTENCES = 12
+READ_SENTENCES = 8
 #: The reading given to a sentence left off the shortlist.
 UNREAD = Reading(logit=-30.0, span=(0, 0), span_logit=float("-inf"))
 
