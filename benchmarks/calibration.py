@@ -13,6 +13,7 @@ that is right and the share of right answers graded "uncertain".
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -32,13 +33,17 @@ def table(path: Path) -> str:
     data = json.loads(path.read_text())
     system = data["product"]
     c = models.shipped_constants()
-    low = data["settings"].get("abstain_threshold", c.abstain_threshold)
-    high = data["settings"].get("answer_threshold", c.answer_threshold)
+    low = float(data["settings"].get("abstain_threshold", c.abstain_threshold))
+    high = float(data["settings"].get("answer_threshold", c.answer_threshold))
+    if not math.isfinite(high):  # the evaluation asks without grading: grade at the product's
+        high = c.answer_threshold
     counts = {g: [0, 0] for g in GRADES}
     for q in system["per_question"]:
         right = q["right"] if q.get("right") is not None else q["contained"]
         right = bool(right) and q["answerable"]
         g = grade(q["confidence"], low, high)
+        if g == "answered" and q.get("support") == "uncertain":  # graded down (rag.answer.extractive.unmatched)
+            g = "uncertain"
         counts[g][0 if right else 1] += 1
     answered = counts["answered"]
     rights = sum(v[0] for g, v in counts.items() if g != "abstained")

@@ -51,6 +51,7 @@ class QuestionResult(m.FigureModel):
     contained: bool
     f1: float
     first_citation_gold: bool
+    support: str = Field("", description="Answer.support as answered (the threshold is applied after).")
     short: str = Field("", description="The short answer (Answer.short).")
     short_exact: bool = Field(False, description="The short answer (else the text) equals a gold answer.")
     short_f1: float = Field(0.0, description="Token F1 of the short answer (else the text), best gold.")
@@ -211,6 +212,7 @@ def score_answer(
         contained=not answer.abstained and m.contains_answer(text, question.answers),
         f1=0.0 if answer.abstained else m.best_f1(text, question.answers),
         first_citation_gold=first is not None and question.is_gold(cited_passage(first, answer.passages)),
+        support=getattr(answer, "support", ""),
         **_short_scores(question, answer, text),
         words=0 if answer.abstained else len(text.split()),
         citations=len(answer.citations),
