@@ -42,7 +42,7 @@ def table(path: Path) -> str:
         right = q["right"] if q.get("right") is not None else q["contained"]
         right = bool(right) and q["answerable"]
         g = grade(q["confidence"], low, high)
-        if g == "answered" and q.get("support") == "uncertain":  # graded down (rag.answer.extractive.unmatched)
+        if g == "answered" and q.get("support") == "uncertain":  # graded down: extractive.unmatched
             g = "uncertain"
         counts[g][0 if right else 1] += 1
     answered = counts["answered"]
