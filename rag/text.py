@@ -696,3 +696,18 @@ def table_rows_text(cells_by_row: Sequence[Sequence[str]]) -> str:
 def is_header_row(cells: Sequence[str]) -> bool:
     """Column names: every cell filled, short, and not a number."""
     return all(c and len(c.split()) <= 8 and not _FIGURE_CELL.fullmatch(c) for c in cells)
+
+
+#: A number that names one thing among alike ones: "depot 121", "Unit 3", "Tornado #1", "Route 66".
+_IDENTIFIER = re.compile(r"\b([A-Za-z][A-Za-z-]*)\s+#?(\d{1,4})\b(?!\s*(?:%|percent|per cent))")
+
+
+def identifier_numbers(question: str) -> list[str]:
+    """The numbers of ``question`` that identify a thing ("121" of "depot 121"): after a word that
+    is no stopword and no month, and no year (a four-digit number from 1900 to 2099)."""
+    out = []
+    for word, number in _IDENTIFIER.findall(question):
+        if word.lower() in STOPWORDS or FULL_MONTH.fullmatch(word) or re.fullmatch(r"(?:19|20)\d\d", number):
+            continue
+        out.append(number)
+    return out

@@ -172,3 +172,14 @@ def test_the_rest_of_a_quotation_a_sentence_leaves_open() -> None:
     assert quote_rest(speech, 0, limit=1) == 0  # not closed within the limit: left as it is
     assert quote_rest(['He said "go.', 'Now."'], 0) == 1
     assert quote_rest(['He said "go now."', "Later."], 0) == 0
+
+
+def test_identifier_numbers_name_one_thing_among_alike_ones() -> None:
+    from rag.text import identifier_numbers
+
+    assert identifier_numbers("How many trucks did the inspectors count at depot 121?") == ["121"]
+    assert identifier_numbers("What rating did Tornado #1 get?") == ["1"]
+    # years, counts after a verb, months' days and percentages identify nothing
+    assert identifier_numbers("What happened in May 2015 after the FY2024 notice?") == []
+    assert identifier_numbers("Where did 15 of the shells land?") == []
+    assert identifier_numbers("How much uranium enriched to 90 % does it hold?") == []
