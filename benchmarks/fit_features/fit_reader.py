@@ -87,7 +87,8 @@ def shipped_choice(item: D.Item, idf: dict, vocab_of) -> tuple[list, list[int], 
 
 def score_set(name: str, reader: Reader) -> list[Scored]:
     """Every question of set ``name`` with the reader's readings (cached)."""
-    cache = CACHE / f"{name}-{reader.version}-{reader.digest}-r{RD.READ_SENTENCES}.pkl"
+    limits = f"r{RD.READ_SENTENCES}-c{reader.limits.context}-s{reader.limits.sentence}"
+    cache = CACHE / f"{name}-{reader.version}-{reader.digest}-{limits}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     items, idf, texts = collect_wide(name)
