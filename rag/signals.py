@@ -30,7 +30,7 @@ answers. The signals (:data:`rag.features.SENTENCE_EXTRAS`, one column each):
   is read with the one before it (as ``win_dense``).
 
 On the realistic sets these lift the cross-validated share of right answers (see
-``benchmarks/fit_features/fit_answer_models.py``, figures in the README).
+``benchmarks/fit_features/fit_answer_models.py``, figures in docs/evaluation.md).
 """
 
 from __future__ import annotations

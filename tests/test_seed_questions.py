@@ -2,7 +2,7 @@
 
 Every answerable question must be answered from the right sentence. Abstention is measured at
 the product's threshold (tuned on SQuAD 2.0, not on these questions); the floor asserted here
-is what the current model achieves, so a regression fails (see the README's figures).
+is what the current model achieves, so a regression fails (see docs/evaluation.md).
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ from rag.models import MODEL_FILE as MODELS_FILE
 FOLDS = 5
 #: Refit the abstention confidence too (--refit-abstain); by default the shipped SQuAD-fitted one
 #: and its threshold are kept: refitted jointly it abstains no better on the realistic sets and
-#: refuses far more SQuAD and seed questions (figures in the README).
+#: refuses far more SQuAD and seed questions (figures in docs/evaluation.md).
 REFIT_ABSTAIN = "--refit-abstain" in sys.argv
 #: --abstain-extras: keep the shipped sentence scorer and the SQuAD-fitted abstain model, and fit
 #: only the answerability correction (``rag.answerability`` signals of the quoted sentences on top

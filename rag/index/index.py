@@ -1,7 +1,7 @@
 """``Index``: the reports, their passages and every derived table, kept in step.
 
 It owns the Chroma store, the passage BM25 cache and the collection catalog, and the ways they
-change: ingest (the commit protocol of "Scale and robustness" in the README), remove, and the
+change: ingest (the commit protocol of docs/scale.md), remove, and the
 refresh that picks up other clients' commits. Readers get the report names, a report's text
 and the catalog of the committed state.
 """

@@ -6,7 +6,7 @@ and offsets), ``<prefix>_sentences`` (one per sentence, for answer selection) an
 client of a Chroma server sees the same reports). Our embedding function is attached to all
 of them, on creation and on reopen.
 
-Consistency (see "Scale and robustness" in the README): a report becomes visible when its
+Consistency (see docs/scale.md): a report becomes visible when its
 record is written, after all its passages. Every reader filters passages through a
 ``Snapshot`` (source -> content hash of the committed version), so passages of a version
 being written, or of a version a crash left behind, are never returned. A state token in

@@ -14,6 +14,7 @@ from tests.ui.conftest import RunningApp
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+DOCS_IMG = Path(__file__).resolve().parent.parent.parent / "docs" / "img"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -99,6 +100,8 @@ def test_ask_highlight_and_jump_to_citation(page: Any) -> None:
     assert card.is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=False)
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)  # the README's picture, never stale
+    page.screenshot(path=str(DOCS_IMG / "chat.png"), full_page=False)
 
 
 def test_view_in_report_highlights_in_place(page: Any) -> None:

@@ -1,0 +1,68 @@
+"""The README and docs/ stay true: links resolve, snippets compile, the settings table is complete."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.settings import GenerativeSettings, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def relative_links(path: Path) -> list[str]:
+    """Targets of the Markdown links in ``path`` that are not URLs or in-page anchors."""
+    targets = [m.group(1) for m in LINK.finditer(path.read_text(encoding="utf-8"))]
+    return [t for t in targets if not re.match(r"[a-z][a-z0-9+.-]*:|#", t)]
+
+
+@pytest.mark.parametrize("path", [README, *DOCS], ids=lambda p: p.name)
+def test_relative_links_point_at_files(path: Path) -> None:
+    links = relative_links(path)
+    missing = [t for t in links if not (path.parent / t.split("#")[0]).exists()]
+    assert not missing, f"{path.name} links to missing files: {missing}"
+
+
+def test_readme_links_every_doc() -> None:
+    linked = {(ROOT / t.split("#")[0]).resolve() for t in relative_links(README)}
+    assert set(DOCS) <= linked, [d.name for d in DOCS if d not in linked]
+
+
+def test_readme_python_blocks_compile() -> None:
+    blocks = PYTHON_BLOCK.findall(README.read_text(encoding="utf-8"))
+    assert blocks, "the README shows the Python API"
+    for block in blocks:
+        compile(block, "README", "exec")
+
+
+def test_readme_is_a_front_door() -> None:
+    assert len(README.read_text(encoding="utf-8").splitlines()) <= 250
+
+
+def settings_table_names() -> set[str]:
+    """First cells of the rows of the table in docs/settings.md."""
+    names = set()
+    for line in (ROOT / "docs" / "settings.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] not in ("setting", "") and not set(cells[0]) <= {"-", ":"}:
+            names.add(cells[0])
+    return names
+
+
+def test_settings_doc_lists_every_field() -> None:
+    expected = set()
+    for name, field in Settings.model_fields.items():
+        if field.annotation is GenerativeSettings:
+            expected |= {f"{name}.{sub}" for sub in GenerativeSettings.model_fields}
+        else:
+            expected.add(name)
+    listed = settings_table_names()
+    assert expected - listed == set(), f"docs/settings.md lacks {sorted(expected - listed)}"
+    assert listed - expected == set(), f"docs/settings.md lists unknown {sorted(listed - expected)}"
