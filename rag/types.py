@@ -70,6 +70,19 @@ class Passage(_Frozen):
     score: float
     ordinal: int = 0
 
+    @classmethod
+    def of_chunk(cls, chunk: Chunk, score: float) -> Passage:
+        """The stored passage ``chunk`` with ``score``."""
+        return cls(
+            passage_id=chunk.passage_id,
+            source=chunk.source,
+            text=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            score=score,
+            ordinal=chunk.ordinal,
+        )
+
 
 class Citation(_Frozen):
     """A marker in the answer text and the exact characters of the report it quotes."""

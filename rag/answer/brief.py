@@ -265,13 +265,5 @@ def cited_passages(catalog: Catalog, citations: Sequence[Citation]) -> tuple[Pas
         if row is None or citation.passage_id in out:
             continue
         chunk = catalog.chunk(row)
-        out[chunk.passage_id] = Passage(
-            passage_id=chunk.passage_id,
-            source=chunk.source,
-            text=chunk.text,
-            start=chunk.start,
-            end=chunk.end,
-            score=1.0,
-            ordinal=chunk.ordinal,
-        )
+        out[chunk.passage_id] = Passage.of_chunk(chunk, 1.0)
     return tuple(out.values())

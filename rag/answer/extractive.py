@@ -163,16 +163,12 @@ class ExtractiveAnswerer:
         abstain_signals = features.abstain_features(
             question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
         )
-        units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
         found = (
             features.quoted_evidence(question, ranked, refs, chosen, catalog.report_vocab)
             if vocab is not None
             else None
         )
         answerability = None if vocab is None else signals_of(found)
-        picked = tuple(
-            SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
-        )
         confidence = features.guarded_confidence(
             abstain_signals, question, vocab, answerability=answerability
         )
@@ -181,6 +177,10 @@ class ExtractiveAnswerer:
             return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
         if self.use_reader and vocab is not None:
             return self._read(query, candidates, confidence, catalog)
+        units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
+        picked = tuple(
+            SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
+        )
         return Selection(
             sentences=picked,
             confidence=confidence,
@@ -313,13 +313,4 @@ def competing_sentences(
 
 
 def _passage(candidate: Candidate) -> Passage:
-    chunk = candidate.chunk
-    return Passage(
-        passage_id=chunk.passage_id,
-        source=chunk.source,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=candidate.score,
-        ordinal=chunk.ordinal,
-    )
+    return Passage.of_chunk(candidate.chunk, candidate.score)

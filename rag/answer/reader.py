@@ -124,9 +124,10 @@ def load_manifest(manifest: Path = MANIFEST) -> dict[str, Any]:
     return raw
 
 
-def checked_weights(manifest: Path = MANIFEST) -> Path:
-    """The reader's weight file, after checking its sha256 against the manifest."""
-    info = load_manifest(manifest)
+def checked_weights(manifest: Path = MANIFEST, info: dict[str, Any] | None = None) -> Path:
+    """The reader's weight file, after checking its sha256 against the manifest (``info``: the
+    manifest already read)."""
+    info = info if info is not None else load_manifest(manifest)
     path = manifest.parent / str(info["file"])
     if not path.is_file():
         raise ReaderFileError(f"reader weights {path} are missing (reinstall the package)")
@@ -148,8 +149,8 @@ class Reader:
 
         from rag.embed import PACKAGED_MODEL, resolve_model_path
 
-        weights = checked_weights(manifest)
         info = load_manifest(manifest)
+        weights = checked_weights(manifest, info)
         self.limits = Limits(**info.get("limits", {}))
         self.version = str(info.get("version", ""))
         self.digest = str(info["sha256"])[:12]
