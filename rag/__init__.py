@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from rag.prompts import ABSTAIN_TEXT
 from rag.settings import Settings
 from rag.types import Answer, Citation, IngestReport, Passage, SkippedFile, Span
+from rag.version import package_version
 
 if TYPE_CHECKING:
     from rag.qa import ReportQA
@@ -29,9 +30,13 @@ __all__ = [
     "Settings",
     "SkippedFile",
     "Span",
+    "__version__",
     "ask",
     "default_qa",
 ]
+
+#: The release, e.g. "0.9.0" (from the package metadata; see ``rag.version``).
+__version__ = package_version()
 
 _default: ReportQA | None = None
 _default_lock = threading.Lock()

@@ -6,6 +6,7 @@ python -m rag list                  the indexed reports
 python -m rag remove SOURCE
 python -m rag brief SOURCE [--json]  a report's cited brief and key entities
 python -m rag eval ...              the evaluation harness (see rag.eval)
+python -m rag --version             the release (rag.__version__)
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
+    from rag import __version__
+
     parser = argparse.ArgumentParser(prog="python -m rag", description="Cited answers from reports.")
+    parser.add_argument("--version", action="version", version=f"dispatch-qa {__version__}")
     parser.add_argument("--index-dir", help="index folder (default: RAG_INDEX_DIR or ./index)")
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="index reports (files or folders)")

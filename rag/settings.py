@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.models import shipped_constants
@@ -38,135 +39,222 @@ class GenerativeSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    prompt_passages: int = Field(5, ge=1, le=20, description="Retrieved passages in the prompt, [1]..[n].")
+    prompt_passages: int = Field(
+        5, ge=1, le=20, description="Retrieved passages the chat model sees, numbered [1]..[n]."
+    )
     request_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the chat model.")
     support_threshold: float = Field(
-        0.5, ge=0, le=1, description="A claim is supported by a passage when its support score reaches this."
+        0.5, ge=0, le=1, description="Support score a cited passage must reach for a claim."
     )
 
 
+def _shown(default: str) -> dict[str, JsonValue]:
+    """Field metadata: the default as docs/settings.md shows it, where the value depends on the machine."""
+    return {"doc_default": default}
+
+
 class Settings(BaseSettings):
-    """All configuration of the library, the CLI and the UI."""
+    """All configuration of the library, the CLI and the UI.
+
+    Each field's description is its documentation: ``python -m rag.settings_doc`` writes
+    docs/settings.md from them.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True
     )
 
     # Where things live.
-    index_dir: Path = Field(Path("index"), description="Folder of the embedded Chroma index.")
-    seeds_dir: Path = Field(Path("seeds"), description="Reports that rag.ask() indexes first.")
+    index_dir: Path = Field(
+        Path("index"), description="Folder of the embedded Chroma index (and the BM25 cache)."
+    )
+    seeds_dir: Path = Field(
+        Path("seeds"), description="Reports `rag.ask()` and the UI index when the index is empty."
+    )
     chroma_url: str | None = Field(
-        None, description="http://host:port of a Chroma server; unset means embedded Chroma."
+        None,
+        description="`http://host:port` of a Chroma server instead of the embedded index "
+        "(docs/chroma-server.md).",
     )
     collection: str = Field("dispatch", description="Prefix of the Chroma collection names.")
     refresh_seconds: float = Field(
-        1.0, ge=0, description="How often a client checks the index for other clients' commits."
+        1.0,
+        ge=0,
+        description="How often a client checks whether another client changed the index, in seconds.",
     )
     pin_seconds: float = Field(
-        60.0, gt=0, description="How long a question's snapshot of the index stays pinned for its thread."
+        60.0,
+        gt=0,
+        description="How long a question's snapshot of the index stays pinned for its thread, in seconds.",
     )
 
     # Answering.
     reader: bool = Field(
         False,
-        description="Extractive answers: True, the trained reader (rag/models/reader.json) reads the "
-        "best sentences, chooses with the coverage scorer and gives the short answer "
-        "(Answer.short); False: the coverage scorer of rag.features alone, no short answer.",
+        description="Extractive answers read by the trained reader (`rag/models/reader.json`; see "
+        "docs/how-it-works.md#the-reader-rag_reader1): it chooses the quoted sentence with the "
+        "coverage scorer and gives `Answer.short`. Off, the coverage scorer alone chooses and there "
+        "is no short answer.",
     )
 
     # Embedding model.
     embedding_model: str = Field(
-        PACKAGED_MODEL, description="'all-MiniLM-L6-v2' (packaged) or a sentence-transformers path."
+        PACKAGED_MODEL, description="The packaged model, or a local sentence-transformers folder."
     )
     embedding_sha256: str | None = Field(
-        MINILM_SHA256, description="Expected sha256 of the weights; empty disables the check."
+        MINILM_SHA256,
+        description="Expected sha256 of the weights; empty disables the check.",
+        json_schema_extra=_shown("`rag.settings.MINILM_SHA256` (the packaged weights)"),
     )
     embedding_backend: Literal["onnx", "torch"] = Field(
         "onnx",
-        description="'onnx': the model exported once to ONNX Runtime (no torch at run time, fast "
-        "cold start); 'torch': sentence-transformers. Same vectors either way.",
+        description="`onnx`: the model exported once to ONNX and run by onnxruntime (no torch at run "
+        "time: cold start ~2 s, a question embeds in ~4 ms); `torch`: sentence-transformers. Same "
+        "vectors (to 2e-7), so an index built with one answers with the other; if the export fails "
+        "the product warns and uses torch.",
     )
     model_cache_dir: Path = Field(
         Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache") / "dispatch-qa",
-        description="Where the ONNX export of the embedding model is cached.",
+        description="Where the ONNX export of the embedding model is cached (named after the weights' "
+        "sha256; a damaged file is exported again).",
+        json_schema_extra=_shown("`$XDG_CACHE_HOME/dispatch-qa` or `~/.cache/dispatch-qa`"),
     )
     embedding_int8: bool = Field(
         True,
-        description="ONNX backend: run the int8 dynamic quantisation of the model (about half the "
-        "CPU time; vectors within cosine ~0.99 of the float model's). False: the float model. An "
-        "index keeps the vectors it was written with: reopen it with the same setting.",
+        description="ONNX backend: the int8 dynamic quantisation of MiniLM (MatMul weights per "
+        "channel, made once and cached beside the export): about half the CPU time per text, vectors "
+        "within cosine ~0.99 of the float model's; `0` for the float model. An index records how its "
+        "vectors were made and refuses to open with other vector settings (re-ingest, or reopen with "
+        "the settings it was written with). The quantised kernels do not saturate on CPUs with "
+        "AVX-512 VNNI, where the figures were measured; on older AVX2-only CPUs onnxruntime's u8s8 "
+        "kernels can saturate, so check answers there or set `0`.",
     )
     passage_vectors: Literal["model", "int8", "sentences"] = Field(
         "sentences",
-        description="How a passage's vector is made at ingest (sentences and questions always use "
-        "the embedding model): 'model', the model over the passage's text; 'int8', the int8 model "
-        "over it; 'sentences', the token-weighted mean of its sentences' vectors (and its "
-        "headings'), which the ingest computes anyway: half the model's work per report.",
+        description="How a passage's vector is made at ingest (sentences and questions always use the "
+        "embedding model): `sentences`, the normalised token-weighted mean of its sentences' (and "
+        "heading lines') vectors, which the ingest computes anyway, so no token is embedded twice "
+        "(2x less CPU; 4x with int8); `model`, the model over the passage's text; `int8`, the int8 "
+        'model over it. See "Ingest speed" in docs/scale.md for what each costs and gains.',
     )
     embedding_batch_size: int = Field(
-        8, ge=1, description="Texts per model call at ingest (8: fastest on CPU)."
+        8, ge=1, description="Texts per model call at ingest (small batches pad less: fastest on CPU)."
     )
     blas_threads: int = Field(
         1,
         ge=0,
-        description="Threads of numpy's BLAS pool (0: leave it alone); idle BLAS threads spin and "
-        "slow the question's embedding on small CPUs.",
+        description="Threads of numpy's BLAS pool (0 leaves it alone); more only slows the question's "
+        "embedding on small CPUs (idle BLAS threads spin).",
     )
     max_passage_tokens: int = Field(
-        256, ge=16, description="Paragraphs longer than this (model tokens) split at sentences."
+        256, ge=16, description="Longer paragraphs (in model tokens) are split at sentence boundaries."
     )
 
     # Ingest bounds (defaults leave room for a 500-page report; a file over any is skipped).
-    max_file_mb: float = Field(50.0, gt=0, description="Largest file read, in MB.")
+    max_file_mb: float = Field(50.0, gt=0, description="Larger files (MB) are refused before they are read.")
     max_inflated_mb: float = Field(
         200.0,
         gt=0,
-        description="Most a file may decompress to, in MB: all entries of a zip (DOCX), each "
-        "compressed stream of a PDF.",
+        description="Most a file may decompress to, in MB: the entries of a zip (DOCX) in all, by "
+        "declared and by actually inflated size (whatever the headers say), or any one compressed "
+        "stream of a PDF (checked before parsing, and again wherever pdfminer decodes a stream).",
     )
     max_zip_ratio: float = Field(
-        100.0, gt=1, description="Highest compression ratio of a zip entry larger than 1 MB."
+        100.0, gt=1, description="Highest compression ratio of a zip entry over 1 MB."
     )
-    max_text_chars: int = Field(10_000_000, ge=1, description="Longest extracted text, in characters.")
+    max_text_chars: int = Field(
+        10_000_000,
+        ge=1,
+        description="Longest extracted text, in characters (a 500-page report is about 2 million).",
+    )
     min_free_mb: float = Field(
         8.0,
         ge=0,
-        description="Free space an ingest leaves on the index's disk, in MB: a file that would leave "
-        "less is not written, and the ingest stops ('disk full: N of M files indexed').",
+        description="Free space (MB) an ingest leaves on the embedded index's disk: a file that would "
+        'leave less is not written and the ingest stops ("disk full: N of M files indexed, the rest '
+        'not").',
     )
     max_file_seconds: float = Field(
-        600.0, gt=0, description="Time budget per file (loading, chunking, embedding), in seconds."
+        600.0,
+        gt=0,
+        description="Time budget per file (loading, chunking, embedding), in seconds; checked between "
+        "PDF pages and embedding batches.",
     )
 
     # Retrieval.
     top_k: int = Field(10, ge=1, le=100, description="Passages returned with an answer.")
     candidates: int = Field(
-        shipped_constants().pool, ge=1, description="Candidates each retriever contributes (fitted: 40)."
+        shipped_constants().pool,
+        ge=1,
+        description="Candidates each retriever (dense, BM25) contributes before fusion (fitted, "
+        "`rag/models/answer_models.json`).",
     )
 
     # Answering.
-    max_question_chars: int = Field(2000, ge=1)
-    max_answer_sentences: int = Field(2, ge=1, le=5)
+    max_question_chars: int = Field(
+        2000, ge=1, description="Longer questions are refused with a `ValueError`."
+    )
+    max_answer_sentences: int = Field(2, ge=1, le=5, description="Sentences an extractive answer may quote.")
     abstain_threshold: float = Field(
         default_factory=lambda: shipped_constants().abstain_threshold,
-        description="Abstain when the answer's confidence (0-1) is below this; the fitted default "
-        "(0.544: 6% of the realistic training answerable questions below it) refuses ~3% of "
-        "answerable SQuAD 2.0 and news questions and ~6% of answerable files questions.",
+        description="Answers whose confidence (0-1) is lower abstain (fitted, "
+        "`rag/models/answer_models.json`). The confidence is the SQuAD-fitted abstain model corrected "
+        "by `rag/answerability.py` (a name of the question the cited report never uses, no number next "
+        'to the counted thing of a "how many" question, quotes from two reports). The fitted 0.544 '
+        "refuses 3.1% of answerable news, 6.4% files, 2 of 34 seed and 3.3% of SQuAD questions; lower "
+        "it to answer more, raise it to abstain more (0.60: news 22% abstained / 6.8% refused, files "
+        "33.3% / 10.3%; trade-off table: `fit_answer_models.py --abstain-extras --refuse=0.06`).",
     )
     answer_threshold: float = Field(
         default_factory=lambda: shipped_constants().answer_threshold,
-        description="Confidence at or above which an answer is 'answered' (the fitted default: "
-        "where 'uncertain' best tells wrong realistic answers from right ones, Youden's J, lowest on "
-        "its plateau); between "
-        "abstain_threshold and this "
-        "it is 'uncertain': the closest evidence, marked as possibly not answering.",
+        description='Answers at or above this confidence have `support == "answered"` (fitted, '
+        '`rag/models/answer_models.json`); between `abstain_threshold` and this, `"uncertain"`: the '
+        "closest evidence is quoted and marked as possibly not answering. The fitted value is where "
+        '"uncertain" best tells the wrong realistic answers from the right ones (Youden\'s J, lowest on '
+        "its plateau, on news and files); the confidence ranks right and wrong answers only weakly: it "
+        "marks about 20% of the right and 30-50% of the wrong answers uncertain.",
     )
-    llm: str | None = Field(None, description="Chat model spec for generative mode; unset means extractive.")
+    llm: str | None = Field(
+        None,
+        description="Chat model for generative answers, e.g. `ollama:llama3.2` (docs/generative.md); "
+        "unset means extractive.",
+    )
     llm_api_key: SecretStr | None = Field(
-        None, description="Key for an openai-compatible server (else OPENAI_API_KEY, else none)."
+        None,
+        description="Key for an `openai-compatible` server (else `OPENAI_API_KEY`, else none); never "
+        "printed.",
     )
-    prompts_dir: Path = Field(PACKAGED_PROMPTS, description="Folder of the prompt files (answer, condense).")
-    generative: GenerativeSettings = Field(default_factory=GenerativeSettings)
+    prompts_dir: Path = Field(
+        PACKAGED_PROMPTS,
+        description="Folder of the prompt files (`answer.txt`, `condense.txt`).",
+        json_schema_extra=_shown("the package's `rag/prompts/`"),
+    )
+    generative: GenerativeSettings = Field(
+        default_factory=GenerativeSettings, description="Generative answers (docs/generative.md)."
+    )
+
+
+def env_name(setting: str) -> str:
+    """The environment variable that overrides ``setting``.
+
+    ``top_k`` -> ``RAG_TOP_K``; a nested one, ``generative.prompt_passages`` ->
+    ``RAG_GENERATIVE__PROMPT_PASSAGES`` (``env_prefix`` and ``env_nested_delimiter`` of ``Settings``).
+    """
+    config = Settings.model_config
+    delimiter = config.get("env_nested_delimiter") or "__"
+    return (config.get("env_prefix", "") + setting.replace(".", delimiter)).upper()
+
+
+def setting_field(setting: str) -> FieldInfo | None:
+    """The field of ``setting`` (``top_k``, ``generative.prompt_passages``); None if there is none."""
+    model: type[BaseModel] | None = Settings
+    field: FieldInfo | None = None
+    for part in setting.split("."):
+        if model is None or (field := model.model_fields.get(part)) is None:
+            return None
+        annotation = field.annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return field
 
 
 def check_setting(name: str, value: object) -> Any:
@@ -186,25 +274,31 @@ def setting_error(err: ValidationError, name: str | None = None) -> str:
     lines = []
     for item in err.errors():
         field = name or ".".join(str(p) for p in item.get("loc", ()))
-        allowed = _allowed(field)
+        allowed = allowed_values(field)
         lines.append(
-            f"{field} (RAG_{field.upper()}) = {item.get('input')!r} is not allowed: "
+            f"{field} ({env_name(field)}) = {item.get('input')!r} is not allowed: "
             f"{item.get('msg', 'invalid value')}{f'; allowed: {allowed}' if allowed else ''}"
         )
     return "\n".join(lines)
 
 
-def _allowed(name: str) -> str:
+def allowed_values(name: str) -> str:
     """The allowed values of a setting, in words ('' when any value of its type goes)."""
-    field = Settings.model_fields.get(name)
+    field = setting_field(name)
     if field is None:
         return ""
     if get_origin(field.annotation) is Literal:
         return ", ".join(repr(v) for v in get_args(field.annotation))
-    low = next((getattr(m, "ge", None) for m in field.metadata if getattr(m, "ge", None) is not None), None)
-    high = next((getattr(m, "le", None) for m in field.metadata if getattr(m, "le", None) is not None), None)
+    low, above, high = (_bound(field, kind) for kind in ("ge", "gt", "le"))
     if low is not None and high is not None:
         return f"{low} to {high}"
     if low is not None:
         return f"{low} or more"
+    if above is not None:
+        return f"more than {above}"
     return ""
+
+
+def _bound(field: FieldInfo, kind: str) -> object:
+    """The ``ge``, ``gt`` or ``le`` bound of a field's constraints; None if it has none."""
+    return next((getattr(m, kind) for m in field.metadata if getattr(m, kind, None) is not None), None)

@@ -1,4 +1,4 @@
-"""The README and docs/ stay true: links resolve, snippets compile, the settings table is complete."""
+"""The README and docs/ stay true: links resolve, snippets run, docs/settings.md comes from Settings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.settings import GenerativeSettings, Settings
+from rag.settings import GenerativeSettings, Settings, env_name, setting_error
+from rag.settings_doc import COMMAND, DOC_PATH, render, settings_fields, shown_default
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -66,3 +67,46 @@ def test_settings_doc_lists_every_field() -> None:
     listed = settings_table_names()
     assert expected - listed == set(), f"docs/settings.md lacks {sorted(expected - listed)}"
     assert listed - expected == set(), f"docs/settings.md lists unknown {sorted(listed - expected)}"
+
+
+def test_settings_doc_is_generated_from_settings() -> None:
+    current = (ROOT / DOC_PATH).read_text(encoding="utf-8")
+    assert current == render(), f"{DOC_PATH} is stale: run `{COMMAND}`"
+
+
+def test_settings_doc_keeps_its_intro_and_names_each_variable() -> None:
+    text = render()
+    assert text.startswith("# Settings\n") and "pass it to `ReportQA(...)`" in text
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    assert "| RAG_GENERATIVE__PROMPT_PASSAGES | 5 |" in rows["generative.prompt_passages"]
+    assert "| RAG_TOP_K | 10 |" in rows["top_k"] and "Allowed: 1 to 100." in rows["top_k"]
+    assert "| RAG_LLM | unset |" in rows["llm"]
+    assert "[generative.md](generative.md)" in rows["llm"], "docs/ mentions become links"
+
+
+def test_nested_settings_are_overridden_by_their_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [name for name, _ in settings_fields()]
+    assert "generative.prompt_passages" in names and "generative" not in names
+    monkeypatch.setenv(env_name("generative.prompt_passages"), "3")
+    monkeypatch.setenv(env_name("top_k"), "7")
+    settings = Settings()
+    assert settings.generative.prompt_passages == 3 and settings.top_k == 7
+
+
+def test_a_bad_nested_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("RAG_GENERATIVE__PROMPT_PASSAGES", "99")
+    with pytest.raises(ValidationError) as err:
+        Settings()
+    assert setting_error(err.value).startswith(
+        "generative.prompt_passages (RAG_GENERATIVE__PROMPT_PASSAGES) = '99' is not allowed"
+    )
+    assert setting_error(err.value).endswith("; allowed: 1 to 20")
+
+
+def test_machine_dependent_defaults_are_shown_as_written() -> None:
+    assert shown_default(Settings.model_fields["prompts_dir"]) == "the package's `rag/prompts/`"
+    assert shown_default(Settings.model_fields["index_dir"]) == "`index`"
+    assert shown_default(Settings.model_fields["max_text_chars"]) == "10,000,000"
+    assert shown_default(Settings.model_fields["reader"]) == "false"
