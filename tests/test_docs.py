@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+import rag
 from rag.settings import GenerativeSettings, Settings, env_name, setting_error
 from rag.settings_doc import COMMAND, DOC_PATH, render, settings_fields, shown_default
 
@@ -36,11 +40,61 @@ def test_readme_links_every_doc() -> None:
     assert set(DOCS) <= linked, [d.name for d in DOCS if d not in linked]
 
 
+def readme_python_blocks() -> list[tuple[int, str]]:
+    """``(line number of its first line, code)`` of each ```python block of the README, in order."""
+    text = README.read_text(encoding="utf-8")
+    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in PYTHON_BLOCK.finditer(text)]
+
+
 def test_readme_python_blocks_compile() -> None:
-    blocks = PYTHON_BLOCK.findall(README.read_text(encoding="utf-8"))
+    blocks = readme_python_blocks()
     assert blocks, "the README shows the Python API"
-    for block in blocks:
-        compile(block, "README", "exec")
+    for line, block in blocks:
+        compile("\n" * (line - 1) + block, str(README), "exec")
+
+
+@pytest.mark.slow
+def test_readme_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's snippets, in order and sharing names as in one session, over a copy of seeds/.
+
+    The real embedding model and embedded Chroma; a traceback points at the README's line.
+    """
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(rag, "_default", None)  # rag.ask opens its index afresh, as in a new session
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    with mock.patch.dict(os.environ, clean_env, clear=True):  # what a snippet sets is undone after
+        for line, block in readme_python_blocks():
+            exec(compile("\n" * (line - 1) + block, str(README), "exec"), namespace)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-index", "seeds"], (
+        "README snippets write only to their own index, my-index (never ./index, the chat UI's)"
+    )
+    assert isinstance(namespace.get("ans"), rag.Answer) and not namespace["ans"].abstained
+
+
+def readme_table_rows() -> list[list[str]]:
+    """The cells (Markdown source) of each row of the README's tables, header rows included."""
+    from markdown_it import MarkdownIt
+
+    rows: list[list[str]] = []
+    for token in MarkdownIt("commonmark").enable("table").parse(README.read_text(encoding="utf-8")):
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline" and rows and token.level > 3:  # inside a th or td
+            rows[-1].append(token.content)
+    return rows
+
+
+def test_every_headline_figure_names_the_command_that_reproduces_it() -> None:
+    rows = readme_table_rows()
+    assert rows and rows[0][-1] == "command", "the README's figures table ends with a command column"
+    for row in rows[1:]:
+        assert len(row) == len(rows[0]), f"a row of the figures table lacks cells: {row}"
+        command = re.fullmatch(r"`((?:python|make) [^`]+)`", row[-1])
+        assert command, f"figure {row[0]!r} names no command: {row[-1]!r}"
+        for script in re.findall(r"\b(?:benchmarks|evals|seeds)/\S*", command.group(1)):
+            assert (ROOT / script).exists(), f"figure {row[0]!r}: {script} does not exist"
 
 
 def test_readme_is_a_front_door() -> None:
