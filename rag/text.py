@@ -12,6 +12,7 @@ import functools
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import Stemmer
 
@@ -530,15 +531,155 @@ def relative_dates(text: str, issued: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for match in _RELATIVE.finditer(text):
         phrase = " ".join(match.group(1).lower().split())
-        if phrase in _DAY_OFFSETS:
-            day = date + datetime.timedelta(days=_DAY_OFFSETS[phrase])
+        day, precision = resolve_relative(phrase, date) or (date, "day")
+        if precision == "day":
             found[phrase] = f"{_MONTHS[day.month - 1]} {day.day} {day.year}"
         else:
-            step = {"last": -1, "this": 0, "next": 1}[phrase.split()[0]]
-            month0 = date.year * 12 + date.month - 1 + step
-            month = f"{_MONTHS[month0 % 12]} {month0 // 12}"
-            found[phrase] = month if phrase.endswith("month") else str(date.year + step)
+            found[phrase] = f"{_MONTHS[day.month - 1]} {day.year}" if precision == "month" else str(day.year)
     return found
+
+
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_STEPS = {"last": -1, "this": 0, "next": 1}
+
+
+def resolve_relative(
+    phrase: str, issued: datetime.date, future: bool = False
+) -> tuple[datetime.date, str] | None:
+    """The first day a relative ``phrase`` names, from the report's issue date, and its precision
+    (day, week, month or year): "yesterday", "last week", "next month", "(on|last|next) Tuesday".
+    A bare weekday is the latest such day on or before the issue date, or the first on or after
+    it when the sentence speaks of the ``future`` ("will meet on Wednesday"); None if not relative."""
+    words = " ".join(phrase.lower().split()).split()
+    if " ".join(words) in _DAY_OFFSETS:
+        return issued + datetime.timedelta(days=_DAY_OFFSETS[" ".join(words)]), "day"
+    words = [w for w in words if w != "on" and w not in ("morning", "afternoon", "evening", "night")]
+    step = _STEPS.get(words[0]) if len(words) == 2 else 0
+    unit = words[-1] if words else ""
+    if step is None or (len(words) == 2 and words[0] not in _STEPS):
+        return None
+    if unit in _WEEKDAYS:
+        back = (issued.weekday() - _WEEKDAYS.index(unit)) % 7
+        if len(words) == 2 and words[0] == "next":
+            return issued + datetime.timedelta(days=(7 - back) % 7 or 7), "day"
+        if len(words) == 2 and words[0] == "last":
+            back = back or 7
+        elif future:
+            return issued + datetime.timedelta(days=(7 - back) % 7), "day"
+        return issued - datetime.timedelta(days=back), "day"
+    if unit == "week" and len(words) == 2:
+        monday = issued - datetime.timedelta(days=issued.weekday())
+        return monday + datetime.timedelta(weeks=step), "week"
+    if unit == "month" and len(words) == 2:
+        month0 = issued.year * 12 + issued.month - 1 + step
+        return datetime.date(month0 // 12, month0 % 12 + 1, 1), "month"
+    if unit == "year" and len(words) == 2:
+        return datetime.date(issued.year + step, 1, 1), "year"
+    return None
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date a sentence names: offsets in it, the words, the first day meant and its precision."""
+
+    start: int
+    end: int
+    phrase: str
+    date: datetime.date
+    precision: str  # "day", "week", "month" or "year"
+    relative: bool  # resolved against the report's issue date ("Tuesday", "last week")
+    year_given: bool  # the words name the year ("9 September 2015", not "On 15 April")
+
+    def iso(self) -> str:
+        """The date as ISO text at its precision: 2015-04-28, week of 2015-04-27, 2015-04, 2015."""
+        if self.precision == "day":
+            return self.date.isoformat()
+        if self.precision == "week":
+            return f"week of {self.date.isoformat()}"
+        return self.date.isoformat()[: 7 if self.precision == "month" else 4]
+
+    def label(self) -> str:
+        """The words as written, with the ISO date beside them when they do not give it in full
+        ("Tuesday (2015-04-28)", "15 April (2014-04-15)", "9 September 2015")."""
+        if self.year_given and not self.relative:
+            return self.phrase
+        return f"{self.phrase} ({self.iso()})"
+
+
+_SENTENCE_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Mar\.|Apr\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+_PART = {"early": 1, "mid": 15, "late": 25}
+#: A date as a report's sentence writes it; each form in its own named groups.
+_EVENT_DATE = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_SENTENCE_MONTH})(?:,?\s+(?P<y1>\d{{4}})\b)?"
+    rf"|(?P<m2>{_SENTENCE_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>\d{{4}})\b)?"
+    rf"|(?:(?P<p3>early|mid|late)[\s-]+)?(?P<m3>{_SENTENCE_MONTH})\s+(?P<y3>\d{{4}})\b"
+    rf"|(?:(?i:in|by|since|until|during|from)\s+|(?=early|mid|late))(?:(?P<p4>early|mid|late)[\s-]+)?"
+    rf"(?P<m4>{_SENTENCE_MONTH})(?![\s,]+\d)"
+    r"|(?i:in|by|since|until|during)\s+(?P<y5>(?:1[5-9]|20)\d{2})\b(?!\s*(?:%|percent))"
+    r"|(?P<rel>(?i:today|tonight|this morning|yesterday|last night|tomorrow"
+    r"|(?:last|this|next) (?:week|month|year)"
+    r"|(?:(?:last|next|on) )?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"(?: (?:morning|afternoon|evening|night))?"
+    r")))\b"
+)
+#: Words that put a sentence's event after the report's issue date.
+_FUTURE = re.compile(
+    r"(?i)\b(?:will|shall|(?:is|are) (?:due |set |expected |scheduled |going )?to|plans? to|scheduled)\b"
+)
+_LEADING_PREPOSITION = re.compile(r"(?i)^(?:in|by|since|until|during|from|on)\s+")
+
+
+def dates_in(
+    sentence: str, issued: datetime.date | None = None, year: int | None = None
+) -> list[DateMention]:
+    """The dates ``sentence`` names, in order. A date without its year takes ``year`` (the year
+    the report was last talking about), else the issue date's; relative words ("yesterday",
+    "last week", "on Tuesday") are resolved against ``issued`` and left out without it."""
+    found: list[DateMention] = []
+    future = bool(_FUTURE.search(sentence))
+    for match in _EVENT_DATE.finditer(sentence):
+        resolved = _resolve(match.groupdict(), issued, year, future)
+        if resolved is None:
+            continue
+        date, precision, relative, given = resolved
+        phrase = _LEADING_PREPOSITION.sub("", match.group(0))
+        found.append(DateMention(match.start(), match.end(), phrase, date, precision, relative, given))
+    return found
+
+
+def _resolve(
+    parts: dict[str, str | None], issued: datetime.date | None, year: int | None, future: bool
+) -> tuple[datetime.date, str, bool, bool] | None:
+    """(first day, precision, relative, year given) of one ``_EVENT_DATE`` match, or None."""
+    if parts["rel"]:
+        found = resolve_relative(parts["rel"], issued, future) if issued else None
+        return (found[0], found[1], True, False) if found else None
+    if parts["y5"]:
+        return datetime.date(int(parts["y5"]), 1, 1), "year", False, True
+    month_word = parts["m1"] or parts["m2"] or parts["m3"] or parts["m4"] or ""
+    month = _month(month_word)
+    given = parts["y1"] or parts["y2"] or parts["y3"]
+    day_text = parts["d1"] or parts["d2"]
+    part = parts["p3"] or parts["p4"]
+    the_year = int(given) if given else (year or (issued.year if issued else None))
+    if the_year is None:
+        return None
+    if (
+        not given
+        and issued is not None
+        and year is None
+        and (month, int(day_text or 1)) > (issued.month, issued.day)
+    ):
+        the_year -= 1  # "December 30" in a report of January 2: last year's
+    try:
+        if day_text:
+            return datetime.date(the_year, month, int(day_text)), "day", False, bool(given)
+        return datetime.date(the_year, month, _PART.get(part or "", 1)), "month", False, bool(given)
+    except ValueError:
+        return None
 
 
 _QUESTION_DATE = re.compile(

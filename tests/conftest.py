@@ -64,15 +64,20 @@ TINY_REPORTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def tiny_index(tmp_path_factory: pytest.TempPathFactory):
-    """A read-only ``Index`` over the two ``TINY_REPORTS`` (real Chroma, real model)."""
+def index_of(texts: dict[str, str], tmp_path_factory: pytest.TempPathFactory, name: str = "texts"):
+    """A new ``Index`` (real Chroma, real model) over reports named and written as in ``texts``."""
     from rag.index import Index
     from rag.settings import Settings
 
-    reports = tmp_path_factory.mktemp("tiny-reports")
-    for name, text in TINY_REPORTS.items():
-        (reports / name).write_text(text, encoding="utf-8")
-    index = Index(Settings(index_dir=tmp_path_factory.mktemp("tiny-index")))
+    reports = tmp_path_factory.mktemp(f"{name}-reports")
+    for source, text in texts.items():
+        (reports / source).write_text(text, encoding="utf-8")
+    index = Index(Settings(index_dir=tmp_path_factory.mktemp(f"{name}-index")))
     index.ingest([reports])
     return index
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory: pytest.TempPathFactory):
+    """A read-only ``Index`` over the two ``TINY_REPORTS`` (real Chroma, real model)."""
+    return index_of(TINY_REPORTS, tmp_path_factory, "tiny")

@@ -183,3 +183,31 @@ def test_identifier_numbers_name_one_thing_among_alike_ones() -> None:
     assert identifier_numbers("What happened in May 2015 after the FY2024 notice?") == []
     assert identifier_numbers("Where did 15 of the shells land?") == []
     assert identifier_numbers("How much uranium enriched to 90 % does it hold?") == []
+
+
+def test_dates_in_sentences_absolute_inferred_and_relative() -> None:
+    import datetime
+
+    from rag.text import dates_in
+
+    issued = datetime.date(2015, 9, 22)  # a Tuesday
+    labels = [
+        m.label()
+        for m in dates_in("On 22 September 2012 and By September 2012 and in mid-March.", None, 2014)
+    ]
+    assert labels == ["22 September 2012", "September 2012", "mid-March (2014-03)"]
+    assert [m.label() for m in dates_in("On 15 April, six were killed.", None, 2014)] == [
+        "15 April (2014-04-15)"
+    ]
+    assert dates_in("On 15 April, six were killed.") == []  # no year known: not placed
+    relative = "Yesterday he met them; last week he was arrested; he was freed on Thursday."
+    assert [m.label() for m in dates_in(relative, issued)] == [
+        "Yesterday (2015-09-21)",
+        "last week (week of 2015-09-14)",
+        "Thursday (2015-09-17)",
+    ]
+    assert [m.iso() for m in dates_in("He will travel on Wednesday.", issued)] == ["2015-09-23"]
+    assert dates_in("Yesterday he came.") == []  # no issue date: relative words are not placed
+    assert dates_in("They may march on in 2,000 cases and 1,990 tanks.", issued) == []
+    january = datetime.date(2016, 1, 2)
+    assert [m.iso() for m in dates_in("It began on December 30.", january)] == ["2015-12-30"]

@@ -87,3 +87,44 @@ def mentions(catalog: Catalog, term: str, sources: Sequence[str] | None = None) 
                 found.append(Mention(source, catalog.passage_ids[row], start, end))
                 break
     return sorted(found, key=lambda m: m.source)
+
+
+#: Words after a name that say what kind of place or thing it is ("Idlib province" -> "Idlib").
+_NAME = re.compile(
+    r"\b[A-Z][\w\u00C0-\u024F'’-]*(?:[\s-]+(?:al|el|de|of|the)?[\s-]*[A-Z][\w\u00C0-\u024F'’-]*)*"
+)
+
+
+def topic_patterns(term: str) -> list[re.Pattern[str]]:
+    """The patterns that find a topic: the phrase (``phrase_pattern``) and, for a phrase of
+    several words, the capitalised name in it alone ("Idlib province" also finds "Idlib
+    Governorate"); none for a term of no words."""
+    patterns = [p for p in (phrase_pattern(term),) if p is not None]
+    names = [m.group(0) for m in _NAME.finditer(_ARTICLE.sub("", term.strip()))]
+    if names and names[0] != _ARTICLE.sub("", term.strip()):
+        name = max(names, key=len)
+        if (pattern := phrase_pattern(name)) is not None and len(name) > 2:
+            patterns.append(pattern)
+    return patterns
+
+
+def matches_any(patterns: Sequence[re.Pattern[str]], text: str) -> bool:
+    """Whether one of ``patterns`` is found in ``text``."""
+    return any(p.search(text) for p in patterns)
+
+
+def reports_mentioning(
+    catalog: Catalog, patterns: Sequence[re.Pattern[str]], sources: Sequence[str]
+) -> dict[str, bool]:
+    """The reports of ``sources`` one of ``patterns`` is found in, in catalog order, each mapped to
+    whether it is found in the report's opening passage (the report is then about it)."""
+    wanted = set(sources)
+    found: dict[str, bool] = {}
+    for number, source in enumerate(catalog.sources):
+        if source not in wanted:
+            continue
+        first, last = int(catalog.report_rows[number]), int(catalog.report_rows[number + 1])
+        rows = [row for row in range(first, last) if matches_any(patterns, catalog.texts[row])]
+        if rows:
+            found[source] = rows[0] == first or matches_any(patterns, catalog.titles[number])
+    return found

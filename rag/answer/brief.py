@@ -29,7 +29,7 @@ from rag.cite import cite
 from rag.header import parse_header
 from rag.index.catalog import Catalog
 from rag.text import CAPITAL, DATE, NUMBER, field_line
-from rag.types import Brief, Citation, Entity, Passage, Report
+from rag.types import Answer, Brief, Citation, Entity, Passage, Report
 
 #: Sentences in a brief by default, and the bounds a caller may ask for.
 BRIEF_SENTENCES = 5
@@ -267,3 +267,29 @@ def cited_passages(catalog: Catalog, citations: Sequence[Citation]) -> tuple[Pas
         chunk = catalog.chunk(row)
         out[chunk.passage_id] = Passage.of_chunk(chunk, 1.0)
     return tuple(out.values())
+
+
+def one_line(text: str) -> str:
+    """``text`` with its runs of whitespace made single spaces."""
+    return " ".join(text.split())
+
+
+def briefing_answer(
+    question: str, text: str, citations: Sequence[Citation], catalog: Catalog, query: str
+) -> Answer:
+    """The ``Answer`` of a briefing (overview, timeline, comparison): its text and citations,
+    the passages they quote, full confidence (every sentence is quoted, none inferred)."""
+    return Answer(
+        question=question,
+        text=text,
+        abstained=False,
+        citations=tuple(citations),
+        passages=cited_passages(catalog, citations),
+        confidence=1.0,
+        retrieval_query=query,
+    )
+
+
+def no_answer(question: str, text: str, query: str) -> Answer:
+    """The abstention of a briefing that found nothing, in its own words."""
+    return Answer(question=question, text=text, abstained=True, retrieval_query=query)

@@ -1,7 +1,7 @@
 """Overview questions in the chat, answered with briefs; "which reports mention X?" across reports.
 
-A small intent rule recognises the requests (``overview_target``, ``mention_target``); anything
-else is a question for the answerers. An overview ("Summarize the report", "summarize the Wadi
+``rag.answer.intent`` recognises the requests (``overview_target``, ``mention_target``, ...);
+anything else is a question for the answerers. An overview ("Summarize the report", "summarize the Wadi
 Deif report", "what is this report about?", "main points of korea.txt") is answered with the
 brief of the report it names, else of the single report in scope, else of the report that best
 matches the words it uses; with no words and several reports in scope, with each report's most
@@ -11,72 +11,26 @@ exact citations.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from rag.answer.across import mentions
-from rag.answer.brief import BRIEF_SENTENCES, Briefer, cited_passages, resolve_name
+from rag.answer.brief import BRIEF_SENTENCES, Briefer, briefing_answer, one_line, resolve_name
+from rag.answer.intent import intent
+from rag.answer.timeline import Timelines
 from rag.cite import cite
 from rag.index.catalog import Catalog
 from rag.types import Answer, Citation
-
-_POLITE = r"(?:(?:please|now|ok(?:ay)?|so)[,\s]+)*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
-_ASKS = (
-    r"summari[sz]e|sum up|recap|brief me(?: on| about)?|give (?:me )?(?:a |an )?"
-    r"(?:short |quick |brief )?(?:summary|overview|rundown|recap|brief(?:ing)?)(?: of| on| about)?"
-    r"|(?:a |an )?(?:short |quick |brief )?(?:summary|overview|recap)(?: of| on| about)?"
-    r"|(?:what (?:are|were) )?(?:the )?(?:main|key) (?:points|facts|findings|takeaways)(?: of| in| from)?"
-    r"|tl;?dr(?: of)?|gist of"
-)
-_OVERVIEW = re.compile(rf"(?i)^{_POLITE}(?:{_ASKS})(?:\s+(?P<target>.*?))?\s*[?.!]*$")
-_ABOUT = re.compile(r"(?i)^what(?:'s|’s| is| are)\s+(?P<target>.+?)\s+(?:all\s+)?about\s*[?.!]*$")
-_DOCUMENT = r"(?:reports?|documents?|articles?|files?|stor(?:y|ies)|texts?|briefs?|briefings?)"
-_DOCUMENT_WORDS = re.compile(rf"(?i)\b(?:{_DOCUMENT}|it|this|these|them)\b")
-_FILLER = re.compile(
-    rf"(?i)^(?:(?:the|this|that|these|those|each|every|all|of|in)\s+)*(?:{_DOCUMENT}\b\s*)?"
-    r"(?:(?:on|about|of|from|for|called|named)\s+)?(?:the\s+)?"
-)
-_TRAILING = re.compile(rf"(?i)\s*\b(?:{_DOCUMENT}|for me|please|briefly|in short)\s*$")
-_MENTION = re.compile(
-    r"(?i)^(?:which|what) (?:of the )?(?:reports?|documents?|articles?|files?|sources?)\s+"
-    r"(?:mention|mentions|name|names|refer to|refers to|talk about|talks about|discuss|discusses"
-    r"|cover|covers|say anything about|says anything about|are about)\s+(?P<term>.+?)\s*[?.!]*$"
-)
 
 #: Most reports an overview of several reports quotes (one sentence each).
 OVERVIEW_REPORTS = 8
 
 
-def overview_target(question: str) -> str | None:
-    """None if ``question`` asks no overview; else the report it names ("" for none named)."""
-    question = " ".join(question.split())
-    match = _OVERVIEW.match(question)
-    if match is None:
-        match = _ABOUT.match(question)
-        if match is None or not _DOCUMENT_WORDS.search(match.group("target")):
-            return None
-    target = match.group("target") or ""
-    for _ in range(2):
-        target = _TRAILING.sub("", _FILLER.sub("", target)).strip(" \"'“”‘’")
-    return "" if target.lower() in {"", "it", "this", "them", "these", "all"} else target
-
-
-def mention_target(question: str) -> str | None:
-    """X of "Which reports mention X?", else None."""
-    match = _MENTION.match(" ".join(question.split()))
-    return match.group("term").strip(" \"'“”‘’") if match else None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _listed(citations: Sequence[Citation]) -> str:
     """Text naming each citation's report, then its quote and marker, one per line."""
-    return "\n".join(f"{c.source}: {_one_line(c.quote)} [{c.marker}]" for c in citations)
+    return "\n".join(f"{c.source}: {one_line(c.quote)} [{c.marker}]" for c in citations)
 
 
 class Briefings:
@@ -85,16 +39,20 @@ class Briefings:
     def __init__(self, index: Any, briefer: Briefer) -> None:
         self.index = index
         self.briefer = briefer
+        self.timelines = Timelines(index)
 
     def answer(self, question: str, sources: Sequence[str] | None = None) -> Answer | None:
-        """The ``Answer`` to an overview or "which reports" question, else None."""
-        term = mention_target(question)
-        if term is not None:
-            return self.which_reports(question, term, sources)
-        target = overview_target(question)
-        if target is None:
+        """The ``Answer`` to a briefing request (``rag.answer.intent``), else None."""
+        asked = intent(question)
+        if asked is None:
             return None
-        return self.overview(question, target, sources)
+        if asked.kind == "mention":
+            return self.which_reports(question, asked.target, sources)
+        if asked.kind == "timeline":
+            return self.timelines.answer(question, asked.target, sources)
+        if asked.kind != "overview":
+            return None
+        return self.overview(question, asked.target, sources)
 
     def which_reports(self, question: str, term: str, sources: Sequence[str] | None = None) -> Answer:
         """Every report in scope that mentions ``term``, each cited once; abstains if none does."""
@@ -107,7 +65,7 @@ class Briefings:
             return Answer(question=question, text=text, abstained=True, retrieval_query=term)
         count = f"{len(citations)} report{'s' if len(citations) > 1 else ''}"
         text = f"{count} mention{'s' if len(citations) == 1 else ''} {term}:\n{_listed(citations)}"
-        return self._answer(question, text, citations, catalog, term)
+        return briefing_answer(question, text, citations, catalog, term)
 
     def overview(self, question: str, target: str, sources: Sequence[str] | None = None) -> Answer:
         """The brief of the report ``target`` names (see the module's docstring)."""
@@ -117,7 +75,7 @@ class Briefings:
         if source is None:
             return self._several(question, catalog, scope)
         brief = self.briefer.brief(source, BRIEF_SENTENCES, entities=False)
-        return self._answer(question, brief.text, brief.citations, catalog, target or source)
+        return briefing_answer(question, brief.text, brief.citations, catalog, target or source)
 
     def choose_report(self, catalog: Catalog, target: str, scope: Sequence[str]) -> str | None:
         """The report an overview is about: named, alone in scope, or best matching ``target``."""
@@ -147,18 +105,4 @@ class Briefings:
         _, citations = cite("", quotes, texts)
         more = len(scope) - OVERVIEW_REPORTS
         tail = f"\n({more} more reports in scope: name one to summarize it.)" if more > 0 else ""
-        return self._answer(question, _listed(citations) + tail, citations, catalog, "")
-
-    @staticmethod
-    def _answer(
-        question: str, text: str, citations: Sequence[Citation], catalog: Catalog, query: str
-    ) -> Answer:
-        return Answer(
-            question=question,
-            text=text,
-            abstained=False,
-            citations=tuple(citations),
-            passages=cited_passages(catalog, citations),
-            confidence=1.0,
-            retrieval_query=query,
-        )
+        return briefing_answer(question, _listed(citations) + tail, citations, catalog, "")

@@ -216,3 +216,19 @@ def ratio(candidate: float | None, reference: float | None) -> float | None:
     if candidate is None or reference is None or reference == 0:
         return None
     return candidate / reference
+
+
+def kendall_tau(gold: Sequence[str], listed: Sequence[int]) -> tuple[int, int]:
+    """Concordant and discordant pairs of events: ``gold[i]`` is event i's true date (ISO text),
+    ``listed[i]`` its position in the listed order. Pairs of equal true date are not counted;
+    Kendall's tau is (concordant - discordant) / (concordant + discordant)."""
+    concordant = discordant = 0
+    for i in range(len(gold)):
+        for j in range(i + 1, len(gold)):
+            if gold[i] == gold[j] or listed[i] == listed[j]:
+                continue
+            if (gold[i] < gold[j]) == (listed[i] < listed[j]):
+                concordant += 1
+            else:
+                discordant += 1
+    return concordant, discordant

@@ -7,7 +7,8 @@ import pytest
 from rag import ABSTAIN_TEXT, ReportQA
 from rag.answer.across import phrase_pattern
 from rag.answer.brief import Briefer
-from rag.answer.overview import Briefings, mention_target, overview_target
+from rag.answer.intent import mention_target, overview_target
+from rag.answer.overview import Briefings
 from rag.types import Answer
 from tests.conftest import SEED_SOURCE
 

@@ -624,3 +624,11 @@ def test_realistic_records_need_a_gold_quote(tmp_path: Path) -> None:
     )
     with pytest.raises(EvalSetError, match="gold_quote"):
         load_qa_jsonl(path, tmp_path)
+
+
+def test_kendall_tau_counts_pairs_of_distinct_dates() -> None:
+    from rag.eval.metrics import kendall_tau
+
+    assert kendall_tau(["2015-01-01", "2015-02-01", "2015-03-01"], [0, 1, 2]) == (3, 0)
+    assert kendall_tau(["2015-01-01", "2015-02-01", "2015-03-01"], [2, 1, 0]) == (0, 3)
+    assert kendall_tau(["2015-01-01", "2015-01-01", "2015-03-01"], [1, 0, 2]) == (2, 0)  # a tie is not counted
