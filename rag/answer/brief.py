@@ -134,7 +134,7 @@ def prior(sentence: str) -> float:
     return min(found, PRIOR_FULL) / PRIOR_FULL
 
 
-def _scaled(values: np.ndarray) -> np.ndarray:
+def scaled(values: np.ndarray) -> np.ndarray:
     """``values`` scaled to 0-1 (all ones when they are all equal)."""
     low, high = float(values.min()), float(values.max())
     return np.ones_like(values) if high - low < 1e-9 else (values - low) / (high - low)
@@ -152,7 +152,7 @@ def salience(found: ReportSentences, text: str) -> np.ndarray:
     position = 1.0 / np.sqrt(1.0 + np.arange(len(found)))
     priors = np.array([prior(text[s:e]) for s, e in found.spans], dtype=np.float32)
     return (
-        WEIGHT_CENTRALITY * _scaled(centrality(found.vectors))
+        WEIGHT_CENTRALITY * scaled(centrality(found.vectors))
         + WEIGHT_POSITION * position
         + WEIGHT_PRIOR * priors
     )
@@ -160,7 +160,7 @@ def salience(found: ReportSentences, text: str) -> np.ndarray:
 
 def mmr(scores: np.ndarray, vectors: np.ndarray, count: int, trade_off: float = MMR_LAMBDA) -> list[int]:
     """Indices of ``count`` rows chosen by maximal marginal relevance, best first."""
-    scores = _scaled(scores)
+    scores = scaled(scores)
     chosen: list[int] = []
     similar = np.full(len(scores), -np.inf)
     while len(chosen) < min(count, len(scores)):

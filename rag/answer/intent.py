@@ -75,8 +75,8 @@ _COMPARE = re.compile(
     rf"(?P<a>.+?)\s+(?:and|with|to|vs\.?|versus|against)\s+(?P<b>.+?){_END}"
 )
 _DIFFER = re.compile(
-    rf"(?i)^(?:what(?:'s|’s| is| are)? the differences? between|how do(?:es)?)\s+(?P<a>.+?)\s+"
-    rf"(?:and|from|with)\s+(?P<b>.+?)(?:\s+differ)?{_END}"
+    rf"(?i)^(?:what(?:'s|’s| is| are)? the differences? between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)"
+    rf"|how do(?:es)?\s+(?P<a2>.+?)\s+and\s+(?P<b2>.+?)\s+differ){_END}"
 )
 #: Words around one side of a comparison that are not the side itself.
 _SIDE_LEAD = re.compile(
@@ -151,7 +151,8 @@ def compare_targets(question: str) -> tuple[str, str] | None:
     match = _COMPARE.match(question) or _DIFFER.match(question)
     if match is None:
         return None
-    sides = [_SIDE_TAIL.sub("", _SIDE_LEAD.sub("", _clean(match.group(k)))).strip(_QUOTES) for k in "ab"]
+    parts = [match.group(k) or match.groupdict().get(f"{k}2") for k in "ab"]
+    sides = [_SIDE_TAIL.sub("", _SIDE_LEAD.sub("", _clean(part))).strip(_QUOTES) for part in parts]
     return (sides[0], sides[1]) if all(sides) else None
 
 

@@ -20,6 +20,7 @@ from rag.answer.across import mentions
 from rag.answer.brief import BRIEF_SENTENCES, Briefer, briefing_answer, one_line, resolve_name
 from rag.answer.intent import intent
 from rag.answer.timeline import Timelines
+from rag.answer.topic import Topics, report_variants
 from rag.cite import cite
 from rag.index.catalog import Catalog
 from rag.types import Answer, Citation
@@ -40,6 +41,7 @@ class Briefings:
         self.index = index
         self.briefer = briefer
         self.timelines = Timelines(index)
+        self.topics = Topics(index, briefer)
 
     def answer(self, question: str, sources: Sequence[str] | None = None) -> Answer | None:
         """The ``Answer`` to a briefing request (``rag.answer.intent``), else None."""
@@ -50,8 +52,12 @@ class Briefings:
             return self.which_reports(question, asked.target, sources)
         if asked.kind == "timeline":
             return self.timelines.answer(question, asked.target, sources)
-        if asked.kind != "overview":
-            return None
+        if asked.kind == "compare":
+            return self.topics.compare(question, asked.target, asked.other, sources)
+        if asked.kind == "topic":
+            scope = sources if sources is not None else self.index.catalog().sources
+            if report_variants(asked.target, scope) is None:
+                return self.topics.overview(question, asked.target, sources)
         return self.overview(question, asked.target, sources)
 
     def which_reports(self, question: str, term: str, sources: Sequence[str] | None = None) -> Answer:

@@ -45,6 +45,7 @@ def test_timeline_requests_are_recognised_with_their_target(question: str, targe
         "Who compared the rebels to bandits?",
         "How many more tanks than trucks were captured?",
         "What is the difference in turnout?",
+        "How does homeopathy compare with a placebo, according to the report on the Sydney trial?",
         "Summarize the report",
         "Which reports mention Ariha?",
     ],

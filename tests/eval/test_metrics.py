@@ -631,4 +631,7 @@ def test_kendall_tau_counts_pairs_of_distinct_dates() -> None:
 
     assert kendall_tau(["2015-01-01", "2015-02-01", "2015-03-01"], [0, 1, 2]) == (3, 0)
     assert kendall_tau(["2015-01-01", "2015-02-01", "2015-03-01"], [2, 1, 0]) == (0, 3)
-    assert kendall_tau(["2015-01-01", "2015-01-01", "2015-03-01"], [1, 0, 2]) == (2, 0)  # a tie is not counted
+    assert kendall_tau(["2015-01-01", "2015-01-01", "2015-03-01"], [1, 0, 2]) == (
+        2,
+        0,
+    )  # a tie is not counted
