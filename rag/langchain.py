@@ -9,7 +9,8 @@ answering logic of its own: each calls ``ReportQA``. See docs/ecosystem.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -127,8 +128,8 @@ class AnswerRunnable(Runnable[Any, Answer]):
     The input is a question (``str``); a mapping with ``question`` and optionally ``history``,
     ``sources`` and ``top_k``; or a list of chat messages (the last one is the question, the
     earlier ones the history), as a LangGraph ``MessagesState`` holds them. ``invoke`` and
-    ``batch`` return ``Answer``s; ``stream`` yields the text pieces as they arrive, then the
-    ``Answer`` (as ``ReportQA.stream`` does). ``llm`` chooses the chat model (None: the
+    ``batch`` return ``Answer``s; ``stream`` (and ``astream``) yields the text pieces as they
+    arrive, then the ``Answer`` (as ``ReportQA.stream`` does). ``llm`` chooses the chat model (None: the
     configured answers; ``"extractive"``: extractive answers).
     """
 
@@ -143,6 +144,15 @@ class AnswerRunnable(Runnable[Any, Answer]):
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any | None) -> Iterator[Any]:
         """The answer's text pieces (``str``) as they arrive, then the ``Answer``."""
         yield from self._transform_stream_with_config(iter([input]), self._pieces, config)
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any | None
+    ) -> AsyncIterator[Any]:
+        """``stream`` for asyncio: each piece is produced in a worker thread, the loop kept free."""
+        pieces = self.stream(input, config, **kwargs)
+        end = object()
+        while (piece := await asyncio.to_thread(next, pieces, end)) is not end:
+            yield piece
 
     def _answer(self, input: Any) -> Answer:
         question, history, sources, top_k = question_of(input)

@@ -172,6 +172,12 @@ def test_the_runnable_answers_through_invoke_batch_and_stream(qa: Any) -> None:
     assert {c.source for c in batch[2].citations} <= {"bridge.txt"}
     *pieces, last = list(runnable.stream(SEED_QUESTION))
     assert last == answer and "".join(pieces) == answer.text
+
+    async def astream() -> list[Any]:
+        return [piece async for piece in runnable.astream(SEED_QUESTION)]
+
+    assert asyncio.run(astream()) == [*pieces, last]
+    assert asyncio.run(runnable.ainvoke(SEED_QUESTION)) == answer
     with pytest.raises(TypeError, match="a question"):
         runnable.invoke(42)
 
