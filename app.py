@@ -1,7 +1,8 @@
 """Dispatch QA chat UI: ``python app.py [--host 127.0.0.1] [--port 7860] [--auth user:pass]``.
 
 A thin launcher: it opens the index (building it from the seeds folder when it holds no
-reports), then serves the page that ``rag.ui.app.build_app`` lays out.
+reports), then serves the page that ``rag.ui.app.build_app`` lays out and, on the same port, the
+OpenAI-compatible API at ``/v1`` (``rag.api.openai``; ``--api-key`` or ``RAG_API_KEY``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--auth", help="USER:PASSWORD required to open the page (for sharing on a network)")
     parser.add_argument("--index-dir", help="index folder (default: RAG_INDEX_DIR or ./index)")
+    parser.add_argument("--api-key", help="bearer key of the OpenAI-compatible API at /v1 (or RAG_API_KEY)")
+    parser.add_argument("--no-api", action="store_true", help="serve the page without the API at /v1")
     args = parser.parse_args(argv)
     if args.auth is not None and (":" not in args.auth or not all(args.auth.split(":", 1))):
         parser.error("--auth takes USER:PASSWORD")
@@ -58,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from pydantic import ValidationError
 
+    from rag.api.openai import ApiKeyMissingError, OpenAIApi, mount_api, required_key
     from rag.settings import setting_error
     from rag.ui.app import build_app, launch_options
 
@@ -69,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
+        key = required_key(args.api_key, args.host, bool(args.auth), enabled=not args.no_api)
         qa = open_index(args.index_dir)
+    except ApiKeyMissingError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except ValidationError as err:
         print(f"error: bad setting: {setting_error(err)}", file=sys.stderr)
         return 2
@@ -77,17 +85,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: could not open the index: {err}", file=sys.stderr)
         return 2
     threading.Thread(target=_warm_up, args=(qa,), daemon=True).start()
+    api = None if args.no_api else OpenAIApi(qa, key)  # before the page, which takes qa's chat model
     demo = build_app(qa)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     if args.host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(f"warning: serving on {args.host} without --auth: anyone on the network can use it")
+    options = launch_options(qa.settings.max_file_mb)
     try:
         demo.queue(default_concurrency_limit=1).launch(
             server_name=args.host,
             server_port=args.port,
             auth=auth,
             show_error=False,
-            **launch_options(qa.settings.max_file_mb),
+            **(mount_api(options, api) if api else options),
         )
     except OSError as err:  # taken meanwhile, or not an address of this machine
         print(f"error: cannot serve on {args.host}:{args.port}: {err.strerror or err}", file=sys.stderr)

@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 def serve(code: Path, index: Path, port: int, *extra: str) -> subprocess.Popen:
     """``app.py`` of ``code`` on ``port``, once it answers."""
     env = {**os.environ, "PYTHONPATH": str(code), "GRADIO_TEMP_DIR": str(index.parent / "gradio")}
+    env.setdefault("RAG_API_KEY", "probe-key")  # --auth serves the API at /v1 only with a key
     command = [sys.executable, str(code / "app.py"), "--port", str(port), "--index-dir", str(index), *extra]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):

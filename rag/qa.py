@@ -30,11 +30,16 @@ from rag.types import Answer, Brief, Candidate, IngestReport, Report
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.tools import BaseTool
 
     from rag.answer.generative import GenerativeAnswerer
+    from rag.langchain import AnswerRunnable, ReportRetriever
 
 #: How many generative answerers (one per chat model) a ``ReportQA`` keeps for ``ask(llm=...)``.
 CHAT_MODELS_KEPT = 4
+
+#: The ``llm`` of ``ask``/``stream`` that asks for an extractive answer even when a chat model is set.
+EXTRACTIVE = "extractive"
 
 
 class ReportQA:
@@ -199,7 +204,10 @@ class ReportQA:
             return found
 
     def answerer_for(self, llm: str | BaseChatModel | None = None) -> Answerer:
-        """The answerer of one question: ``llm``'s when given, else the configured one."""
+        """The answerer of one question: ``llm``'s when given (``EXTRACTIVE``: the extractive
+        answerer), else the configured one."""
+        if llm == EXTRACTIVE:
+            return self.answerer
         if llm:
             return self._chat_answerer(llm)
         return self.generator if self.generator is not None else self.answerer
@@ -214,7 +222,8 @@ class ReportQA:
     ) -> Answer:
         """Answer ``question`` from the reports, citing the exact passages it quotes.
 
-        ``llm`` (spec or ``BaseChatModel``) answers this question with that chat model.
+        ``llm`` (spec or ``BaseChatModel``) answers this question with that chat model;
+        ``EXTRACTIVE`` (``"extractive"``) answers it extractively whatever chat model is set.
         ``sources`` (report names) limits the answer to those reports: every retrieved passage
         and every citation comes from them. ValueError for an empty or too long question, a
         ``top_k`` outside the bounds of ``RAG_TOP_K``, or an unknown report.
@@ -258,3 +267,29 @@ class ReportQA:
         closest names. Kept per report version: a second brief of the same report is immediate.
         """
         return self.briefer.brief(source, sentences, entities)
+
+    # Doors for LangChain (rag.langchain) ---------------------------------------------------
+
+    def as_retriever(self, k: int | None = None, sources: Sequence[str] | None = None) -> ReportRetriever:
+        """A LangChain ``BaseRetriever`` over the index: the passages ``ask`` retrieves, as
+        ``Document``s (metadata: source, start, end, score, title, date, passage_id).
+
+        ``k`` passages (default ``settings.top_k``), from ``sources`` only if given.
+        """
+        from rag.langchain import ReportRetriever
+
+        return ReportRetriever(qa=self, k=self.check_top_k(k), sources=self.check_sources(sources))
+
+    def as_tool(self, llm: str | BaseChatModel | None = None) -> BaseTool:
+        """A LangChain tool (args: question, sources) whose content is the cited answer as text
+        and whose artifact is its citations (``response_format="content_and_artifact"``)."""
+        from rag.langchain import report_tool
+
+        return report_tool(self, llm)
+
+    def as_runnable(self, llm: str | BaseChatModel | None = None) -> AnswerRunnable:
+        """A LangChain ``Runnable``: question (or dict) in, ``Answer`` out, through invoke, batch
+        and stream (text pieces, then the ``Answer``); drops into LCEL chains and LangGraph nodes."""
+        from rag.langchain import AnswerRunnable
+
+        return AnswerRunnable(self, llm)

@@ -224,6 +224,16 @@ class Settings(BaseSettings):
         description="Key for an `openai-compatible` server (else `OPENAI_API_KEY`, else none); never "
         "printed.",
     )
+    # The OpenAI-compatible API (rag.api.openai), served by app.py at /v1.
+    api_key: SecretStr | None = Field(
+        None,
+        description="Bearer key the API requires (Authorization: Bearer KEY); app.py refuses to serve "
+        "the API with --auth or beyond 127.0.0.1 without one. Unset: no key on 127.0.0.1.",
+    )
+    api_max_body_kb: float = Field(256.0, gt=0, description="Largest API request body, in kB (else 413).")
+    api_requests_per_minute: int = Field(
+        120, ge=0, description="API requests per client address in any minute (else 429); 0: no limit."
+    )
     prompts_dir: Path = Field(
         PACKAGED_PROMPTS,
         description="Folder of the prompt files (`answer.txt`, `condense.txt`).",

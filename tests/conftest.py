@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,15 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SEED_SOURCE = "000_06aad305b551b79d.txt"
 BENCHMARK = REPO.parent / "shared" / "data" / "squad-v2-dev-10articles.json"
+
+
+def stop_process(process: subprocess.Popen, seconds: float = 20) -> None:
+    """Stop a server the test started: terminate it, and kill it if it lingers past ``seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @pytest.fixture(scope="session")

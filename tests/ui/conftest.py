@@ -30,18 +30,22 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(qa: Any) -> Iterator[RunningApp]:
-    """The page over ``qa`` as ``app.py`` serves it, launched in this process on a free port."""
+def serve(qa: Any, api: Any = None, **launch: Any) -> Iterator[RunningApp]:
+    """The page over ``qa`` as ``app.py`` serves it, launched in this process on a free port
+    (with the OpenAI-compatible ``api`` mounted at /v1 when given, and ``launch``'s options)."""
+    from rag.api.openai import mount_api
     from rag.ui.app import build_app, launch_options
 
     demo = build_app(qa)
     port = free_port()
+    options = launch_options(qa.settings.max_file_mb)
     demo.queue(default_concurrency_limit=1).launch(
         server_name="127.0.0.1",
         server_port=port,
         prevent_thread_lock=True,
         quiet=True,
-        **launch_options(qa.settings.max_file_mb),
+        **launch,
+        **(mount_api(options, api) if api is not None else options),
     )
     try:
         yield RunningApp(url=f"http://127.0.0.1:{port}/", qa=qa, index_dir=Path(qa.settings.index_dir))

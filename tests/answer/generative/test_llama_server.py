@@ -24,6 +24,7 @@ from rag import Answer, ReportQA
 from rag.answer.generative.backends import load_chat_model
 from rag.answer.generative.verify import split_sentences
 from tests.answer.generative.conftest import SEED_QUESTION
+from tests.conftest import stop_process
 
 pytestmark = [
     pytest.mark.llm,
@@ -79,11 +80,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_until_up(url, server, log)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server)
 
 
 @pytest.fixture(scope="module")
