@@ -13,8 +13,11 @@ import pytest
 import rag
 from rag.settings import GenerativeSettings, Settings, env_name, setting_error
 from rag.settings_doc import COMMAND, DOC_PATH, render, settings_fields, shown_default
+from tests.api import conftest as api_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
+#: A real app.py for the README's OpenAI client snippet (the fixture of tests/api).
+app_server = api_fixtures.app_server
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 
@@ -54,11 +57,15 @@ def test_readme_python_blocks_compile() -> None:
 
 
 @pytest.mark.slow
-def test_readme_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_python_blocks_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """The README's snippets, in order and sharing names as in one session, over a copy of seeds/.
 
-    The real embedding model and embedded Chroma; a traceback points at the README's line.
+    The real embedding model and embedded Chroma; a traceback points at the README's line. The
+    OpenAI client's snippet talks to a real ``app.py`` (its address and key put in for the README's).
     """
+    server: api_fixtures.Server = request.getfixturevalue("app_server")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(rag, "_default", None)  # rag.ask opens its index afresh, as in a new session
@@ -66,6 +73,8 @@ def test_readme_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     with mock.patch.dict(os.environ, clean_env, clear=True):  # what a snippet sets is undone after
         for line, block in readme_python_blocks():
+            block = block.replace("http://127.0.0.1:7860/v1", server.base_url)
+            block = block.replace('api_key="KEY"', f'api_key="{server.key}"')
             exec(compile("\n" * (line - 1) + block, str(README), "exec"), namespace)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my-index", "seeds"], (
         "README snippets write only to their own index, my-index (never ./index, the chat UI's)"
