@@ -388,6 +388,7 @@ def _within_file(
 
     def report(done: float, files: int, label: str) -> None:
         fraction = done - int(done) if done < files else 1.0
-        progress(index + fraction, total, f"{name} ({label.split(':', 1)[-1].strip()})" if label else name)
+        stage = label.split(":", 1)[1].strip() if ":" in label else ""
+        progress(index + fraction, total, f"{name}: {stage}" if stage else name)
 
     return report
