@@ -50,13 +50,22 @@ FONT_WEIGHTS = (400, 700)
 
 
 def theme() -> gr.themes.Base:
-    """Gradio's default theme in indigo and slate, with complete local fonts (``FONT_WEIGHTS``)."""
+    """Gradio's default theme in indigo and slate, with complete local fonts (``FONT_WEIGHTS``) and
+    secondary text dark enough to read (WCAG AA)."""
     return gr.themes.Default(
         primary_hue="indigo",
         neutral_hue="slate",
         radius_size="md",
         font=[gr.themes.GoogleFont("Source Sans Pro", FONT_WEIGHTS), "ui-sans-serif", "sans-serif"],
         font_mono=[gr.themes.GoogleFont("IBM Plex Mono", FONT_WEIGHTS), "ui-monospace", "monospace"],
+    ).set(  # WCAG AA contrast (4.5:1) for secondary text and placeholders, light and dark
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_400",
+        input_placeholder_color="*neutral_500",
+        input_placeholder_color_dark="*neutral_400",
+        color_accent="*primary_600",
+        button_primary_background_fill="*primary_600",
+        button_primary_background_fill_hover="*primary_700",
     )
 
 

@@ -32,7 +32,7 @@ a.dq-marker:hover { background: rgba(99, 102, 241, 0.32); }
 .dq-gaps ul { margin: 2px 0 0 18px; padding: 0; }
 .dq-upload-label { font-size: 0.88rem; color: var(--body-text-color-subdued); margin: 2px 0 -4px; }
 .dq-note { margin-top: 6px; font-size: 0.85em; color: var(--body-text-color-subdued); }
-#dq-sources, #dq-report { max-height: 640px; overflow-y: auto; padding-right: 4px; }
+#dq-sources, #dq-report { max-height: 640px; overflow-y: auto !important; padding-right: 4px; }
 .dq-turn h4 { margin: 4px 0 10px; font-size: 0.95rem; }
 .dq-turn > summary { cursor: pointer; padding: 6px 0; color: var(--body-text-color-subdued); }
 details.dq-turn { border-top: 1px solid var(--border-color-primary); margin-top: 8px; }
@@ -80,10 +80,10 @@ mark.dq-flash { background: rgba(99, 102, 241, 0.35); box-shadow: 0 2px 0 var(--
 #dq-header-box { flex-grow: 4; }
 #dq-llm-badge { white-space: nowrap; float: right; font-size: 0.78rem; padding: 2px 9px; border-radius: 999px;
   border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
-#dq-llm-badge.dq-down { border-color: #d97706; color: #b45309; background: rgba(217, 119, 6, 0.12); }
+#dq-llm-badge.dq-down { border-color: #d97706; color: #92400e; background: rgba(217, 119, 6, 0.12); }
 .dq-uncertain { border-left: 4px solid #d97706; padding: 6px 12px; background: rgba(217, 119, 6, 0.08);
   border-radius: 6px; }
-.dq-uncertain-head { font-size: 0.85em; font-weight: 600; color: #b45309; margin-bottom: 4px; }
+.dq-uncertain-head { font-size: 0.85em; font-weight: 600; color: #92400e; margin-bottom: 4px; }
 .dq-streaming { line-height: 1.6; color: var(--body-text-color-subdued); }
 .dq-cursor { animation: dq-blink 1s steps(2) infinite; margin-left: 2px; }
 @keyframes dq-blink { 50% { opacity: 0; } }
@@ -141,6 +141,7 @@ table.dq-report-table { border: none !important; outline: none; }
 .dq-footer { text-align: center; font-size: 0.8rem; color: var(--body-text-color-subdued);
   padding: 12px 0 4px; }
 #dq-sources, #dq-report { overscroll-behavior: contain; }
+#dq-chat .md.chatbot { opacity: 1 !important; }  /* Gradio fades messages to 0.8: too faint to read */
 button:focus-visible, a:focus-visible, summary:focus-visible, input:focus-visible,
 textarea:focus-visible {
   outline: 2px solid var(--color-accent) !important; outline-offset: 2px; }
