@@ -727,7 +727,7 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
     main["clear"].click(h.clear, None, cleared, api_name="ui_clear", **quiet)
     chat.clear(h.clear, None, cleared, api_name="ui_trash", **quiet)
     scope.change(h.rescope, [scope], [main["scope_note"], main["examples"]], api_name="ui_scope", **quiet)
-    side["search"].input(
+    side["search"].change(
         h.search, [side["search"], side["chosen"]], [side["listing"]], trigger_mode="always_last", **quiet
     )
     side["cancel"].click(h.cancel_upload, None, None, api_name="ui_cancel_upload", **quiet)
