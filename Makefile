@@ -24,9 +24,14 @@ $(STAMP): pyproject.toml requirements.lock
 run: install
 	$(PY) app.py
 
-# Debian's Chromium drives the browser tests (never `playwright install`, which downloads).
+# Debian's Chromium drives the browser tests (never `playwright install`, which downloads);
+# axe-core (pinned) checks their pages for WCAG 2 A/AA violations, installed beside the venv.
+AXE_VERSION := 4.10.3
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@grep -qs '"version": "$(AXE_VERSION)"' $(VENV)/axe/node_modules/axe-core/package.json || \
+		npm install --no-save --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION) >/dev/null
 
 test: install browser
 	$(VENV)/bin/mypy rag

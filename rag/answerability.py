@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -192,25 +192,53 @@ def answerability_features(
     return signals_of(evidence(question, ranked, quoted, vocab_of))
 
 
-def gaps(question: str, found: Evidence | None) -> tuple[str, ...]:
+def gaps(question: str, found: Evidence | None, cited: Collection[str] | None = None) -> tuple[str, ...]:
     """What the quoted sentences lack for ``question`` (``found``, from :func:`evidence`), in
     words a reader can check: a name of the question the quoted report never mentions (month
     names and one-letter words aside: a report may write dates in figures), no number for what
-    a "how many" question counts, evidence split across reports."""
-    if found is None:
+    a "how many" question counts, evidence split across reports.
+
+    ``cited``: the reports the answer quotes in the end. Gaps speak only of them: none when
+    nothing is cited, none when a cited report is not one ``found`` was read from."""
+    if found is None or (cited is not None and (not cited or not set(cited) <= set(found.sources))):
         return ()
-    where = " or ".join(found.sources)
+    sources = [s for s in found.sources if cited is None or s in cited]
+    where = " or ".join(sources)
     names = _phrases(question, [n for n in found.missing_in_report if _worded(n)])
     out = [f"“{n}” appears nowhere in {where}." for n in names]
     if found.number_far:
-        thing = _as_asked(counted(question) or "", question)
+        thing = counted_phrase(question)
         amount = "amount" if question.lower().startswith("how much") else "number"
         out.append(
             f"The quote gives no {amount} of {thing}." if thing else f"The quote gives no such {amount}."
         )
-    if len(found.sources) > 1:
+    if len(sources) > 1:
         out.append("The quoted sentences come from different reports.")
     return tuple(out)
+
+
+#: A counted thing a gap can name: one to four plain words (no clause, no punctuation).
+_PLAIN_THING = re.compile(r"[a-z][\w'’-]*(?: [\w'’-]+){0,3}")
+#: Words that end a counted thing's noun phrase ("asylum claims were" -> "asylum claims"), or show
+#: that the match ran into a clause ("troops withdrew and to where"): such a thing is not named.
+_THING_END = frozenset(
+    "did do does was were is are has have had will would can could may might should".split()
+)
+_CLAUSE_WORDS = frozenset("and or but to where when who what which why how that than if".split())
+
+
+def counted_phrase(question: str) -> str:
+    """What a "how many" question counts, as the question words it, when that is a short noun
+    phrase ("How many Iranian experts were killed?" -> "Iranian experts"); '' when the words
+    found run into a clause or punctuation ("How many troops withdrew and to where? What ...")."""
+    for thing in (counted_thing(question), counted_before_verb(question)):
+        words = (thing or "").split()
+        while words and words[-1] in _THING_END:
+            words.pop()
+        phrase = " ".join(words)
+        if phrase and _PLAIN_THING.fullmatch(phrase) and not _CLAUSE_WORDS & set(words):
+            return _as_asked(phrase, question)
+    return ""
 
 
 _POSSESSIVE = re.compile(r"[’']s$")

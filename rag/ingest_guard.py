@@ -355,6 +355,10 @@ def checkpoint() -> None:
 ProgressCallback = Callable[[float, int, str], None]
 
 
+#: The part of a file's progress that embedding fills; writing the index takes the rest.
+EMBEDDING_SHARE = 0.9
+
+
 class IngestProgress:
     """Reports progress within and across files to a callback and/or a console bar (tqdm)."""
 
@@ -370,15 +374,23 @@ class IngestProgress:
         self._label = ""
 
     def start_file(self, index: int, label: str) -> None:
-        """File ``index`` (from 0) begins."""
+        """File ``index`` (from 0) begins (reported with its bare name: it is being read)."""
         self._file, self._label = index, label
         self._report(float(index), label)
 
     def texts_embedded(self, done: int, total: int) -> None:
-        """``done`` of the current file's ``total`` texts are embedded (a checkpoint too)."""
+        """``done`` of the current file's ``total`` texts are embedded (a checkpoint too).
+
+        Embedding fills ``EMBEDDING_SHARE`` of the file's part of the bar; saving the rest."""
         fraction = done / total if total else 1.0
-        self._report(self._file + fraction, f"{self._label}: embedded {done:,} of {total:,} texts")
+        self._report(
+            self._file + EMBEDDING_SHARE * fraction, f"{self._label}: embedded {done:,} of {total:,} texts"
+        )
         checkpoint()
+
+    def saving(self) -> None:
+        """The current file's passages and vectors are being written (the bar stops short of done)."""
+        self._report(self._file + EMBEDDING_SHARE, f"{self._label}: saving")
 
     def finish(self) -> None:
         """All files done (or the ingest stopped)."""

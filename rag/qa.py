@@ -258,6 +258,14 @@ class ReportQA:
 
     # Briefs --------------------------------------------------------------------------------
 
+    def example_questions(self, sources: Sequence[str] | None = None, count: int = 3) -> list[str]:
+        """Up to ``count`` questions about the reports ``sources`` (None: all; the first few
+        are read), made from their briefs (``rag.answer.examples``): never about another report."""
+        from rag.answer.examples import example_questions
+
+        names = self.sources() if sources is None else [s for s in sources if s in set(self.sources())]
+        return example_questions([self.brief(s) for s in names[:count]], count)
+
     def brief(self, source: str, sentences: int = BRIEF_SENTENCES, entities: bool = True) -> Brief:
         """The brief of report ``source``: its most salient sentences in report order, cited.
 

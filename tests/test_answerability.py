@@ -127,5 +127,25 @@ def test_gaps_say_what_the_evidence_lacks_in_the_questions_words() -> None:
     )
 
 
+def test_gaps_never_paste_a_clause_of_the_question_into_the_template() -> None:
+    """Issue 25: "The quote gives no number of troops withdrew and to where? What." is gone."""
+    question = "How many troops withdrew and to where? What did they take?"
+    assert answerability.counted_phrase(question) == ""
+    assert answerability.counted_phrase("How many Iranian experts were killed?") == "Iranian experts"
+    assert answerability.counted_phrase("What share of asylum claims were approved?") == "asylum claims"
+    found = answerability.Evidence([], [], number_far=True, sources=["r0.txt"])
+    assert answerability.gaps(question, found) == ("The quote gives no such number.",)
+
+
+def test_gaps_speak_only_of_the_cited_reports() -> None:
+    question = "Why did the White House's envoy reinforce Wadi Deif in 2014?"
+    found = answerability.Evidence(["2014"], [], number_far=False, sources=["r0.txt", "r1.txt"])
+    assert answerability.gaps(question, found, cited=set()) == ()  # nothing quoted: no gap
+    assert answerability.gaps(question, found, cited={"r9.txt"}) == ()  # read from other reports
+    assert answerability.gaps(question, found, cited={"r1.txt"}) == ("“2014” appears nowhere in r1.txt.",)
+    both = answerability.gaps(question, found, cited={"r0.txt", "r1.txt"})
+    assert both[-1] == "The quoted sentences come from different reports."
+
+
 def test_a_month_or_a_single_letter_is_never_reported_missing() -> None:
     assert _gaps("What happened at Wadi Deif in March, per U.S. officials?", [(0, 0)]) == ()

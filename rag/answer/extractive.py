@@ -18,7 +18,7 @@ from rag import features, signals
 from rag.answer import read
 from rag.answer.combine import combine
 from rag.answer.reader import shared_reader
-from rag.answerability import gaps, signals_of
+from rag.answerability import Evidence, gaps, signals_of
 from rag.chunk import passage_id
 from rag.cite import cite
 from rag.conversation import standalone_question, user_turns
@@ -51,7 +51,8 @@ class Selection:
 
     sentences: tuple[SentenceChoice, ...]
     confidence: float
-    gaps: tuple[str, ...] = ()  # what the chosen sentences lack for the question
+    evidence: Evidence | None = None  # what the chosen sentences lack for the question ...
+    asked: str = ""  # ... as asked in these words (the stand-alone question)
     short: str = ""  # the reader's answer span inside the chosen sentence
     unmatched: tuple[str, ...] = ()  # numbers identifying a thing ("depot 121") the quotes' passages lack
 
@@ -126,12 +127,11 @@ class ExtractiveAnswerer:
             "retrieval_query": query.text,
         }
         support = support_level(selection.confidence, self.abstain_threshold, self.answer_threshold)
-        gap_list = selection.gaps
+        unmatched_list: tuple[str, ...] = ()
         if support == "answered" and selection.unmatched:
             # "How many trucks did depot 121 report?" quoting depot 91's count is no answer.
             support = "uncertain"
-            gap_list = unmatched_gaps(selection.unmatched) + gap_list
-        common["gaps"] = gap_list if support != "answered" else ()
+            unmatched_list = unmatched_gaps(selection.unmatched)
         if selection.sentences and support != "abstained":
             quotes = [
                 (s.chunk.source, s.chunk.passage_id, s.sentence.start, s.sentence.end)
@@ -140,10 +140,14 @@ class ExtractiveAnswerer:
             texts = {src: self.index.text_or_empty(src) for src, *_ in quotes}
             text, citations = cite(query.text, quotes, texts)
             short = selection.short if any(selection.short in c.quote for c in citations) else ""
+            if support != "answered":  # gaps speak of the quoted reports only
+                cited = {c.source for c in citations}
+                common["gaps"] = unmatched_list + gaps(selection.asked, selection.evidence, cited)
             if citations:
                 return Answer(
                     **common, text=text, short=short, abstained=False, citations=citations, support=support
                 )
+        common["gaps"] = ()  # nothing quoted: no gap to speak of
         return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
 
     def select(self, query: Query, candidates: Sequence[Candidate]) -> Selection:
@@ -184,7 +188,8 @@ class ExtractiveAnswerer:
         return Selection(
             sentences=picked,
             confidence=confidence,
-            gaps=gaps(question, found),
+            evidence=found,
+            asked=question,
             unmatched=unmatched(question, ranked, sorted({u.passage for u in units})),
         )
 
@@ -218,7 +223,8 @@ class ExtractiveAnswerer:
         return Selection(
             sentences=picked,
             confidence=coverage,
-            gaps=gaps(query.text, found),
+            evidence=found,
+            asked=query.text,
             unmatched=unmatched(query.text, readout.ranked, sorted({u.passage for u in units})),
             short=read.short_answer(readout, readout.best),
         )

@@ -172,9 +172,9 @@ class Index:
             )
             tracker = IngestProgress(len(files), on_progress, progress)
             self._ingest_files(files, known, tracker, done, cancel)
-            tracker.finish()
             if done.added or done.updated or cleaned:
-                self.rebuild()
+                self.rebuild()  # still "saving" on the bar: done once the BM25 is rebuilt too
+            tracker.finish()
         return done.report(files)
 
     def _ingest_files(
@@ -228,6 +228,7 @@ class Index:
             check_room(Path(self.settings.index_dir), loaded.text, int(self.settings.min_free_mb * 1e6))
         checkpoint()
         passage_vecs, sentence_vecs = self.embedder.embed_chunks(chunks, on_batch=tracker.texts_embedded)
+        tracker.saving()
         report = Report(
             source=source,
             text=loaded.text,
@@ -266,15 +267,25 @@ class Index:
         done.stopped = disk_full_note(done.indexed(), len(files))
 
     def remove(self, source: str) -> bool:
-        """Delete a report from the index; False if there was none by that name."""
+        """Delete a report from the index, and its uploaded copy (the file in ``uploads_dir``
+        it was read from, never a file found by name); False if there was no such report."""
         with self.writing():
-            if self.store.get_report(source) is None:
+            record = self.store.get_report(source)
+            if record is None:
                 return False
             self.store.delete_report(source)
             self.store.commit(source, None)
             self._forget_texts(source, keep=set())
             self.rebuild()
+            copy = uploaded_copy(record.origin, self.uploads_dir)
+            if copy is not None:
+                copy.unlink(missing_ok=True)
             return True
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where the chat page keeps the files uploaded into this index (``<index_dir>/uploads``)."""
+        return Path(self.settings.index_dir) / UPLOADS
 
     def rebuild(self) -> None:
         """Bring the catalog and the passage BM25 up to this process's latest commit."""
@@ -287,6 +298,22 @@ class Index:
     def _forget_texts(self, source: str, keep: set[str | None]) -> None:
         for key in [k for k in list(self._texts) if k[0] == source and k[1] not in keep]:
             self._texts.pop(key, None)
+
+
+#: The folder of an index that holds the chat page's copies of uploaded files.
+UPLOADS = "uploads"
+
+
+def uploaded_copy(origin: str, folder: Path) -> Path | None:
+    """The file ``origin`` when it is a regular file (not a link) directly inside ``folder``."""
+    if not origin:
+        return None
+    path = Path(origin)
+    try:
+        inside = path.parent.resolve() == folder.resolve()
+    except OSError:
+        return None
+    return path if inside and path.is_file() and not path.is_symlink() else None
 
 
 def _holds(digest: str | None, path: Path) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,17 +29,14 @@ from rag.ui.session import EXTRACTIVE, GENERATIVE, MODES, UISession
 
 log = logging.getLogger(__name__)
 
-#: Example questions about the seed report, shown under the input box.
-EXAMPLES = (
-    "How many troops withdrew and to where?",
-    "What did the rebels capture when they attacked the camp?",
-    "Who reported that the convoy came under rebel fire?",
-    "Which groups are among the rebel forces?",
-    "And how many tanks did they have?",
-)
+#: How many example questions (about the reports in scope) the chat offers.
+EXAMPLE_COUNT = 3
 
 #: File types the upload box accepts.
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".docx"]
+
+#: What the question box says while empty (short enough for a phone's width).
+QUESTION_PLACEHOLDER = "Ask about the reports…"
 
 #: What the empty chat shows.
 PLACEHOLDER = "<b>Ask a question about the reports.</b><br>Answers quote the reports and cite them."
@@ -52,13 +50,22 @@ FONT_WEIGHTS = (400, 700)
 
 
 def theme() -> gr.themes.Base:
-    """Gradio's default theme in indigo and slate, with complete local fonts (``FONT_WEIGHTS``)."""
+    """Gradio's default theme in indigo and slate, with complete local fonts (``FONT_WEIGHTS``) and
+    secondary text dark enough to read (WCAG AA)."""
     return gr.themes.Default(
         primary_hue="indigo",
         neutral_hue="slate",
         radius_size="md",
         font=[gr.themes.GoogleFont("Source Sans Pro", FONT_WEIGHTS), "ui-sans-serif", "sans-serif"],
         font_mono=[gr.themes.GoogleFont("IBM Plex Mono", FONT_WEIGHTS), "ui-monospace", "monospace"],
+    ).set(  # WCAG AA contrast (4.5:1) for secondary text and placeholders, light and dark
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_400",
+        input_placeholder_color="*neutral_500",
+        input_placeholder_color_dark="*neutral_400",
+        color_accent="*primary_600",
+        button_primary_background_fill="*primary_600",
+        button_primary_background_fill_hover="*primary_700",
     )
 
 
@@ -74,7 +81,7 @@ def launch_options(max_file_mb: float | None = None, login_delay: float = 1.0) -
         "css": CSS,
         "head": HEAD,
         "theme": theme(),
-        "footer_links": ["api", "settings"],
+        "footer_links": [],  # our own footer (``footer``); Settings is a tab of the page
         "app_kwargs": {"middleware": [Middleware(LoginThrottle, base_seconds=login_delay)]},
     }
     if max_file_mb is not None:
@@ -95,6 +102,11 @@ def _badge(mode: str, spec: str, problem: str = "") -> str:
     """The one header badge that says how answers are made (and if the chat model is down)."""
     if mode != GENERATIVE:
         return '<span class="dq-pill dq-mode" id="dq-llm-badge">Extractive answers</span>'
+    if not (spec or "").strip():
+        return (
+            '<span class="dq-pill dq-mode dq-down" id="dq-llm-badge" title="Set a chat model in Settings">'
+            "Generative: no chat model set, answering extractively</span>"
+        )
     if problem:
         return (
             f'<span class="dq-pill dq-mode dq-down" id="dq-llm-badge" title="{render.esc(problem)}">'
@@ -117,7 +129,9 @@ def _llm_problem(note: str) -> str:
 
 def _scope_note(chosen: list[str], total: int) -> str:
     if not chosen:
-        return f'<div class="dq-scope-note">Searching all {total} report{"s" if total != 1 else ""}.</div>'
+        if total == 1:
+            return '<div class="dq-scope-note">Searching the 1 report.</div>'
+        return f'<div class="dq-scope-note">Searching all {total} reports.</div>'
     names = ", ".join(render.esc(s) for s in chosen[:3]) + (" …" if len(chosen) > 3 else "")
     return f'<div class="dq-scope-note dq-scoped">Searching {len(chosen)} of {total} reports: {names}</div>'
 
@@ -209,8 +223,8 @@ class ChatHandlers:
             {},
         )
 
-    def load(self, stored: dict | None, query: str, chosen: str | None) -> tuple:
-        """A page (re)opened: the current reports list and count, and the stored conversation."""
+    def load(self, stored: dict | None, query: str, prefs: dict | None) -> tuple:
+        """A page (re)opened: the current reports, the stored conversation and Settings, examples."""
         stored = stored or {}
         try:
             answers = [Answer.model_validate(a) for a in stored.get("answers", [])]
@@ -224,17 +238,42 @@ class ChatHandlers:
             else gr.skip()
         )
         panel = render.sources_panel(answers, self.session.document_text, self.session.title)
-        return (*self._reports_outputs(query, chosen, []), chat, answers, panel, report)
+        mode, spec, top_k = self.preferences(prefs)
+        settings = (mode, spec, top_k, _badge(mode, spec or self.session.default_spec))
+        return (*self._reports_outputs(query, None, []), chat, answers, panel, report, *settings)
 
-    def search(self, query: str | None, chosen: str | None) -> tuple:
-        """Narrow the reports list and the report picker to those matching ``query``."""
-        reports = self.session.reports()
-        shown = [r for r in reports if r.matches(query or "")] if (query or "").strip() else reports
-        names = [r.source for r in shown]
-        value = chosen if chosen in names else (names[0] if names else None)
-        return render.reports_list(reports, query or "", value), gr.Dropdown(
-            choices=_choices(shown), value=value
-        )
+    def preferences(self, prefs: dict | None) -> tuple[str, str, float]:
+        """Answer mode, chat model spec and passages from the browser's stored Settings (when valid),
+        else the page's defaults."""
+        prefs = prefs or {}
+        spec = self.session.default_spec
+        mode = GENERATIVE if spec else EXTRACTIVE
+        top_k = float(min(30, self.session.qa.settings.top_k))
+        if prefs.get("mode") in MODES:
+            mode = prefs["mode"]
+        if isinstance(prefs.get("spec"), str):
+            spec = prefs["spec"]
+        with contextlib.suppress(TypeError, ValueError):
+            top_k = float(min(30, max(1, int(prefs.get("top_k", top_k)))))
+        return mode, spec, top_k
+
+    def save_settings(self, mode: str, spec: str, top_k: float) -> tuple:
+        """Settings changed: the badge that says how answers are made, and the stored Settings."""
+        badge = _badge(mode, (spec or "").strip() or self.session.default_spec)
+        return badge, {"mode": mode, "spec": spec or "", "top_k": top_k}
+
+    def search(self, query: str | None, chosen: str | None) -> str:
+        """The reports list narrowed to those matching ``query`` (as the user types)."""
+        return render.reports_list(self.session.reports(), query or "", chosen)
+
+    def examples(self, scope: list[str] | None) -> str:
+        """Example questions about the reports in scope (all when none is chosen), as buttons."""
+        try:
+            questions = self.session.qa.example_questions(list(scope) if scope else None, EXAMPLE_COUNT)
+        except Exception:  # examples are a convenience: never an error on the page
+            log.exception("example questions failed")
+            questions = []
+        return render.example_chips(questions)
 
     def upload(
         self,
@@ -242,37 +281,78 @@ class ChatHandlers:
         query: str | None = None,
         chosen: str | None = None,
         scope: list[str] | None = None,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008
-    ) -> tuple:
-        """Ingest uploaded files with a progress bar; say what was added, updated, skipped and why."""
+    ) -> Iterator[tuple]:
+        """Ingest uploaded files: one progress bar (file, stage, share), then what was added,
+        updated, skipped and why. Outputs: status, the reports outputs, files, progress."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
-            return (gr.skip(),) * 6 + (None,)
+            yield (gr.skip(),) * 7 + (None, "")
+            return
+        events: queue.Queue[tuple[float, int, str]] = queue.Queue()
+        outcome: dict[str, Any] = {}
+        self._cancel = cancel = threading.Event()
 
-        def step(done: float, total: int, name: str) -> None:
-            progress(done / total if total else 1.0, desc=f"Indexing {name}" if name else "Done")
+        def work() -> None:
+            try:
+                outcome["done"] = self.session.ingest_uploads(paths, lambda *a: events.put(a), cancel)
+            except BaseException as err:  # reported below, in the page
+                outcome["error"] = err
 
-        self._cancel = threading.Event()
-        try:
-            report, names = self.session.ingest_uploads(paths, step, self._cancel)
-            status = render.ingest_summary(report, names)
-            chosen = next(iter(report.added + report.updated), chosen)  # unchanged: keep the choice
-        except IndexBusyError:
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        skip = (gr.skip(),) * 8
+        shown = render.upload_progress(0, len(paths), Path(paths[0]).name)
+        yield (*skip, shown)
+        while worker.is_alive() or not events.empty():
+            latest = None
+            with contextlib.suppress(queue.Empty):
+                latest = events.get(timeout=0.25)
+                while not events.empty():
+                    latest = events.get_nowait()
+            if latest is not None and latest[2]:
+                yield (*skip, render.upload_progress(*latest))
+        worker.join()
+        discard_temporary(paths)  # indexed (copied into uploads/) or refused: not needed
+        if isinstance(outcome.get("error"), IndexBusyError):
             status = render.error_message(
                 "Another process is adding reports to this index right now; upload again when it "
                 "has finished.",
                 heading="Not indexed: the index is busy.",
             )
-        except Exception as err:
-            log.exception("ingesting uploads failed")
-            status = render.error_message(_readable(err), heading="The upload could not be indexed.")
-        finally:
-            discard_temporary(paths)  # indexed (copied into uploads/) or refused: not needed
-        return (status, *self._reports_outputs(query, chosen, scope), None)
+        elif "error" in outcome:
+            log.error("ingesting uploads failed", exc_info=outcome["error"])
+            status = render.error_message(
+                _readable(outcome["error"]), heading="The upload could not be indexed."
+            )
+        else:
+            report, names = outcome["done"]
+            status = render.ingest_summary(report, names)
+            chosen = next(iter(report.added + report.updated), chosen)  # unchanged: keep the choice
+        yield (status, *self._reports_outputs(query, chosen, scope), None, "")
 
     def cancel_upload(self) -> None:
         """Stop the running upload's ingest at its next embedding batch (files done stay)."""
         self._cancel.set()
+
+    def pick(self, query: str | None, chosen: str | None, answers: list, evt: gr.EventData) -> tuple:
+        """A click in the reports list: a title selects its report; View, Brief and Remove… act on
+        the selected one. Outputs: list, choice, Report pane, tabs, confirmation, its text, pending."""
+        data = getattr(evt, "_data", None) or {}
+        source, action = str(data.get("source") or ""), str(data.get("action") or "select")
+        if not source:  # a click beside the buttons
+            return (gr.skip(),) * 7
+        names = set(self.session.sources())
+        keep = (gr.skip(),) * 4
+        if source not in names:
+            gr.Warning(f"{source or 'That report'} is no longer indexed.")
+            return (self.search(query, None), None, *keep, None)
+        if action == "view":
+            return (gr.skip(), source, *self.view(source, answers), gr.skip(), gr.skip(), gr.skip())
+        if action == "brief":
+            return (gr.skip(), source, *self.brief(source), gr.skip(), gr.skip(), gr.skip())
+        if action == "remove":
+            return (gr.skip(), source, gr.skip(), gr.skip(), *self.ask_remove(source))
+        return (self.search(query, source), source, gr.skip(), gr.skip(), gr.Group(visible=False), "", None)
 
     def ask_remove(self, source: str | None) -> tuple:
         """Ask to confirm removing ``source``: nothing is removed before the user confirms."""
@@ -293,13 +373,13 @@ class ChatHandlers:
         """Remove the report the user confirmed (not whatever is chosen now)."""
         hide = gr.Group(visible=False)
         if not source:
-            return (gr.skip(),) * 6 + (hide, None)
+            return (gr.skip(),) * 7 + (hide, None)
         try:
             removed = self.session.remove(source)
         except Exception as err:
             log.exception("removing %r failed", source)
             status = render.error_message(_readable(err), heading=f"Could not remove {source}.")
-            return (status, *(gr.skip(),) * 5, hide, None)
+            return (status, *(gr.skip(),) * 6, hide, None)
         message = f"Removed {source}." if removed else f"{source} was not in the index."
         status = f'<div class="dq-ingest">{render.esc(message)}</div>'
         return (status, *self._reports_outputs(query, None, scope), hide, None)
@@ -325,22 +405,23 @@ class ChatHandlers:
             html = render.error_message(_readable(err), heading=f"Could not brief {source}.")
         return html, gr.Tabs(selected="report")
 
-    def rescope(self, scope: list[str] | None) -> str:
-        """The line above the chat that says which reports are searched."""
-        return _scope_note(list(scope or []), len(self.session.sources()))
+    def rescope(self, scope: list[str] | None) -> tuple[str, str]:
+        """The line above the chat that says which reports are searched, and examples about them."""
+        return _scope_note(list(scope or []), len(self.session.sources())), self.examples(scope)
 
     def _reports_outputs(self, query: str | None, chosen: str | None, scope: list[str] | None) -> tuple:
-        """Reports list, report picker, header count, scope picker and its line, all current."""
+        """Reports list, the chosen report, header count, scope picker and its line, examples."""
         reports = self.session.reports()
         names = [r.source for r in reports]
-        listing, picker = self.search(query, chosen if chosen in names else None)
+        chosen = chosen if chosen in names else None
         kept = [s for s in (scope or []) if s in names]
         return (
-            listing,
-            picker,
+            self.search(query, chosen),
+            chosen,
             _header(len(reports)),
             gr.Dropdown(choices=_choices(reports), value=kept),
             _scope_note(kept, len(reports)),
+            self.examples(kept),
         )
 
     # API -----------------------------------------------------------------------------------
@@ -393,15 +474,63 @@ def discard_temporary(paths: list[str]) -> None:
 
 
 def _choices(reports: list) -> list[tuple[str, str]]:
-    """Picker entries: "name · title" (what the search box matches), the name as value."""
-    return [(f"{r.source}{_SEP}{r.title[:70]}" if r.title else r.source, r.source) for r in reports]
+    """Scope picker entries: "name · title" (what typing matches), the name as value."""
+    return [
+        (f"{r.source}{_SEP}{render.shorten(r.title, 70)}" if r.title else r.source, r.source) for r in reports
+    ]
+
+
+def product_version() -> str:
+    """The installed version of Dispatch QA ('' when it cannot be read)."""
+    import rag
+
+    found = getattr(rag, "__version__", None)
+    if not found:
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            found = version("dispatch-qa")
+    return str(found or "")
+
+
+def footer() -> str:
+    """The page's own footer: product, version, and that nothing leaves this machine."""
+    version = product_version()
+    name = f"Dispatch QA {render.esc(version)}" if version else "Dispatch QA"
+    return (
+        f'<footer class="dq-footer" id="dq-footer">{name}{_SEP}offline: the reports and questions '
+        f"stay on this machine{_SEP}answers quote their sources</footer>"
+    )
+
+
+#: The reports list's clicks become one "click" event with the report and the action.
+_LIST_CLICKS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-action]');
+  if (!button) return;
+  trigger('click', {source: button.dataset.source, action: button.dataset.action});
+});
+"""
+
+#: An example question's click becomes one "click" event carrying the question.
+_EXAMPLE_CLICKS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-question]');
+  if (button) trigger('click', {question: button.dataset.question});
+});
+"""
+
+
+def example_question(evt: gr.EventData) -> str:
+    """The example question a click in the examples line carried (into the question box)."""
+    return str((getattr(evt, "_data", None) or {}).get("question") or "")
 
 
 def build_app(qa: Any, upload_dir: str | None = None) -> gr.Blocks:
     """The chat page over ``qa`` (a ``ReportQA``); launch it with ``launch_options()``.
 
-    Every page load reads the current reports (another client's changes included) and the
-    conversation kept in the browser.
+    Every page load reads the current reports (another client's changes included), the
+    conversation and the Settings kept in the browser.
     """
     session = UISession(qa, upload_dir)
     handlers = ChatHandlers(session)
@@ -411,10 +540,14 @@ def build_app(qa: Any, upload_dir: str | None = None) -> gr.Blocks:
             badge = gr.HTML(_badge(GENERATIVE if session.default_spec else EXTRACTIVE, session.default_spec))
         answers = gr.State([])
         stored = gr.BrowserState({}, storage_key="dispatch-qa-chat")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
+        prefs = gr.BrowserState({}, storage_key="dispatch-qa-settings")
+        with gr.Row(equal_height=False, elem_id="dq-main"):
+            with gr.Column(scale=3, min_width=320, elem_id="dq-chat-col"):
                 main = _chat_column()
-            with gr.Column(scale=2, min_width=380), gr.Tabs(selected="sources") as tabs:
+            with (
+                gr.Column(scale=2, min_width=320, elem_id="dq-side-col"),
+                gr.Tabs(selected="sources") as tabs,
+            ):
                 main["tabs"] = tabs
                 with gr.Tab("Sources", id="sources", elem_id="dq-tab-sources"):
                     main["panel"] = gr.HTML(
@@ -428,13 +561,15 @@ def build_app(qa: Any, upload_dir: str | None = None) -> gr.Blocks:
                     side = _reports_tab()
                 with gr.Tab("Settings", id="settings", elem_id="dq-tab-settings"):
                     side.update(_settings_tab(qa, session.default_spec))
-        side.update(header=header, badge=badge, stored=stored, answers=answers)
+        gr.HTML(footer(), elem_id="dq-footer-box")
+        side.update(header=header, badge=badge, stored=stored, answers=answers, prefs=prefs)
         _wire(demo, handlers, side, main)
     return demo
 
 
 def _chat_column() -> dict[str, Any]:
-    """The reports to search, the chat, the question box and the example questions."""
+    """The reports to search, the chat, the question box with Ask and New conversation, and
+    example questions about the reports in scope."""
     scope = gr.Dropdown(
         choices=[],
         value=[],
@@ -444,33 +579,42 @@ def _chat_column() -> dict[str, Any]:
     )
     scope_note = gr.HTML("", elem_id="dq-scope-note")
     chat = gr.Chatbot(
-        height=560,
+        height=540,
         show_label=False,
         elem_id="dq-chat",
         placeholder=PLACEHOLDER,
         feedback_options=None,
         buttons=["copy"],
     )
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_id="dq-ask-row"):
         box = gr.Textbox(
-            placeholder="Ask about the reports… (Enter to send)",
+            placeholder=QUESTION_PLACEHOLDER,
             show_label=False,
             scale=6,
             lines=1,
             max_lines=4,
+            min_width=160,
             elem_id="dq-question",
             autofocus=True,
         )
-        ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="dq-ask")
-    gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[box], label="Try asking")
-    clear = gr.Button("New conversation", size="sm", variant="secondary", elem_id="dq-clear")
-    return {"chat": chat, "box": box, "ask": ask, "clear": clear, "scope": scope, "scope_note": scope_note}
+        ask = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="dq-ask")
+        clear = gr.Button("New conversation", variant="secondary", scale=0, min_width=170, elem_id="dq-clear")
+    examples = gr.HTML("", elem_id="dq-examples", js_on_load=_EXAMPLE_CLICKS)
+    return {
+        "chat": chat,
+        "box": box,
+        "ask": ask,
+        "clear": clear,
+        "scope": scope,
+        "scope_note": scope_note,
+        "examples": examples,
+    }
 
 
 #: After "Remove…", bring the confirmation into view (a long report list can push it below the fold).
 _SCROLL_TO_CONFIRM = (
-    "() => setTimeout(() => document.getElementById('dq-confirm')"
-    "?.scrollIntoView({behavior: 'smooth', block: 'center'}), 50)"
+    "() => setTimeout(() => { const box = document.getElementById('dq-confirm');"
+    " if (box && box.offsetParent) box.scrollIntoView({behavior: 'smooth', block: 'nearest'}); }, 50)"
 )
 
 
@@ -485,37 +629,28 @@ def _hidden() -> Any:
 
 
 def _reports_tab() -> dict[str, Any]:
-    """Upload reports, find them in the list, view or remove one (after confirming)."""
+    """Upload reports (one progress bar), find them in the list as you type, select one by its
+    title and view, brief or remove it (after confirming) with the buttons on its row."""
     gr.HTML('<div class="dq-upload-label">Add reports: txt, md, html, pdf, docx (several at once)</div>')
     files = gr.File(
         label="Add reports",
         show_label=False,  # the line above says it; Gradio's floating label covered the upload icon
         file_count="multiple",
         file_types=UPLOAD_TYPES,
-        height=130,
+        height=120,
         elem_id="dq-upload",
     )
+    progress = gr.HTML("", elem_id="dq-upload-progress")
     cancel = gr.Button(
         "Cancel indexing", size="sm", variant="secondary", visible=False, elem_id="dq-cancel-upload"
     )
     status = gr.HTML("", elem_id="dq-upload-status")
     search = gr.Textbox(
-        placeholder="Search reports by name, title, date or kind…",
+        placeholder="Find a report by name, title, date or kind…",
         show_label=False,
         elem_id="dq-report-search",
     )
-    listing = gr.HTML(render.reports_list([]), elem_id="dq-reports-list")
-    with gr.Row(equal_height=True):
-        chosen = gr.Dropdown(
-            choices=[], value=None, label="Report", interactive=True, scale=3, elem_id="dq-chosen"
-        )
-        view = gr.Button("View", size="sm", variant="secondary", scale=1, min_width=70, elem_id="dq-view-btn")
-        brief = gr.Button(
-            "Brief", size="sm", variant="secondary", scale=1, min_width=70, elem_id="dq-brief-btn"
-        )
-        remove = gr.Button(
-            "Remove…", size="sm", variant="stop", scale=1, min_width=70, elem_id="dq-remove-btn"
-        )
+    listing = gr.HTML(render.reports_list([]), elem_id="dq-reports-list", js_on_load=_LIST_CLICKS)
     with gr.Group(visible=False, elem_id="dq-confirm") as confirm:
         confirm_text = gr.HTML("")
         with gr.Row():
@@ -523,14 +658,12 @@ def _reports_tab() -> dict[str, Any]:
             no = gr.Button("Cancel", variant="secondary", size="sm", elem_id="dq-cancel-remove")
     return {
         "files": files,
+        "progress": progress,
         "cancel": cancel,
         "status": status,
         "search": search,
         "listing": listing,
-        "chosen": chosen,
-        "view": view,
-        "brief": brief,
-        "remove": remove,
+        "chosen": gr.State(None),
         "confirm": confirm,
         "confirm_text": confirm_text,
         "yes": yes,
@@ -540,12 +673,14 @@ def _reports_tab() -> dict[str, Any]:
 
 
 def _settings_tab(qa: Any, spec: str) -> dict[str, Any]:
-    """Answer mode, chat model and passages to retrieve; they apply to the next question."""
+    """Answer mode, chat model and passages to retrieve; they apply to the next question and are
+    kept in the browser (a reload keeps them)."""
     mode = gr.Radio(
         list(MODES),
         value=GENERATIVE if spec else EXTRACTIVE,
         label="Answer mode",
         info="Extractive quotes the reports and never calls a chat model.",
+        elem_id="dq-mode",
     )
     spec_box = gr.Textbox(
         value=spec,
@@ -553,63 +688,76 @@ def _settings_tab(qa: Any, spec: str) -> dict[str, Any]:
         placeholder="ollama:llama3.2  or  openai-compatible:http://127.0.0.1:8080/v1#model",
         info="The reply streams in, then its checked version replaces it. If the model cannot be "
         "reached, answers are extractive and the header says so.",
+        elem_id="dq-spec",
     )
-    top_k = gr.Slider(1, 30, value=min(30, qa.settings.top_k), step=1, label="Passages to retrieve")
-    gr.Markdown("Changes apply to the next question; no restart needed.", elem_classes="dq-note")
+    top_k = gr.Slider(
+        1, 30, value=min(30, qa.settings.top_k), step=1, label="Passages to retrieve", elem_id="dq-top-k"
+    )
+    gr.Markdown("Changes apply to the next question and are kept in this browser.", elem_classes="dq-note")
     return {"mode": mode, "spec": spec_box, "top_k": top_k}
 
 
 def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
     """Connect events to handlers, and register the API endpoints."""
     private: dict[str, Any] = {"api_visibility": "private"}
+    quiet: dict[str, Any] = {"show_progress": "hidden", **private}
     chat, answers, stored = main["chat"], side["answers"], side["stored"]
     scope = main["scope"]
-    listing = [side["listing"], side["chosen"], side["header"], scope, main["scope_note"]]
+    settings = [side["mode"], side["spec"], side["top_k"]]
+    listing = [side["listing"], side["chosen"], side["header"], scope, main["scope_note"], main["examples"]]
     demo.load(
         h.load,
-        [stored, side["search"], side["chosen"]],
-        [*listing, chat, answers, main["panel"], main["report"]],
+        [stored, side["search"], side["prefs"]],
+        [*listing, chat, answers, main["panel"], main["report"], *settings, side["badge"]],
         api_name="ui_load",
-        **private,
+        **quiet,
     )
     ask_in = [main["box"], chat, answers, side["top_k"], side["mode"], side["spec"], scope]
     ask_out = [main["box"], chat, answers, main["panel"], main["report"], main["tabs"], side["badge"], stored]
     for trigger in (main["box"].submit, main["ask"].click):
-        trigger(h.respond, ask_in, ask_out, api_name="ui_ask", show_progress="hidden", **private)
+        trigger(h.respond, ask_in, ask_out, api_name="ui_ask", **quiet)
+    main["examples"].click(
+        example_question,
+        None,
+        [main["box"]],
+        queue=False,
+        **quiet,
+    ).then(h.respond, ask_in, ask_out, **quiet)
     cleared = [chat, answers, main["panel"], main["report"], stored]
-    main["clear"].click(h.clear, None, cleared, api_name="ui_clear", **private)
-    chat.clear(h.clear, None, cleared, api_name="ui_trash", **private)
-    scope.change(h.rescope, [scope], [main["scope_note"]], api_name="ui_scope", **private)
+    main["clear"].click(h.clear, None, cleared, api_name="ui_clear", **quiet)
+    chat.clear(h.clear, None, cleared, api_name="ui_trash", **quiet)
+    scope.change(h.rescope, [scope], [main["scope_note"], main["examples"]], api_name="ui_scope", **quiet)
     side["search"].change(
-        h.search, [side["search"], side["chosen"]], [side["listing"], side["chosen"]], **private
+        h.search, [side["search"], side["chosen"]], [side["listing"]], trigger_mode="always_last", **quiet
     )
-    side["cancel"].click(h.cancel_upload, None, None, api_name="ui_cancel_upload", **private)
-    side["files"].upload(_shown, None, side["cancel"], queue=False, **private).then(
+    side["cancel"].click(h.cancel_upload, None, None, api_name="ui_cancel_upload", **quiet)
+    side["files"].upload(_shown, None, side["cancel"], queue=False, **quiet).then(
         h.upload,
         [side["files"], side["search"], side["chosen"], scope],
-        [side["status"], *listing, side["files"]],
+        [side["status"], *listing, side["files"], side["progress"]],
         api_name="upload",
-    ).then(_hidden, None, side["cancel"], queue=False, **private)
+        show_progress="hidden",
+        concurrency_id="upload",  # questions are answered while a file is indexed
+        concurrency_limit=1,
+    ).then(_hidden, None, side["cancel"], queue=False, **quiet)
     confirm = [side["confirm"], side["confirm_text"], side["pending"]]
-    side["remove"].click(h.ask_remove, [side["chosen"]], confirm, api_name="ui_remove", **private).then(
-        None, js=_SCROLL_TO_CONFIRM
-    )
-    side["no"].click(h.cancel_remove, None, [side["confirm"], side["pending"]], **private)
-    side["chosen"].change(h.cancel_remove, None, [side["confirm"], side["pending"]], **private)
+    side["listing"].click(
+        h.pick,
+        [side["search"], side["chosen"], answers],
+        [side["listing"], side["chosen"], main["report"], main["tabs"], *confirm],
+        api_name="ui_pick",
+        **quiet,
+    ).then(None, js=_SCROLL_TO_CONFIRM)
+    side["no"].click(h.cancel_remove, None, [side["confirm"], side["pending"]], **quiet)
     side["yes"].click(
         h.remove,
         [side["pending"], side["search"], scope],
         [side["status"], *listing, side["confirm"], side["pending"]],
         api_name="ui_confirm_remove",
-        **private,
+        **quiet,
     )
-    side["brief"].click(
-        h.brief, [side["chosen"]], [main["report"], main["tabs"]], api_name="ui_brief", **private
-    )
-    side["view"].click(
-        h.view, [side["chosen"], answers], [main["report"], main["tabs"]], api_name="ui_view", **private
-    )
-    side["mode"].change(lambda m, s: _badge(m, s), [side["mode"], side["spec"]], [side["badge"]], **private)
+    for control in settings:
+        control.change(h.save_settings, settings, [side["badge"], side["prefs"]], **quiet)
     gr.api(h.api_ask, api_name="ask")
     gr.api(h.api_reports, api_name="reports")
     gr.api(h.api_remove, api_name="remove")

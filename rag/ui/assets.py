@@ -32,7 +32,7 @@ a.dq-marker:hover { background: rgba(99, 102, 241, 0.32); }
 .dq-gaps ul { margin: 2px 0 0 18px; padding: 0; }
 .dq-upload-label { font-size: 0.88rem; color: var(--body-text-color-subdued); margin: 2px 0 -4px; }
 .dq-note { margin-top: 6px; font-size: 0.85em; color: var(--body-text-color-subdued); }
-#dq-sources, #dq-report { max-height: 640px; overflow-y: auto; padding-right: 4px; }
+#dq-sources, #dq-report { max-height: 640px; overflow-y: auto !important; padding-right: 4px; }
 .dq-turn h4 { margin: 4px 0 10px; font-size: 0.95rem; }
 .dq-turn > summary { cursor: pointer; padding: 6px 0; color: var(--body-text-color-subdued); }
 details.dq-turn { border-top: 1px solid var(--border-color-primary); margin-top: 8px; }
@@ -80,10 +80,10 @@ mark.dq-flash { background: rgba(99, 102, 241, 0.35); box-shadow: 0 2px 0 var(--
 #dq-header-box { flex-grow: 4; }
 #dq-llm-badge { white-space: nowrap; float: right; font-size: 0.78rem; padding: 2px 9px; border-radius: 999px;
   border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
-#dq-llm-badge.dq-down { border-color: #d97706; color: #b45309; background: rgba(217, 119, 6, 0.12); }
+#dq-llm-badge.dq-down { border-color: #d97706; color: #92400e; background: rgba(217, 119, 6, 0.12); }
 .dq-uncertain { border-left: 4px solid #d97706; padding: 6px 12px; background: rgba(217, 119, 6, 0.08);
   border-radius: 6px; }
-.dq-uncertain-head { font-size: 0.85em; font-weight: 600; color: #b45309; margin-bottom: 4px; }
+.dq-uncertain-head { font-size: 0.85em; font-weight: 600; color: #92400e; margin-bottom: 4px; }
 .dq-streaming { line-height: 1.6; color: var(--body-text-color-subdued); }
 .dq-cursor { animation: dq-blink 1s steps(2) infinite; margin-left: 2px; }
 @keyframes dq-blink { 50% { opacity: 0; } }
@@ -103,6 +103,57 @@ table.dq-report-table .dq-num { text-align: right; white-space: nowrap; }
 tr.dq-chosen-row { background: rgba(99, 102, 241, 0.10); }
 #dq-confirm { border: 1px solid #dc2626; border-radius: 8px; padding: 8px; }
 .dq-confirm-text { font-size: 0.9rem; padding: 4px 6px; }
+button.dq-pick { all: unset; cursor: pointer; display: block; max-width: 100%; border-radius: 4px; }
+button.dq-pick:hover .dq-report-title { text-decoration: underline; }
+.dq-report-title { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
+  overflow: hidden; overflow-wrap: anywhere; }
+table.dq-report-table tbody tr { cursor: pointer; }
+table.dq-report-table tbody tr:hover { background: rgba(99, 102, 241, 0.06); }
+.dq-row-actions { display: flex; gap: 6px; margin-top: 6px; flex-wrap: wrap; }
+button.dq-act { font: inherit; font-size: 0.78rem; line-height: 1.2; padding: 3px 10px; border-radius: 6px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--body-text-color); cursor: pointer; }
+button.dq-act:hover { border-color: var(--color-accent); }
+button.dq-act-remove { color: #b91c1c; border-color: rgba(220, 38, 38, 0.45); }
+.dark button.dq-act-remove { color: #fca5a5; }
+.dq-progress { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
+  font-size: 0.85rem; }
+.dq-progress-head { display: flex; gap: 8px; align-items: baseline; margin-bottom: 6px; }
+.dq-progress-name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  min-width: 0; }
+.dq-progress-stage { color: var(--body-text-color-subdued); white-space: nowrap; }
+.dq-progress-share { margin-left: auto; font-variant-numeric: tabular-nums; }
+.dq-progress-track { height: 6px; border-radius: 999px; background: var(--background-fill-secondary);
+  overflow: hidden; }
+.dq-progress-fill { height: 100%; background: var(--color-accent); transition: width .3s; }
+.dq-examples { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 0.85rem;
+  color: var(--body-text-color-subdued); }
+button.dq-example { font: inherit; font-size: 0.85rem; padding: 4px 11px; border-radius: 999px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--body-text-color); cursor: pointer; text-align: left; }
+button.dq-example:hover { border-color: var(--color-accent); color: var(--color-accent); }
+#dq-ask-row { align-items: stretch; flex-wrap: nowrap; gap: 8px; }
+#dq-ask-row button { align-self: stretch; white-space: nowrap; }
+#dq-clear { font-weight: 400; }
+#dq-upload-progress:not(:has(.dq-progress)), #dq-upload-status:not(:has(.dq-ingest, .dq-error)),
+#dq-examples:not(:has(.dq-examples)) { display: none; }
+table.dq-report-table { border: none !important; outline: none; }
+.dq-footer { text-align: center; font-size: 0.8rem; color: var(--body-text-color-subdued);
+  padding: 12px 0 4px; }
+#dq-sources, #dq-report { overscroll-behavior: contain; }
+#dq-chat .md.chatbot { opacity: 1 !important; }  /* Gradio fades messages to 0.8: too faint to read */
+button:focus-visible, a:focus-visible, summary:focus-visible, input:focus-visible,
+textarea:focus-visible {
+  outline: 2px solid var(--color-accent) !important; outline-offset: 2px; }
+@media (max-width: 640px) {
+  #dq-header .dq-tagline { display: none; }
+  #dq-header h1 { font-size: 1.3rem; }
+  #dq-chat { height: 46vh !important; max-height: 46vh; }
+  #dq-ask-row { flex-wrap: wrap; }
+  #dq-ask-row > .form, #dq-ask-row > #dq-question { flex: 1 1 100% !important;
+    min-width: 100% !important; }
+  #dq-ask, #dq-clear { flex: 1 1 0 !important; min-width: 0 !important; }
+}
 """
 
 #: Put in the page's <head>: clicking a marker ([n]) or "view in report" brings its target into view.
@@ -122,9 +173,18 @@ HEAD = r"""
     }
     const marks = Array.from(document.querySelectorAll('mark[data-cite="' + id + '"]'));
     const shown = target.classList.contains("dq-anchor") && marks.length ? marks : [target];
-    shown[0].scrollIntoView({ behavior: "smooth", block: "center" });
+    scrollWithin(shown[0]);
     shown.forEach((el) => el.classList.add("dq-flash"));
     setTimeout(() => shown.forEach((el) => el.classList.remove("dq-flash")), 1600);
+  }
+  // Scroll only the pane (Sources or Report) that holds the element, centring it there: the page
+  // itself stays where it is, so the chat column never scrolls out of sight.
+  function scrollWithin(el) {
+    const pane = el.closest("#dq-sources, #dq-report");
+    if (!pane) { el.scrollIntoView({ behavior: "smooth", block: "nearest" }); return; }
+    const box = pane.getBoundingClientRect(), at = el.getBoundingClientRect();
+    const top = pane.scrollTop + (at.top - box.top) - (pane.clientHeight - at.height) / 2;
+    pane.scrollTo({ top: Math.max(0, top), behavior: "smooth" });
   }
   // Chat bubbles: Gradio puts the message's HTML in aria-label; screen readers get its text.
   function plainLabels(root) {

@@ -428,7 +428,10 @@ def ingest_summary(report: IngestReport, display_names: dict[str, str] | None = 
 
 
 def reports_list(reports: Sequence[Any], query: str = "", chosen: str | None = None) -> str:
-    """The indexed reports (``ReportInfo`` rows) matching ``query``: title, date, kind, size."""
+    """The indexed reports (``ReportInfo`` rows) matching ``query``: title, date, kind, size.
+
+    Each title is a button that selects its report; the selected row carries compact **View**,
+    **Brief** and **Remove…** buttons (the page's script turns their clicks into events)."""
     total = len(reports)
     if not total:
         return '<div class="dq-reports"><p class="dq-empty">No reports indexed. Upload some above.</p></div>'
@@ -459,13 +462,82 @@ MAX_LISTED = 200
 _SEP = "\u00a0·\u00a0"
 
 
+#: Characters of a report title the list shows (cut at a word, then "…"; the full title on hover).
+TITLE_CHARS = 90
+
+#: The actions on the selected report: (action, label, tooltip).
+ROW_ACTIONS = (
+    ("view", "View", "Read the whole report in the Report tab"),
+    ("brief", "Brief", "Its key sentences and names in the Report tab"),
+    ("remove", "Remove…", "Remove it from the index (asks first)"),
+)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, ending in "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.–—-") + "…"
+
+
 def _report_row(info: Any, chosen: bool) -> str:
+    name = esc(info.source)
+    title = info.title or info.source
+    pick = (
+        f'<button type="button" class="dq-pick" data-source="{name}" data-action="select" '
+        f'aria-pressed="{"true" if chosen else "false"}" title="{esc(title)}">'
+        f'<span class="dq-report-title">{esc(shorten(title, TITLE_CHARS))}</span></button>'
+    )
+    actions = ""
+    if chosen:
+        buttons = "".join(
+            f'<button type="button" class="dq-act dq-act-{action}" data-source="{name}" '
+            f'data-action="{action}" title="{esc(tip)}">{label}</button>'
+            for action, label, tip in ROW_ACTIONS
+        )
+        actions = f'<div class="dq-row-actions" role="group" aria-label="{name}">{buttons}</div>'
     selected = ' class="dq-chosen-row"' if chosen else ""
     return (
-        f'<tr{selected}><td><div class="dq-report-title">{esc(info.title or info.source)}</div>'
-        f'<div class="dq-source-name">{esc(info.source)}</div></td><td>{esc(info.date or "–")}</td>'
+        f'<tr{selected} data-source="{name}"><td>{pick}'
+        f'<div class="dq-source-name">{name}</div>{actions}</td><td>{esc(info.date or "–")}</td>'
         f'<td>{esc(info.kind)}</td><td class="dq-num">{_size(info.chars)}</td>'
         f'<td class="dq-num">{info.passages}</td></tr>'
+    )
+
+
+def upload_progress(done: float, total: int, label: str) -> str:
+    """One progress bar for an upload: the file, its stage (reading, embedding n/N, saving) and
+    the share done; ``label`` is "name" (being read) or "name: stage" as the ingest reports it."""
+    name, _, stage = label.partition(": ")
+    found = re.fullmatch(r"embedded ([\d,]+) of ([\d,]+) texts", stage.strip())
+    stage = f"embedding {found.group(1)}/{found.group(2)}" if found else (stage.strip() or "reading")
+    share = max(0, min(100, round(100 * done / total))) if total else 0
+    files = f" · file {min(int(done) + 1, total)} of {total}" if total > 1 else ""
+    return (
+        f'<div class="dq-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        f'aria-valuenow="{share}" aria-label="Indexing {esc(name)}">'
+        f'<div class="dq-progress-head"><span class="dq-progress-name">{esc(name)}</span>'
+        f'<span class="dq-progress-stage">{esc(stage)}{files}</span>'
+        f'<span class="dq-progress-share">{share}%</span></div>'
+        '<div class="dq-progress-track">'
+        f'<div class="dq-progress-fill" style="width:{share}%"></div></div></div>'
+    )
+
+
+def example_chips(questions: Sequence[str]) -> str:
+    """The example questions under the input, each a button that asks it ('' when none)."""
+    if not questions:
+        return ""
+    chips = "".join(
+        f'<button type="button" class="dq-example" data-question="{esc(q)}">{esc(q)}</button>'
+        for q in questions
+    )
+    return (
+        f'<div class="dq-examples" role="group" aria-label="Example questions"><span>Try:</span>{chips}</div>'
     )
 
 

@@ -277,13 +277,17 @@ class UISession:
             if not existed:
                 dest.unlink(missing_ok=True)
             raise
-        if report.skipped and not existed:
-            dest.unlink(missing_ok=True)
+        if report.skipped and (not existed or not self._indexed_from(dest)):
+            dest.unlink(missing_ok=True)  # cancelled or refused: no report was read from this copy
         wanted = safe_filename(original)
         if report.added and dest.name != wanted:
             kept = f"{original} differs from the {wanted} already uploaded: kept as {dest.name}"
             report = report.model_copy(update={"notes": (*report.notes, kept)})
         return report
+
+    def _indexed_from(self, copy: Path) -> bool:
+        """True when an indexed report was read from the file ``copy`` (its recorded origin)."""
+        return origin_of(copy) in set(self.qa.store.report_origins().values())
 
     def remove(self, source: str) -> bool:
         """Remove a report from the index, then its uploaded copy (if it was uploaded).
@@ -384,6 +388,7 @@ def _within_file(
 
     def report(done: float, files: int, label: str) -> None:
         fraction = done - int(done) if done < files else 1.0
-        progress(index + fraction, total, f"{name} ({label.split(':', 1)[-1].strip()})" if label else name)
+        stage = label.split(":", 1)[1].strip() if ":" in label else ""
+        progress(index + fraction, total, f"{name}: {stage}" if stage else name)
 
     return report

@@ -158,9 +158,8 @@ def test_uploaded_markup_is_shown_as_text_and_can_be_removed(page: Any, tmp_path
     page.screenshot(path=str(ARTIFACTS / "hostile.png"))
 
     page.locator("#dq-tab-reports-button").click()
-    page.locator("#dq-chosen input").fill(name)
-    page.keyboard.press("Enter")
-    page.locator("#dq-remove-btn").click()
+    page.locator("#dq-reports-list tr", has_text=name).locator("button.dq-pick").click()
+    page.locator("#dq-reports-list tr.dq-chosen-row button.dq-act-remove").click()
     page.locator("#dq-confirm-remove").click()
     page.get_by_text(f"Removed {name}.").wait_for(timeout=30_000)
     assert name not in page.locator("#dq-reports-list").inner_text()

@@ -154,9 +154,9 @@ def test_reports_list_shows_title_date_kind_size_and_escapes() -> None:
 def test_reports_list_search_narrows_and_counts() -> None:
     rows = [_info(f"r{i}.txt", f"Report {i}") for i in range(300)]
     html = render.reports_list(rows, "r12")
-    assert "300 reports indexed" in html and "11 matching" in html and html.count("<tr>") == 11 + 1
+    assert "300 reports indexed" in html and "11 matching" in html and html.count("<tr") == 11 + 1
     capped = render.reports_list(rows)
-    assert capped.count("<tr>") == render.MAX_LISTED + 1 and "100 more" in capped
+    assert capped.count("<tr") == render.MAX_LISTED + 1 and "100 more" in capped
     assert "No report matches" in render.reports_list(rows, "nothing-like-this")
 
 

@@ -246,3 +246,24 @@ def test_cancel_stops_an_upload_and_keeps_the_files_done(fresh_qa, tmp_path: Pat
     assert set(fresh_qa.sources()) == before | {"north.txt"}
     assert (tmp_path / "up" / "north.txt").is_file() and not (tmp_path / "up" / "south.txt").exists()
     assert any(1 < done < 2 for done, _ in seen)  # progress within the second file, not only per file
+
+
+def test_a_cancelled_upload_leaves_no_copy_even_over_a_leftover_one(fresh_qa, tmp_path: Path) -> None:
+    """Issue 25 item 7: the copy of a cancelled upload goes, also when the same bytes already lay in
+    uploads/ (left by a killed upload): no report was read from it, so a restart must not index it."""
+    import shutil
+    import threading
+
+    session = UISession(fresh_qa, tmp_path / "up")
+    upload = _bulletin(tmp_path / "east.txt", 120)
+    (tmp_path / "up").mkdir(exist_ok=True)
+    shutil.copyfile(upload, tmp_path / "up" / "east.txt")  # the leftover, same bytes
+    cancel = threading.Event()
+
+    def progress(done: float, total: int, label: str) -> None:
+        if "embedded" in label:
+            cancel.set()
+
+    report, _ = session.ingest_uploads([upload], progress, cancel)
+    assert report.cancelled and "east.txt" not in fresh_qa.sources()
+    assert not (tmp_path / "up" / "east.txt").exists()
