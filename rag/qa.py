@@ -15,6 +15,7 @@ import numpy as np
 
 from rag.answer import Answerer
 from rag.answer.brief import BRIEF_SENTENCES, Briefer
+from rag.answer.entities import EntityPass
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.overview import Briefings
 from rag.embed import Embedder
@@ -65,7 +66,11 @@ class ReportQA:
             self.settings.answer_threshold,
             self.settings.reader,
         )
-        self.briefer = Briefer(self.index)  # briefs and overviews (rag.answer.brief, .overview)
+        # Briefs and overviews (rag.answer.brief, .overview): each report's brief, and its
+        # entities when settings.brief_entities says so, are stored with its record at ingest.
+        self.briefer = Briefer(self.index, entities_at_ingest=self.settings.brief_entities == "ingest")
+        self.index.record_extras = self.briefer.record_extras
+        self.entity_pass = EntityPass(self.index)
         self.briefings = Briefings(self.index, self.briefer)
         self.generator: GenerativeAnswerer | None = None
         self._chat_answerers: dict[Any, GenerativeAnswerer] = {}
@@ -111,7 +116,10 @@ class ReportQA:
         ``on_progress(done, total, label)`` reports files and embedding batches as they
         finish; setting ``cancel`` stops at the next batch or file (see ``Index.ingest``).
         """
-        return self.index.ingest(paths, progress, on_progress, cancel)
+        report = self.index.ingest(paths, progress, on_progress, cancel)
+        if self.settings.brief_entities == "background":
+            self.entity_pass.add([*report.added, *report.updated])
+        return report
 
     def remove(self, source: str) -> bool:
         """Delete a report from the index; False if there was none by that name."""
@@ -255,6 +263,6 @@ class ReportQA:
         ``sentences`` (1-6) bounds its length; a report with fewer prose sentences gets them all.
         ``entities`` adds the report's key people, places, organisations, dates and figures.
         ``UnknownReportError`` (a ``ValueError``) for a name the index does not hold, naming the
-        closest names. Kept per report version: a second brief of the same report is immediate.
+        closest names. Stored with the report's record at ingest: a brief reads it, parses nothing.
         """
         return self.briefer.brief(source, sentences, entities)
