@@ -109,7 +109,7 @@ def main() -> None:
         print(f"code: {sys.modules['rag'].__file__}, int8: {int8}, passage vectors: {passages}")
         print(f"ingest: {seconds:.1f} s, {words / seconds:,.0f} words/s")
         print(f"CPU time (all threads): {cpu:.1f} s, {words / cpu:,.0f} words per CPU second")
-        print(f"brief entities: {qa.settings.brief_entities}, background pass after it: {entity_seconds:.1f} s")
+        print(f"brief entities: {qa.settings.brief_entities}, background pass after: {entity_seconds:.1f} s")
         print(f"peak RSS: {peak_rss_mb():,.0f} MB (before the ingest: {before:,.0f} MB)")
         print(f"passages: {qa.store.passages.count():,}, sentences: {qa.store.sentences.count():,}")
 

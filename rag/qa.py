@@ -17,6 +17,7 @@ from rag.answer import Answerer
 from rag.answer.brief import BRIEF_SENTENCES, Briefer
 from rag.answer.entities import EntityPass
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.intent import intent
 from rag.answer.overview import Briefings
 from rag.embed import Embedder
 from rag.index import Index
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from rag.answer.generative import GenerativeAnswerer
+    from rag.answer.generative.briefing import BriefingKind, GenerativeBriefings
 
 #: How many generative answerers (one per chat model) a ``ReportQA`` keeps for ``ask(llm=...)``.
 CHAT_MODELS_KEPT = 4
@@ -230,7 +232,8 @@ class ReportQA:
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
         if (overview := self.briefings.answer(question, sources)) is not None:
-            return overview
+            writer = self._briefing_writer(llm)
+            return overview if writer is None else writer.answer(_briefing_kind(question), overview)
         return self.answerer_for(llm).ask(question, history or (), top_k, sources)
 
     def stream(
@@ -250,6 +253,10 @@ class ReportQA:
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
         if (overview := self.briefings.answer(question, sources)) is not None:
+            writer = self._briefing_writer(llm)
+            if writer is not None:
+                yield from writer.stream_answer(_briefing_kind(question), overview)
+                return
             yield overview.text
             yield overview
             return
@@ -257,12 +264,38 @@ class ReportQA:
 
     # Briefs --------------------------------------------------------------------------------
 
-    def brief(self, source: str, sentences: int = BRIEF_SENTENCES, entities: bool = True) -> Brief:
+    def brief(
+        self,
+        source: str,
+        sentences: int = BRIEF_SENTENCES,
+        entities: bool = True,
+        llm: str | BaseChatModel | None = None,
+    ) -> Brief:
         """The brief of report ``source``: its most salient sentences in report order, cited.
 
         ``sentences`` (1-6) bounds its length; a report with fewer prose sentences gets them all.
         ``entities`` adds the report's key people, places, organisations, dates and figures.
         ``UnknownReportError`` (a ``ValueError``) for a name the index does not hold, naming the
         closest names. Stored with the report's record at ingest: a brief reads it, parses nothing.
+        In generative mode (``llm``, else the configured chat model) the chat model rewords the
+        brief from its sentences, each sentence verified; else ``Brief.note`` says why not.
         """
-        return self.briefer.brief(source, sentences, entities)
+        brief = self.briefer.brief(source, sentences, entities)
+        writer = self._briefing_writer(llm)
+        return brief if writer is None else writer.brief(brief)
+
+    def _briefing_writer(self, llm: str | BaseChatModel | None) -> GenerativeBriefings | None:
+        """The writer of generative briefings with ``llm``'s (else the configured) chat model;
+        None in extractive mode."""
+        answerer = self.answerer_for(llm)
+        if answerer is self.answerer:
+            return None
+        from rag.answer.generative.briefing import GenerativeBriefings
+
+        return GenerativeBriefings(answerer)  # type: ignore[arg-type]
+
+
+def _briefing_kind(question: str) -> BriefingKind:
+    """The kind of briefing request ``question`` makes (one ``Briefings.answer`` answered)."""
+    asked = intent(question)
+    return asked.kind if asked is not None else "overview"
