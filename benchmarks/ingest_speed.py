@@ -98,6 +98,9 @@ def main() -> None:
             profiler.dump_stats(args.profile)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        pass_started = time.perf_counter()
+        qa.entity_pass.wait()  # RAG_BRIEF_ENTITIES=background: the entities, after the ingest
+        entity_seconds = time.perf_counter() - pass_started
         assert result.added, result.summary()
         size = report.stat().st_size / 1e6
         print(f"report: {size:.2f} MB, {words:,} words, distinct paragraphs: {not args.repeats}")
@@ -106,6 +109,7 @@ def main() -> None:
         print(f"code: {sys.modules['rag'].__file__}, int8: {int8}, passage vectors: {passages}")
         print(f"ingest: {seconds:.1f} s, {words / seconds:,.0f} words/s")
         print(f"CPU time (all threads): {cpu:.1f} s, {words / cpu:,.0f} words per CPU second")
+        print(f"brief entities: {qa.settings.brief_entities}, background pass after: {entity_seconds:.1f} s")
         print(f"peak RSS: {peak_rss_mb():,.0f} MB (before the ingest: {before:,.0f} MB)")
         print(f"passages: {qa.store.passages.count():,}, sentences: {qa.store.sentences.count():,}")
 

@@ -15,7 +15,9 @@ import numpy as np
 
 from rag.answer import Answerer
 from rag.answer.brief import BRIEF_SENTENCES, Briefer
+from rag.answer.entities import EntityPass
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.intent import intent
 from rag.answer.overview import Briefings
 from rag.embed import Embedder
 from rag.index import Index
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
     from rag.answer.generative import GenerativeAnswerer
+    from rag.answer.generative.briefing import BriefingKind, GenerativeBriefings
     from rag.langchain import AnswerRunnable, ReportRetriever
 
 #: How many generative answerers (one per chat model) a ``ReportQA`` keeps for ``ask(llm=...)``.
@@ -70,7 +73,11 @@ class ReportQA:
             self.settings.answer_threshold,
             self.settings.reader,
         )
-        self.briefer = Briefer(self.index)  # briefs and overviews (rag.answer.brief, .overview)
+        # Briefs and overviews (rag.answer.brief, .overview): each report's brief, and its
+        # entities when settings.brief_entities says so, are stored with its record at ingest.
+        self.briefer = Briefer(self.index, entities_at_ingest=self.settings.brief_entities == "ingest")
+        self.index.record_extras = self.briefer.record_extras
+        self.entity_pass = EntityPass(self.index)
         self.briefings = Briefings(self.index, self.briefer)
         self.generator: GenerativeAnswerer | None = None
         self._chat_answerers: dict[Any, GenerativeAnswerer] = {}
@@ -116,7 +123,10 @@ class ReportQA:
         ``on_progress(done, total, label)`` reports files and embedding batches as they
         finish; setting ``cancel`` stops at the next batch or file (see ``Index.ingest``).
         """
-        return self.index.ingest(paths, progress, on_progress, cancel)
+        report = self.index.ingest(paths, progress, on_progress, cancel)
+        if self.settings.brief_entities == "background":
+            self.entity_pass.add([*report.added, *report.updated])
+        return report
 
     def remove(self, source: str) -> bool:
         """Delete a report from the index; False if there was none by that name."""
@@ -231,7 +241,8 @@ class ReportQA:
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
         if (overview := self.briefings.answer(question, sources)) is not None:
-            return overview
+            writer = self._briefing_writer(llm)
+            return overview if writer is None else writer.answer(_briefing_kind(question), overview)
         return self.answerer_for(llm).ask(question, history or (), top_k, sources)
 
     def stream(
@@ -251,6 +262,10 @@ class ReportQA:
         question = self.check_question(question)
         top_k, sources = self.check_top_k(top_k), self.check_sources(sources)
         if (overview := self.briefings.answer(question, sources)) is not None:
+            writer = self._briefing_writer(llm)
+            if writer is not None:
+                yield from writer.stream_answer(_briefing_kind(question), overview)
+                return
             yield overview.text
             yield overview
             return
@@ -266,15 +281,35 @@ class ReportQA:
         names = self.sources() if sources is None else [s for s in sources if s in set(self.sources())]
         return example_questions([self.brief(s) for s in names[:count]], count)
 
-    def brief(self, source: str, sentences: int = BRIEF_SENTENCES, entities: bool = True) -> Brief:
+    def brief(
+        self,
+        source: str,
+        sentences: int = BRIEF_SENTENCES,
+        entities: bool = True,
+        llm: str | BaseChatModel | None = None,
+    ) -> Brief:
         """The brief of report ``source``: its most salient sentences in report order, cited.
 
         ``sentences`` (1-6) bounds its length; a report with fewer prose sentences gets them all.
         ``entities`` adds the report's key people, places, organisations, dates and figures.
         ``UnknownReportError`` (a ``ValueError``) for a name the index does not hold, naming the
-        closest names. Kept per report version: a second brief of the same report is immediate.
+        closest names. Stored with the report's record at ingest: a brief reads it, parses nothing.
+        In generative mode (``llm``, else the configured chat model) the chat model rewords the
+        brief from its sentences, each sentence verified; else ``Brief.note`` says why not.
         """
-        return self.briefer.brief(source, sentences, entities)
+        brief = self.briefer.brief(source, sentences, entities)
+        writer = self._briefing_writer(llm)
+        return brief if writer is None else writer.brief(brief)
+
+    def _briefing_writer(self, llm: str | BaseChatModel | None) -> GenerativeBriefings | None:
+        """The writer of generative briefings with ``llm``'s (else the configured) chat model;
+        None in extractive mode."""
+        answerer = self.answerer_for(llm)
+        if answerer is self.answerer:
+            return None
+        from rag.answer.generative.briefing import GenerativeBriefings
+
+        return GenerativeBriefings(answerer)  # type: ignore[arg-type]
 
     # Doors for LangChain (rag.langchain) ---------------------------------------------------
 
@@ -301,3 +336,9 @@ class ReportQA:
         from rag.langchain import AnswerRunnable
 
         return AnswerRunnable(self, llm)
+
+
+def _briefing_kind(question: str) -> BriefingKind:
+    """The kind of briefing request ``question`` makes (one ``Briefings.answer`` answered)."""
+    asked = intent(question)
+    return asked.kind if asked is not None else "overview"

@@ -242,6 +242,14 @@ class Settings(BaseSettings):
     generative: GenerativeSettings = Field(
         default_factory=GenerativeSettings, description="Generative answers (docs/generative.md)."
     )
+    brief_entities: Literal["ingest", "background", "on-demand"] = Field(
+        "background",
+        description="When a report's key entities (spaCy's NER, for its brief) are extracted and "
+        "stored in its record: `ingest` in the ingest of each file (ingest runs about half as fast: "
+        "NER is slower than embedding), `background` by a background pass after each ingest, report "
+        "by report, with progress (`ReportQA.entity_pass`), `on-demand` at the report's first brief. "
+        "Its brief (the sentences) is always stored at ingest (docs/briefs.md).",
+    )
 
 
 def env_name(setting: str) -> str:

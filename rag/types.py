@@ -173,6 +173,10 @@ class Brief(_Frozen):
     text: str
     citations: tuple[Citation, ...] = ()
     entities: tuple[Entity, ...] = ()
+    note: str = Field(
+        default="",
+        description="Why a generative brief is the extractive one after all ('' when it is not).",
+    )
 
 
 class SkippedFile(_Frozen):

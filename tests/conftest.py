@@ -34,7 +34,9 @@ def seeded_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from rag.qa import ReportQA
 
     folder = tmp_path_factory.mktemp("seeded-index")
-    ReportQA(index_dir=folder).ingest([SEEDS])
+    qa = ReportQA(index_dir=folder)
+    qa.ingest([SEEDS])
+    qa.entity_pass.wait()  # the entities are stored before the folder is copied
     return folder
 
 

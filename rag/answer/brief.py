@@ -15,9 +15,10 @@ chosen. The weights are few and measured by ``python -m rag eval briefs``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import json
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -29,11 +30,17 @@ from rag.cite import cite
 from rag.header import parse_header
 from rag.index.catalog import Catalog
 from rag.text import CAPITAL, DATE, NUMBER, field_line
-from rag.types import Answer, Brief, Citation, Entity, Passage, Report
+from rag.types import Answer, Brief, Chunk, Citation, Entity, Passage, Report
 
 #: Sentences in a brief by default, and the bounds a caller may ask for.
 BRIEF_SENTENCES = 5
 MIN_SENTENCES, MAX_SENTENCES = 1, 6
+
+#: The key of a report record's metadata that keeps its brief (JSON, stamped with the report's
+#: content hash; its entities: ``rag.answer.entities.ENTITIES_KEY``), and the version of the
+#: brief's recipe: bump it when the choice of sentences changes (stored briefs are then remade).
+BRIEF_KEY = "brief"
+BRIEF_VERSION = 1
 
 #: A prose sentence has at least this many words (relaxed for a report of few sentences).
 MIN_WORDS = 6
@@ -108,23 +115,32 @@ def is_prose(sentence: str, min_words: int = MIN_WORDS) -> bool:
     return figures / len(words) < 0.4
 
 
+def prose_sentences(
+    source: str, text: str, sentences: Sequence[tuple[int, int, str]], vectors: np.ndarray, min_words: int
+) -> ReportSentences:
+    """The prose sentences among ``sentences`` ((start, end, passage id) in report order, rows of
+    ``vectors``) of report ``source`` whose text is ``text``: none of its header block."""
+    body_start = parse_header(text, split_paragraphs(text)).body_start
+    rows = [
+        i
+        for i, (start, end, _) in enumerate(sentences)
+        if start >= body_start and is_prose(text[start:end], min_words)
+    ]
+    found = np.asarray(vectors[rows], dtype=np.float32) if rows else np.zeros((0, 1), dtype=np.float32)
+    spans = [(sentences[i][0], sentences[i][1]) for i in rows]
+    return ReportSentences(source, spans, [sentences[i][2] for i in rows], found)
+
+
 def report_sentences(catalog: Catalog, report: int, text: str, min_words: int = MIN_WORDS) -> ReportSentences:
     """The prose sentences of report number ``report`` of ``catalog`` (``text`` is its text)."""
-    body_start = parse_header(text, split_paragraphs(text)).body_start
     first, last = int(catalog.report_rows[report]), int(catalog.report_rows[report + 1])
-    spans: list[tuple[int, int]] = []
-    pids: list[str] = []
-    rows: list[int] = []
+    sentences: list[tuple[int, int, str]] = []
     for passage in range(first, last):
         s_first, s_last = int(catalog.sentence_rows[passage]), int(catalog.sentence_rows[passage + 1])
-        for row in range(s_first, s_last):
-            start, end = (int(x) for x in catalog.sentence_spans[row])
-            if start >= body_start and is_prose(text[start:end], min_words):
-                spans.append((start, end))
-                pids.append(catalog.passage_ids[passage])
-                rows.append(row)
-    vectors = np.asarray(catalog.sentence_vecs[rows], dtype=np.float32) if rows else np.zeros((0, 1))
-    return ReportSentences(catalog.sources[report], spans, pids, vectors)
+        pid = catalog.passage_ids[passage]
+        sentences += [(int(s), int(e), pid) for s, e in catalog.sentence_spans[s_first:s_last].tolist()]
+    rows = slice(int(catalog.sentence_rows[first]), int(catalog.sentence_rows[last]))
+    return prose_sentences(catalog.sources[report], text, sentences, catalog.sentence_vecs[rows], min_words)
 
 
 def prior(sentence: str) -> float:
@@ -200,15 +216,77 @@ def eligible_sentences(catalog: Catalog, report: int, text: str) -> ReportSenten
     return found
 
 
+def ranked(found: ReportSentences, text: str) -> list[int]:
+    """The ``MAX_SENTENCES`` best of ``found`` by MMR, best first: a brief of ``n`` sentences is
+    the first ``n`` in report order (MMR's greedy picks do not depend on how many are wanted)."""
+    return mmr(salience(found, text), found.vectors, MAX_SENTENCES) if len(found) else []
+
+
+@dataclass(frozen=True)
+class StoredBrief:
+    """A report's brief as its record keeps it: its best sentences, best first, for one version.
+
+    ``of`` is the recipe's version and the report's content hash: a brief stored for another
+    version of the report (or of the recipe) is stale and never used.
+    """
+
+    of: str
+    sentences: tuple[tuple[int, int, str], ...]  # (start, end, passage id)
+
+    @staticmethod
+    def stamp(content_hash: str) -> str:
+        """What ``of`` must be for the report version ``content_hash``."""
+        return f"{BRIEF_VERSION}/{content_hash}"
+
+    @classmethod
+    def of_sentences(cls, found: ReportSentences, text: str, content_hash: str) -> StoredBrief:
+        """The stored brief of a report version from its eligible sentences."""
+        order = ranked(found, text)
+        spans = tuple((*found.spans[i], found.passage_ids[i]) for i in order)
+        return cls(cls.stamp(content_hash), spans)
+
+    def to_json(self) -> str:
+        """The JSON kept in the record's metadata under ``BRIEF_KEY``."""
+        return json.dumps({"of": self.of, "sentences": [list(s) for s in self.sentences]})
+
+    @classmethod
+    def from_json(cls, raw: object, content_hash: str) -> StoredBrief | None:
+        """The stored brief in ``raw`` if it is one of version ``content_hash``, else None."""
+        try:
+            data = json.loads(raw) if isinstance(raw, str) else None
+            if not data or data["of"] != cls.stamp(content_hash):
+                return None
+            return cls(data["of"], tuple((int(s), int(e), str(p)) for s, e, p in data["sentences"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def pick(self, count: int) -> list[tuple[int, int, str]]:
+        """The sentences of a brief of ``count`` sentences, in report order."""
+        return sorted(self.sentences[:count])
+
+
+def chunk_sentences(chunks: Sequence[Chunk], sentence_vecs: np.ndarray, text: str) -> ReportSentences:
+    """The eligible sentences of a report being ingested: its chunks and their sentence vectors
+    (rounded as the catalog keeps them, so the brief is the one the catalog would give)."""
+    sentences = [(s.start, s.end, c.passage_id) for c in chunks for s in c.sentences]
+    vectors = np.asarray(sentence_vecs, dtype=np.float16)
+    source = chunks[0].source if chunks else ""
+    found = prose_sentences(source, text, sentences, vectors, MIN_WORDS)
+    if len(found) < 3:
+        found = prose_sentences(source, text, sentences, vectors, 1)
+    return found
+
+
 class Briefer:
-    """Makes and keeps the briefs of an index's reports (one per report version and length)."""
+    """Makes the briefs of an index's reports from what their records keep (see ``record_extras``).
 
-    CACHED = 512
+    A record without a current brief or entities (an index written before they were kept, or
+    entities left to a later pass) gets them computed once and stored in it.
+    """
 
-    def __init__(self, index: object) -> None:
+    def __init__(self, index: object, entities_at_ingest: bool = False) -> None:
         self.index = index
-        self._cache: dict[tuple[str, str, int, bool], Brief] = {}
-        self._lock = threading.Lock()
+        self.entities_at_ingest = entities_at_ingest
 
     def check_source(self, source: str, names: Sequence[str]) -> str:
         """The report ``source`` names, or ``UnknownReportError`` naming the closest."""
@@ -217,35 +295,33 @@ class Briefer:
             raise unknown_report(str(source), names)
         return found
 
+    def record_extras(
+        self, report: Report, chunks: Sequence[Chunk], sentence_vecs: np.ndarray
+    ) -> dict[str, str]:
+        """What the ingest stores with a report's record: its brief, and its entities if asked."""
+        found = chunk_sentences(chunks, sentence_vecs, report.text)
+        extras = {BRIEF_KEY: StoredBrief.of_sentences(found, report.text, report.content_hash).to_json()}
+        if self.entities_at_ingest:
+            from rag.answer.entities import ENTITIES_KEY, entities_json, report_entities
+
+            extras[ENTITIES_KEY] = entities_json(report_entities(report.text), report.content_hash)
+        return extras
+
     def brief(self, source: str, sentences: int = BRIEF_SENTENCES, entities: bool = True) -> Brief:
         """The brief of report ``source`` (see ``ReportQA.brief``)."""
         if not MIN_SENTENCES <= sentences <= MAX_SENTENCES:
             raise ValueError(f"a brief has {MIN_SENTENCES} to {MAX_SENTENCES} sentences, not {sentences}")
         catalog = self.index.catalog()  # type: ignore[attr-defined]
         source = self.check_source(source, catalog.sources)
-        number = catalog.sources.index(source)
-        key = (source, catalog.hashes[number], sentences, entities)
-        with self._lock:
-            found = self._cache.get(key)
-        if found is None:
-            found = self._make(catalog, number, sentences, entities)
-            with self._lock:
-                if len(self._cache) >= self.CACHED:
-                    self._cache.pop(next(iter(self._cache)))
-                self._cache[key] = found
-        return found
-
-    def _make(self, catalog: Catalog, number: int, sentences: int, entities: bool) -> Brief:
-        report: Report = self.index.report(catalog.sources[number])  # type: ignore[attr-defined]
-        found = eligible_sentences(catalog, number, report.text)
-        picked = choose(found, report.text, sentences)
-        quotes = [(report.source, found.passage_ids[i], *found.spans[i]) for i in picked]
-        text, citations = cite("", quotes, {report.source: report.text})
+        report, meta = self.index.report_record(source)  # type: ignore[attr-defined]
+        stored = StoredBrief.from_json(meta.get(BRIEF_KEY), report.content_hash)
+        if stored is None:
+            stored = self._compute(catalog, report)
         names: tuple[Entity, ...] = ()
         if entities:
-            from rag.answer.entities import report_entities
-
-            names = report_entities(report.text)
+            names = self.entities(report, meta)
+        quotes = [(report.source, pid, start, end) for start, end, pid in stored.pick(sentences)]
+        text, citations = cite("", quotes, {report.source: report.text})
         return Brief(
             source=report.source,
             title=report.title,
@@ -255,6 +331,30 @@ class Briefer:
             citations=citations,
             entities=names,
         )
+
+    def entities(self, report: Report, meta: dict[str, object]) -> tuple[Entity, ...]:
+        """The report's stored entities; computed (spaCy) and stored when its record has none."""
+        from rag.answer.entities import ENTITIES_KEY, entities_from_json, entities_json, report_entities
+
+        found = entities_from_json(meta.get(ENTITIES_KEY), report.content_hash)
+        if found is None:
+            found = report_entities(report.text)
+            self._store(report, {ENTITIES_KEY: entities_json(found, report.content_hash)})
+        return found
+
+    def _compute(self, catalog: Catalog, report: Report) -> StoredBrief:
+        """The brief of a record that keeps none (an older index), stored in it for next time."""
+        number = catalog.sources.index(report.source)
+        found = eligible_sentences(catalog, number, report.text)
+        stored = StoredBrief.of_sentences(found, report.text, report.content_hash)
+        if catalog.hashes[number] == report.content_hash:
+            self._store(report, {BRIEF_KEY: stored.to_json()})
+        return stored
+
+    def _store(self, report: Report, values: dict[str, str]) -> None:
+        """Keep ``values`` in the report's record (best effort: a read-only index still answers)."""
+        with contextlib.suppress(Exception):
+            self.index.store.annotate_report(report.source, report.content_hash, values)  # type: ignore[attr-defined]
 
 
 def cited_passages(catalog: Catalog, citations: Sequence[Citation]) -> tuple[Passage, ...]:

@@ -7,11 +7,18 @@ breaking ties. Without the pipeline a brief simply has no entities.
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 from collections import Counter
+from collections.abc import Iterable
+from typing import Any
 
 from rag.chunk import split_paragraphs
 from rag.header import parse_header
 from rag.types import Entity
+
+log = logging.getLogger(__name__)
 
 #: spaCy label -> the kind a brief shows.
 ENTITY_KINDS = {
@@ -31,6 +38,13 @@ ENTITY_KINDS = {
 #: Most entities kept per kind, and most paragraphs read (a very long report: its opening).
 PER_KIND = 6
 MAX_PARAGRAPHS = 400
+
+#: Version of the entities' recipe in their stamp (bump it when the extraction changes: entities
+#: stored before are then extracted again on first use).
+ENTITIES_VERSION = 1
+
+#: The key of a report record's metadata that keeps its entities (as ``rag.answer.brief``'s).
+ENTITIES_KEY = "entities"
 
 
 def report_entities(text: str) -> tuple[Entity, ...]:
@@ -65,3 +79,86 @@ def _top(counts: Counter[tuple[str, str]]) -> tuple[Entity, ...]:
         )
         out.extend(Entity(text=name, kind=kind, count=n) for name, n in ranked[:PER_KIND])
     return tuple(out)
+
+
+def entities_json(entities: tuple[Entity, ...], content_hash: str) -> str:
+    """The JSON a report record keeps its entities in, stamped with the report's version."""
+    rows = [[e.kind, e.text, e.count] for e in entities]
+    return json.dumps({"of": f"{ENTITIES_VERSION}/{content_hash}", "entities": rows})
+
+
+def entities_from_json(raw: object, content_hash: str) -> tuple[Entity, ...] | None:
+    """The entities kept in ``raw`` if they are those of version ``content_hash``, else None."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else None
+        if not data or data["of"] != f"{ENTITIES_VERSION}/{content_hash}":
+            return None
+        return tuple(Entity(kind=k, text=t, count=int(n)) for k, t, n in data["entities"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class EntityPass:
+    """Extracts the entities of newly ingested reports in a background thread and stores each in
+    its report's record, one report at a time (``Settings.brief_entities == "background"``).
+
+    ``progress()`` says how many of the queued reports are done; ``wait()`` waits for the pass.
+    A report removed or re-ingested meanwhile is skipped (its record's version decides), and a
+    brief asked before its report's turn extracts them itself.
+    """
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+        self._queue: list[str] = []
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self.done = 0
+        self.total = 0
+
+    def add(self, sources: Iterable[str]) -> None:
+        """Queue these reports and start the pass if it is not running."""
+        with self._lock:
+            fresh = [s for s in sources if s not in self._queue]
+            if not fresh:
+                return
+            self._queue += fresh
+            self.total += len(fresh)
+            if self._idle.is_set():
+                self._idle.clear()
+                threading.Thread(target=self._run, name="entity-pass", daemon=True).start()
+
+    def progress(self) -> tuple[int, int]:
+        """(reports done, reports queued) since the pass last went idle."""
+        with self._lock:
+            return self.done, self.total
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every queued report is done; False if ``timeout`` seconds passed first."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self.done = self.total = 0
+                    self._idle.set()
+                    return
+                source = self._queue.pop(0)
+            try:
+                self._one(source)
+            except Exception as err:  # the index changed under us: a brief will extract them
+                log.warning("entities of %s not stored: %s", source, err)
+            with self._lock:
+                self.done += 1
+                log.info("entities: %d of %d reports", self.done, self.total)
+
+    def _one(self, source: str) -> None:
+        """Extract and store one report's entities unless its record already has current ones."""
+        found = self.index.store.get_record(source)
+        if found is None:
+            return
+        report, meta = found
+        if entities_from_json(meta.get(ENTITIES_KEY), report.content_hash) is None:
+            values = {ENTITIES_KEY: entities_json(report_entities(report.text), report.content_hash)}
+            self.index.store.annotate_report(source, report.content_hash, values)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from rag.chunk import chunk_report
 from rag.embed import Embedder
@@ -25,7 +28,10 @@ from rag.ingest_guard import IngestCancelled, IngestProgress, LoadLimits, Progre
 from rag.load import LoadError, content_hash, iter_report_files, load_text
 from rag.names import NamedFile, assign_names, clean_name
 from rag.settings import Settings
-from rag.types import IngestReport, RenamedFile, Report, SkippedFile
+from rag.types import Chunk, IngestReport, RenamedFile, Report, SkippedFile
+
+#: Makes what a report's record keeps besides its text: (report, passages, sentence vectors) -> values.
+RecordExtras = Callable[[Report, Sequence[Chunk], np.ndarray], dict[str, str]]
 
 
 @dataclass
@@ -73,6 +79,9 @@ class Index:
         self.store = ChromaStore(settings, self.embedder)
         self._write_lock = threading.RLock()
         self._texts: dict[tuple[str, str | None], str] = {}
+        #: Derived values a report's record keeps, made at ingest from the report, its passages
+        #: and their sentence vectors (``ReportQA`` sets it: the brief and entities).
+        self.record_extras: RecordExtras | None = None
         self.sparse_cache = SparseCache(self.store, self._sparse_dir)
         self.sparse: SparseIndex = self.sparse_cache.open()
         self.catalogs = CatalogCache(
@@ -117,6 +126,13 @@ class Index:
         if report is None:
             raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
         return report
+
+    def report_record(self, source: str) -> tuple[Report, dict[str, Any]]:
+        """A report's record and its metadata (with its stored brief and entities, if any)."""
+        found = self.store.get_record(source)
+        if found is None:
+            raise KeyError(f"no report named {source!r} in the index at {self.store.location}")
+        return found
 
     def text_or_empty(self, source: str) -> str:
         """The report's text, or "" if it was removed meanwhile (its citations then drop)."""
@@ -240,7 +256,8 @@ class Index:
         )
         if old_hash is not None:
             self.document_text(source)  # questions pinned to the old version can still cite it
-        self.store.put_report(report, chunks, passage_vecs, sentence_vecs)  # the commit point
+        extras = self.record_extras(report, chunks, sentence_vecs) if self.record_extras else None
+        self.store.put_report(report, chunks, passage_vecs, sentence_vecs, extras)  # the commit point
         self.store.commit(source, digest)
         self._forget_texts(source, keep={digest, old_hash})
         self.store.delete_passages(source, keep_hash=digest)

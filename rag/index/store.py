@@ -321,9 +321,17 @@ class ChromaStore:
             collection.upsert(**{key: list(value[at : at + size]) for key, value in columns.items()})
 
     def put_report(
-        self, report: Report, chunks: list[Chunk], passage_vecs: np.ndarray, sentence_vecs: np.ndarray
+        self,
+        report: Report,
+        chunks: list[Chunk],
+        passage_vecs: np.ndarray,
+        sentence_vecs: np.ndarray,
+        extras: dict[str, str] | None = None,
     ) -> None:
-        """Write a report's passages and sentences, then its record (which makes it visible)."""
+        """Write a report's passages and sentences, then its record (which makes it visible).
+
+        ``extras`` are derived values the record keeps too (its brief and entities, as JSON).
+        """
         self._batched_add(
             self.passages,
             ids=[c.passage_id for c in chunks],
@@ -358,6 +366,7 @@ class ChromaStore:
                     "origin": report.origin,
                     "passages": len(chunks),
                     "sentences": len(sentences),
+                    **(extras or {}),
                 }
             ],
         )
@@ -389,8 +398,23 @@ class ChromaStore:
         found = self.reports.get(include=["metadatas"])
         return {m["source"]: m.get("origin", "") for m in found["metadatas"]}
 
+    def annotate_report(self, source: str, content_hash: str, values: dict[str, str]) -> bool:
+        """Add derived ``values`` (stamped with ``content_hash``) to a report's record if it is
+        still at that version; False if it is not. The state token is unchanged: nothing a
+        question reads changes, and a stale value is recognised by its stamp."""
+        found = self.reports.get(ids=[report_id(source)], include=["metadatas"])
+        if not found["ids"] or found["metadatas"][0].get("content_hash") != content_hash:
+            return False
+        self.reports.update(ids=[report_id(source)], metadatas=[dict(values)])
+        return True
+
     def get_report(self, source: str) -> Report | None:
         """A report's record, or None if it is not indexed."""
+        found = self.get_record(source)
+        return None if found is None else found[0]
+
+    def get_record(self, source: str) -> tuple[Report, dict[str, Any]] | None:
+        """A report's record and its metadata (with the derived values it keeps), or None."""
         found = self.reports.get(ids=[report_id(source)], include=["documents", "metadatas"])
         if not found["ids"]:
             return None
@@ -403,7 +427,7 @@ class ChromaStore:
             date=meta.get("date", ""),
             kind=meta.get("kind", ""),
             origin=meta.get("origin", ""),
-        )
+        ), dict(meta)
 
     def get_chunks(self, passage_ids: Sequence[str]) -> dict[str, Chunk]:
         """The stored passages with these ids, keyed by id."""

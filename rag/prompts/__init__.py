@@ -15,6 +15,20 @@ ABSTAIN_TEXT = "The reports do not say."
 #: Shown with an "uncertain" answer: the closest evidence, which may not answer the question.
 UNCERTAIN_NOTE = "The reports may not answer this exactly; this is the closest they come."
 
+#: The prompt files of generative answers and of generative briefings (``rag.answer.generative``).
+ANSWER_PROMPT = "answer"
+BRIEFING_PROMPT = "briefing"
+
+#: What a generative briefing asks of the chat model, by request kind (rule 5 of ``briefing.txt``).
+BRIEFING_TASKS = {
+    "brief": "Summarize the report in three to six short sentences, in the order the report tells it.",
+    "overview": "Summarize in three to six short sentences, in the order the passages come.",
+    "topic": "Say what happened, in three to six short sentences; name the report of each fact.",
+    "timeline": "List the events in date order, one short sentence per event, each starting with its date.",
+    "compare": "Compare the two sides: what each says, where they agree and where they differ.",
+    "mention": "Say which reports mention it: one short sentence per report, naming the report.",
+}
+
 #: The prompt files shipped in the package.
 PROMPTS_DIR = Path(__file__).resolve().parent
 

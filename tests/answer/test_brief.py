@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from rag import ReportQA
-from rag.answer.brief import UnknownReportError, choose, is_prose, mmr
+from rag.answer.brief import BRIEF_KEY, StoredBrief, UnknownReportError, choose, is_prose, mmr
+from rag.answer.entities import ENTITIES_KEY, entities_from_json
+from rag.index.store import report_id
 from rag.types import Brief
 from tests.conftest import SEED_SOURCE
 
@@ -158,3 +160,75 @@ def test_choose_keeps_report_order_and_takes_all_of_a_short_report(seeded_qa: Re
     picked = choose(found, text, 4)
     assert picked == sorted(picked) and len(picked) == 4
     assert choose(found, text, len(found) + 3) == list(range(len(found)))
+
+
+def _record(qa: ReportQA, source: str) -> dict[str, object]:
+    return qa.index.report_record(source)[1]
+
+
+def test_brief_and_entities_are_read_from_the_record_without_parsing(
+    seeded_qa: ReportQA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.answer.brief as brief_module
+    import rag.answer.entities as entities_module
+
+    expected = seeded_qa.brief(SEED_SOURCE, sentences=6)
+    meta = _record(seeded_qa, SEED_SOURCE)
+    content_hash = seeded_qa.report(SEED_SOURCE).content_hash
+    assert StoredBrief.from_json(meta[BRIEF_KEY], content_hash) is not None
+    assert entities_from_json(meta[ENTITIES_KEY], content_hash) == expected.entities
+
+    def fail(*_: object, **__: object) -> None:
+        raise AssertionError("parsed at question time")
+
+    monkeypatch.setattr(brief_module, "eligible_sentences", fail)
+    monkeypatch.setattr(entities_module, "report_entities", fail)
+    for count in range(1, 7):
+        again = seeded_qa.brief(SEED_SOURCE, sentences=count)
+        assert len(again.citations) == count
+        assert {c.start for c in again.citations} <= {c.start for c in expected.citations}
+    assert seeded_qa.brief(SEED_SOURCE, sentences=6) == expected
+
+
+def test_stored_brief_is_the_brief_computed_from_the_catalog(seeded_qa: ReportQA) -> None:
+    from rag.answer.brief import eligible_sentences
+
+    catalog = seeded_qa.index.catalog()
+    text = seeded_qa.document_text(SEED_SOURCE)
+    found = eligible_sentences(catalog, catalog.sources.index(SEED_SOURCE), text)
+    content_hash = seeded_qa.report(SEED_SOURCE).content_hash
+    stored = StoredBrief.from_json(_record(seeded_qa, SEED_SOURCE)[BRIEF_KEY], content_hash)
+    assert stored is not None
+    for count in (1, 3, 5, 6):
+        picked = [(*found.spans[i], found.passage_ids[i]) for i in choose(found, text, count)]
+        assert stored.pick(count) == picked
+
+
+def test_an_index_without_stored_briefs_computes_them_once_and_stores_them(fresh_qa: ReportQA) -> None:
+    store = fresh_qa.store
+    store.reports.update(ids=[report_id(SEED_SOURCE)], metadatas=[{BRIEF_KEY: "", ENTITIES_KEY: ""}])
+    content_hash = fresh_qa.report(SEED_SOURCE).content_hash
+    assert StoredBrief.from_json(_record(fresh_qa, SEED_SOURCE)[BRIEF_KEY], content_hash) is None
+    brief = fresh_qa.brief(SEED_SOURCE)
+    assert WITHDRAWAL in brief.text and ("place", "Ariha") in {(e.kind, e.text) for e in brief.entities}
+    meta = _record(fresh_qa, SEED_SOURCE)
+    assert StoredBrief.from_json(meta[BRIEF_KEY], content_hash) is not None
+    assert entities_from_json(meta[ENTITIES_KEY], content_hash) == brief.entities
+
+
+def test_reingest_restamps_the_brief_and_the_background_pass_stores_entities(
+    fresh_qa: ReportQA, tmp_path: Path
+) -> None:
+    folder = tmp_path / "reports"
+    _ingest(fresh_qa, folder, "ferry.txt", "Ferry note\n\nThe ferry Aurora sank off Velmora on Monday.\n")
+    fresh_qa.entity_pass.wait(60)
+    first = fresh_qa.report("ferry.txt").content_hash
+    assert entities_from_json(_record(fresh_qa, "ferry.txt")[ENTITIES_KEY], first) is not None
+    _ingest(fresh_qa, folder, "ferry.txt", "Ferry note\n\nThe tug Boreas ran aground near Pelican Point.\n")
+    second = fresh_qa.report("ferry.txt").content_hash
+    meta = _record(fresh_qa, "ferry.txt")
+    stored = StoredBrief.from_json(meta[BRIEF_KEY], second)
+    assert stored is not None and StoredBrief.from_json(meta[BRIEF_KEY], first) is None
+    fresh_qa.entity_pass.wait(60)
+    names = entities_from_json(_record(fresh_qa, "ferry.txt")[ENTITIES_KEY], second)
+    assert names is not None and "Pelican Point" in {e.text for e in names}

@@ -23,7 +23,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from rag.answer.generative.backends import LLMUnavailableError, describe_model, load_chat_model
 from rag.answer.generative.verify import verify
 from rag.conversation import needs_context, standalone_question, user_turns
-from rag.prompts import ABSTAIN_TEXT, PROMPTS_DIR, load_prompt
+from rag.prompts import ABSTAIN_TEXT, ANSWER_PROMPT, PROMPTS_DIR, load_prompt
 from rag.settings import Settings
 from rag.types import Answer, Candidate
 
@@ -52,12 +52,15 @@ def chat_prompt(name: str, folder: Path = PROMPTS_DIR, **partials: str) -> ChatP
     return ChatPromptTemplate.from_messages(messages).partial(**partials)
 
 
+def passage_block(number: int, source: str, text: str) -> str:
+    """One numbered passage for a prompt, fenced as data (a passage tag inside is defused)."""
+    text = re.sub(r"</?\s*passage[^>]*>", "", text, flags=re.IGNORECASE)
+    return f'<passage number="{number}" report="{source}">\n{text.strip()}\n</passage>'
+
+
 def format_passages(candidates: Sequence[Candidate]) -> str:
     """Numbered passages for the prompt, fenced as data (a closing tag inside is defused)."""
-    blocks = []
-    for n, candidate in enumerate(candidates, 1):
-        text = re.sub(r"</?\s*passage[^>]*>", "", candidate.chunk.text, flags=re.IGNORECASE)
-        blocks.append(f'<passage number="{n}" report="{candidate.chunk.source}">\n{text.strip()}\n</passage>')
+    blocks = [passage_block(n, c.chunk.source, c.chunk.text) for n, c in enumerate(candidates, 1)]
     return "\n\n".join(blocks)
 
 
@@ -107,7 +110,7 @@ class GenerativeAnswerer:
         except LLMUnavailableError as err:
             self.error = f"{err}; answering extractively"
             log.warning("generative mode unavailable: %s", self.error)
-        self.answer_prompt = chat_prompt("answer", settings.prompts_dir, abstain=ABSTAIN_TEXT)
+        self.answer_prompt = chat_prompt(ANSWER_PROMPT, settings.prompts_dir, abstain=ABSTAIN_TEXT)
         self.condense_prompt = chat_prompt("condense", settings.prompts_dir)
         self.prepare: Runnable = (
             RunnablePassthrough.assign(query=RunnableLambda(self._condense))
@@ -144,12 +147,12 @@ class GenerativeAnswerer:
         try:
             if self.model is None:
                 raise LLMUnavailableError(self.error or "no chat model")
-            for piece in self._stream_reply(state["messages"]):
+            for piece in self.stream_reply(state["messages"]):
                 pieces.append(piece)
                 yield piece
             state = {**state, "reply": "".join(pieces), "error": None}
         except Exception as err:
-            state = {**state, "reply": "", "error": self._failure(err)}
+            state = {**state, "reply": "", "error": self.failure(err)}
         yield self._finish(state)
 
     # Steps ---------------------------------------------------------------------------------
@@ -187,12 +190,12 @@ class GenerativeAnswerer:
         try:
             if self.model is None:
                 raise LLMUnavailableError(self.error or "no chat model")
-            reply = "".join(self._stream_reply(state["messages"]))
+            reply = "".join(self.stream_reply(state["messages"]))
             return {**state, "reply": reply, "error": None}
         except Exception as err:
-            return {**state, "reply": "", "error": self._failure(err)}
+            return {**state, "reply": "", "error": self.failure(err)}
 
-    def _stream_reply(self, messages: Sequence[BaseMessage] | Any) -> Iterator[str]:
+    def stream_reply(self, messages: Sequence[BaseMessage] | Any) -> Iterator[str]:
         """Non-empty text pieces of the reply; servers that stream only empty chunks are re-asked."""
         assert self.model is not None
         got = False
@@ -206,7 +209,8 @@ class GenerativeAnswerer:
             if text:
                 yield text
 
-    def _failure(self, err: Exception) -> str:
+    def failure(self, err: Exception) -> str:
+        """The note of an answer whose chat model failed with ``err`` (logged)."""
         if isinstance(err, LLMUnavailableError):
             return str(err) if self.error else f"{err}; answering extractively"
         message = f"chat model {self.name} failed ({type(err).__name__}: {err}); answering extractively"
