@@ -168,15 +168,20 @@ class Reader:
         question: str,
         sentences: Sequence[str],
         contexts: Sequence[str] | None = None,
-        batch_size: int = 32,
+        batch_size: int = 1,
     ) -> list[Reading]:
         """One ``Reading`` per sentence of ``sentences`` (with ``contexts`` beside them, if given)."""
         contexts = contexts if contexts is not None else [""] * len(sentences)
         encoded = [encode(self.tokenizer, question, s, c, self.limits) for s, c in zip(sentences, contexts)]
-        out: list[Reading] = []
-        for at in range(0, len(encoded), batch_size):
-            out += self._run(encoded[at : at + batch_size])
-        return out
+        # One input per run by default: the int8 model quantises activations per run, so a batch
+        # (and its padding) would shift each score with its neighbours; alone, a pair always
+        # scores the same, and nothing is padded. Larger batches are sorted by length.
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+        out: dict[int, Reading] = {}
+        for at in range(0, len(order), batch_size):
+            rows = order[at : at + batch_size]
+            out.update(zip(rows, self._run([encoded[i] for i in rows])))
+        return [out[i] for i in range(len(encoded))]
 
     def _run(self, batch: list[Encoded]) -> list[Reading]:
         width = max(len(e.ids) for e in batch)

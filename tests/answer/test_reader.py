@@ -97,3 +97,19 @@ def test_best_span_is_ordered_and_bounded() -> None:
     end = np.array([9.0, 0.0, 0.0, 6.0])  # the best end (0) comes before the best start (1)
     assert best_span(start, end, 4, max_tokens=3)[:2] == (1, 3)
     assert best_span(start, end, 4, max_tokens=2)[:2] == (0, 0)  # (1, 3) is three tokens long
+
+
+def test_a_sentence_scores_the_same_alone_and_beside_others() -> None:
+    # The int8 model quantises activations per run: batched with longer neighbours (and padded),
+    # a sentence's logit would move with them. predict() runs one input at a time by default.
+    reader = shared_reader()
+    question = "How many troops withdrew?"
+    short = "The estimated 400 men withdrew to nearby Ariha."
+    others = [
+        "Moderate rebel commanders said negotiations had been going on for weeks to ensure a complete "
+        "withdrawal of the army from what was once a key supply road linking Latakia with Aleppo.",
+        "Troops opened fire.",
+    ]
+    alone = reader.predict(question, [short])[0]
+    beside = reader.predict(question, [*others, short])[2]
+    assert alone == beside
