@@ -141,10 +141,12 @@ def _run(args: argparse.Namespace) -> int:
 
         return run_eval_command(args)
     if args.command == "ingest":
-        report = _open(args).ingest(args.paths, progress=sys.stderr.isatty())
+        qa = _open(args)
+        report = qa.ingest(args.paths, progress=sys.stderr.isatty())
         print(report.summary())
         for note in report.notes:
             print(f"note: {note}")
+        _finish_entities(qa)
         return 0 if not report.skipped or report.added or report.updated or report.unchanged else 1
     if args.command == "ask":
         qa = _open_filled(args, llm=args.llm)
@@ -170,6 +172,17 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     print(f"error: no report named {args.source!r}", file=sys.stderr)
     return 1
+
+
+def _finish_entities(qa: Any) -> None:
+    """Wait for the background pass that stores the new reports' entities (for their briefs),
+    saying how far it is on a terminal."""
+    while not qa.entity_pass.wait(1.0):
+        if sys.stderr.isatty():
+            done, total = qa.entity_pass.progress()
+            print(f"\rentities: {done} of {total} reports", end="", file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

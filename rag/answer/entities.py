@@ -7,6 +7,7 @@ breaking ties. Without the pipeline a brief simply has no entities.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import threading
@@ -102,7 +103,9 @@ class EntityPass:
     """Extracts the entities of newly ingested reports in a background thread and stores each in
     its report's record, one report at a time (``Settings.brief_entities == "background"``).
 
-    ``progress()`` says how many of the queued reports are done; ``wait()`` waits for the pass.
+    ``progress()`` says how many of the queued reports are done; ``wait()`` waits for the pass;
+    ``stop()`` (also run at interpreter exit) drops what is queued and waits for the report in
+    hand, so the process never ends with spaCy half-way through a report (a crash at exit).
     A report removed or re-ingested meanwhile is skipped (its record's version decides), and a
     brief asked before its report's turn extracts them itself.
     """
@@ -115,6 +118,8 @@ class EntityPass:
         self._idle.set()
         self.done = 0
         self.total = 0
+        self._thread: threading.Thread | None = None
+        atexit.register(self.stop)
 
     def add(self, sources: Iterable[str]) -> None:
         """Queue these reports and start the pass if it is not running."""
@@ -126,7 +131,8 @@ class EntityPass:
             self.total += len(fresh)
             if self._idle.is_set():
                 self._idle.clear()
-                threading.Thread(target=self._run, name="entity-pass", daemon=True).start()
+                self._thread = threading.Thread(target=self._run, name="entity-pass", daemon=True)
+                self._thread.start()
 
     def progress(self) -> tuple[int, int]:
         """(reports done, reports queued) since the pass last went idle."""
@@ -136,6 +142,15 @@ class EntityPass:
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until every queued report is done; False if ``timeout`` seconds passed first."""
         return self._idle.wait(timeout)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Drop the queued reports (a brief extracts their entities when asked) and wait up to
+        ``timeout`` seconds for the one in hand."""
+        with self._lock:
+            self._queue.clear()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _run(self) -> None:
         while True:
