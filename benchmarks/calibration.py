@@ -2,8 +2,10 @@
 
     python benchmarks/calibration.py eval-out/news.json eval-out/files.json eval-out/seed.json
 
-Each question's grade follows from its confidence and the product's two thresholds ("answered"
-at or above ``answer_threshold``, "abstained" under ``abstain_threshold``, "uncertain" between);
+Each question's grade: "abstained" when its confidence is under ``abstain_threshold``, else the
+support its answer was given (the evaluation asks without abstaining; "answered" or "uncertain"
+follows from the fitted grade, ``rag.answer.grade``; an older JSON, asked without grading, is graded
+from the confidence and ``answer_threshold``);
 an answerable question is right when the realistic rule holds (``right``) or, on other sets, when
 the answer contains a gold answer; an unanswerable one is never right when answered.
 Prints, per set, the counts of right and wrong answers in each grade, the share of "answered"
@@ -35,14 +37,17 @@ def table(path: Path) -> str:
     c = models.shipped_constants()
     low = float(data["settings"].get("abstain_threshold", c.abstain_threshold))
     high = float(data["settings"].get("answer_threshold", c.answer_threshold))
-    if not math.isfinite(high):  # the evaluation asks without grading: grade at the product's
+    graded = math.isfinite(high)  # else the evaluation asked without grading: grade at the product's
+    if not graded:
         high = c.answer_threshold
     counts = {g: [0, 0] for g in GRADES}
     for q in system["per_question"]:
         right = q["right"] if q.get("right") is not None else q["contained"]
         right = bool(right) and q["answerable"]
         g = grade(q["confidence"], low, high)
-        if g == "answered" and q.get("support") == "uncertain":  # graded down: extractive.unmatched
+        if g != "abstained" and graded:
+            g = q["support"]
+        elif g == "answered" and q.get("support") == "uncertain":  # graded down: extractive.unmatched
             g = "uncertain"
         counts[g][0 if right else 1] += 1
     answered = counts["answered"]

@@ -17,7 +17,20 @@ SEED_QUESTION = "How many troops withdrew and to where?"
 def test_a_well_supported_answer_is_answered(seeded_qa: ReportQA) -> None:
     answer = seeded_qa.ask("Which base did the Syrian army abandon in Idlib province?")
     assert answer.support == "answered" and not answer.abstained and "Mastoumeh" in answer.text
-    assert answer.confidence >= seeded_qa.settings.answer_threshold
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many tanks did the rebels lose?",  # quotes the government convoy's seven tanks
+        "Where did the soldiers withdraw to?",  # quotes the negotiations over the supply road
+    ],
+)
+def test_a_quote_that_does_not_answer_is_marked_uncertain(seeded_qa: ReportQA, question: str) -> None:
+    # The reports look relevant (the confidence lets the answer through), but the grade, the
+    # fitted probability that the quote is right, keeps it from "answered".
+    answer = seeded_qa.ask(question)
+    assert not answer.abstained and answer.support == "uncertain", answer.text
 
 
 def test_an_abstention_is_graded_abstained(seeded_qa: ReportQA) -> None:
@@ -57,3 +70,13 @@ def test_an_answer_short_of_answered_says_what_its_evidence_lacks(seeded_qa: Rep
     assert abstained.abstained and abstained.gaps == ()  # nothing quoted: no gap about any report
     answered = seeded_qa.ask("Which base did the Syrian army abandon in Idlib province?")
     assert answered.support == "answered" and answered.gaps == ()
+
+
+@pytest.mark.parametrize(
+    ("confidence", "grade", "expected"),
+    [(0.2, 0.99, "abstained"), (0.9, 0.49, "uncertain"), (0.4, 0.5, "answered"), (0.9, 0.8, "answered")],
+)
+def test_the_grade_decides_answered_once_the_confidence_lets_the_answer_through(
+    confidence: float, grade: float, expected: str
+) -> None:
+    assert support_level(confidence, 0.3, 0.5, grade) == expected

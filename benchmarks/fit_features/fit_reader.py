@@ -29,7 +29,6 @@ import reports_dev as D  # noqa: E402
 
 from rag import features as R  # noqa: E402
 from rag import models  # noqa: E402
-from rag import signals as S  # noqa: E402
 from rag.answer import read as RD  # noqa: E402
 from rag.answer.extractive import sentence_scores  # noqa: E402
 from rag.answer.reader import Reader  # noqa: E402
@@ -73,16 +72,8 @@ def collect_wide(name: str) -> tuple[list[D.Item], dict, dict[str, str]]:
 
 def shipped_choice(item: D.Item, idf: dict, vocab_of) -> tuple[list, list[int], float]:
     """The shipped scorer's refs (over its own passages), choice and confidence."""
-    n = R.ANSWER_PASSAGES
-    ranked, pscores = item.ranked[:n], item.pscores[:n]
-    refs, X = R.sentence_features(item.question, item.qvec, ranked, pscores, idf)
-    extras = S.sentence_extras(item.question, item.qvec, ranked, refs, idf)
-    sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
-    chosen = R.choose_sentences(refs, sc, [c.text for c in ranked], question=item.question)
-    sig = R.abstain_features(item.question, item.qvec, ranked, pscores, refs, sc, idf, item.vocab)
-    extra = R.answerability_signals(item.question, ranked, refs, chosen, vocab_of)
-    conf = R.guarded_confidence(sig, item.question, item.vocab, answerability=extra)
-    return refs, list(chosen), float(conf)
+    shipped = D.shipped_answer(item, idf, vocab_of)
+    return shipped.refs, shipped.chosen, shipped.confidence
 
 
 def score_set(name: str, reader: Reader) -> list[Scored]:

@@ -129,6 +129,32 @@ def sentence_labels(item: Item, refs: list[R.SentenceRef]) -> np.ndarray:
     return y
 
 
+@dataclass
+class Shipped:
+    """The shipped (coverage) scorer's answer to one item: its sentences, their scores, the choice,
+    the abstention signals and the confidence."""
+
+    refs: list  # R.SentenceRef over the ANSWER_PASSAGES best passages
+    scores: np.ndarray
+    chosen: list[int]
+    signals: np.ndarray
+    confidence: float
+
+
+def shipped_answer(item: Item, idf: dict, vocab_of) -> Shipped:
+    """The shipped scorer's answer to ``item`` (``vocab_of``: ``report_vocabs``)."""
+    n = R.ANSWER_PASSAGES
+    ranked, pscores = item.ranked[:n], item.pscores[:n]
+    refs, X = R.sentence_features(item.question, item.qvec, ranked, pscores, idf)
+    extras = S.sentence_extras(item.question, item.qvec, ranked, refs, idf)
+    sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
+    chosen = R.choose_sentences(refs, sc, [c.text for c in ranked], question=item.question)
+    sig = R.abstain_features(item.question, item.qvec, ranked, pscores, refs, sc, idf, item.vocab)
+    extra = R.answerability_signals(item.question, ranked, refs, chosen, vocab_of)
+    conf = R.guarded_confidence(sig, item.question, item.vocab, answerability=extra)
+    return Shipped(refs, sc, list(chosen), sig, float(conf))
+
+
 def is_right(item: Item, refs: list[R.SentenceRef], chosen: list[int]) -> bool:
     """The answer quotes every required string (any, for seeds) and cites the gold quote."""
     if not item.answerable or not chosen:

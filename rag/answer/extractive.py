@@ -17,6 +17,7 @@ import numpy as np
 from rag import features, signals
 from rag.answer import read
 from rag.answer.combine import combine
+from rag.answer.grade import grade_features, right_probability
 from rag.answer.reader import shared_reader
 from rag.answerability import Evidence, gaps, signals_of
 from rag.chunk import passage_id
@@ -55,6 +56,7 @@ class Selection:
     asked: str = ""  # ... as asked in these words (the stand-alone question)
     short: str = ""  # the reader's answer span inside the chosen sentence
     unmatched: tuple[str, ...] = ()  # numbers identifying a thing ("depot 121") the quotes' passages lack
+    grade: float | None = None  # the probability that the quote is right (rag.answer.grade)
 
 
 class ExtractiveAnswerer:
@@ -126,7 +128,9 @@ class ExtractiveAnswerer:
             "confidence": selection.confidence,
             "retrieval_query": query.text,
         }
-        support = support_level(selection.confidence, self.abstain_threshold, self.answer_threshold)
+        support = support_level(
+            selection.confidence, self.abstain_threshold, self.answer_threshold, selection.grade
+        )
         unmatched_list: tuple[str, ...] = ()
         if support == "answered" and selection.unmatched:
             # "How many trucks did depot 121 report?" quoting depot 91's count is no answer.
@@ -178,9 +182,11 @@ class ExtractiveAnswerer:
         )
         issued = self._issue_date(question, candidates)
         if issued is not None:  # the report's own date line answers "When was it issued?"
-            return Selection(sentences=(issued,), confidence=max(confidence, self.answer_threshold))
+            return Selection(
+                sentences=(issued,), confidence=max(confidence, self.answer_threshold), grade=1.0
+            )
         if self.use_reader and vocab is not None:
-            return self._read(query, candidates, confidence, catalog)
+            return self._read(query, candidates, confidence, catalog, abstain_signals)
         units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
         picked = tuple(
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
@@ -191,10 +197,16 @@ class ExtractiveAnswerer:
             evidence=found,
             asked=question,
             unmatched=unmatched(question, ranked, sorted({u.passage for u in units})),
+            grade=right_probability(grade_features(confidence, len(picked), abstain_signals)),
         )
 
     def _read(
-        self, query: Query, candidates: Sequence[Candidate], coverage: float, catalog: Any
+        self,
+        query: Query,
+        candidates: Sequence[Candidate],
+        coverage: float,
+        catalog: Any,
+        abstain_signals: np.ndarray,
     ) -> Selection:
         """The reader's choice among the best passages' sentences, its confidence and short answer."""
 
@@ -227,6 +239,7 @@ class ExtractiveAnswerer:
             asked=query.text,
             unmatched=unmatched(query.text, readout.ranked, sorted({u.passage for u in units})),
             short=read.short_answer(readout, readout.best),
+            grade=right_probability(grade_features(coverage, len(picked), abstain_signals)),
         )
 
     def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:

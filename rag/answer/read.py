@@ -9,9 +9,9 @@ with folds that leave whole reports out) sits on top of it:
   passage's rank and its reranker score below the best passage's) and the coverage scorer's score
   of it (``rag.features``: the question's words in it, its similarity, what kind of thing it holds);
 
-The confidence (and so the support grade) stays the coverage confidence of ``rag.features``: the
-reader's logit separated answerable from unanswerable questions less well than it (AUC 0.57
-against 0.72 on news, ``fit_reader.py``).
+The confidence stays the coverage confidence of ``rag.features`` and the support grade that of
+``rag.answer.grade``: the reader's logit separated answerable from unanswerable questions less
+well (AUC 0.57 against 0.72 on news, ``fit_reader.py``).
 """
 
 from __future__ import annotations

@@ -555,8 +555,7 @@ def evaluate(
         settings = {
             **(overrides or {}),
             "chroma_url": None,
-            "abstain_threshold": -math.inf,
-            "answer_threshold": -math.inf,
+            "abstain_threshold": -math.inf,  # never abstains: the threshold is applied after
         }
         qa = qa_factory(index_dir=index_dir, **settings)
         stats = ingest_set(qa, eval_set, progress)

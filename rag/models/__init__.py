@@ -42,7 +42,7 @@ class Constants:
     two_sentence_margin: float  # add the runner-up sentence when within this margin of the best...
     two_sentence_max_words: int  # ...and both have at most this many words
     abstain_threshold: float  # abstain when the confidence is below this
-    answer_threshold: float  # "answered" at or above this; "uncertain" between the two thresholds
+    answer_threshold: float  # "answered" when the grade (rag.answer.grade) reaches this, else "uncertain"
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,19 @@ def test_a_supported_reply_where_the_evidence_looked_thin_is_uncertain_not_absta
     answer = _ask(gen_qa, scripted("Troops opened fire, killing at least 11 civilians [1]."), question)
     assert not answer.abstained and answer.support == "uncertain" and answer.citations
     well = _ask(
-        gen_qa, scripted("The army abandoned the Mastoumeh base [1]."), "Which base did the army abandon?"
+        gen_qa,
+        scripted("The army abandoned the Mastoumeh base [1]."),
+        "Which base did the Syrian army abandon in Idlib province?",
     )
-    assert well.support == gen_qa.ask("Which base did the army abandon?").support == "answered"
+    assert (
+        well.support
+        == gen_qa.ask("Which base did the Syrian army abandon in Idlib province?").support
+        == "answered"
+    )
 
 
 def test_a_model_that_abstains_over_good_evidence_is_graded_abstained(gen_qa: ReportQA) -> None:
-    question = "Which base did the army abandon?"
+    question = "Which base did the Syrian army abandon in Idlib province?"
     assert gen_qa.ask(question).support == "answered"
     answer = _ask(gen_qa, scripted(ABSTAIN_TEXT), question)
     assert answer.abstained and answer.support == "abstained" and answer.text == ABSTAIN_TEXT
