@@ -72,6 +72,7 @@ class ReportQA:
             self.settings.abstain_threshold,
             self.settings.answer_threshold,
             self.settings.reader,
+            self.settings.short_answers,
         )
         # Briefs and overviews (rag.answer.brief, .overview): each report's brief, and its
         # entities when settings.brief_entities says so, are stored with its record at ingest.

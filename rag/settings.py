@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     )
 
     # Answering.
+    short_answers: bool = Field(
+        True,
+        description="`Answer.short`: the trained reader (`rag/models/reader.json`) cuts the direct answer "
+        'out of the quoted sentence ("400 men", "to nearby Ariha"), one reader pass per answer, '
+        "whichever scorer chose the sentence; shown in bold above the quote. Off: no short answer "
+        "unless `reader` is on.",
+    )
     reader: bool = Field(
         False,
         description="Extractive answers read by the trained reader (`rag/models/reader.json`; see "

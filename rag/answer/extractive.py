@@ -75,8 +75,10 @@ class ExtractiveAnswerer:
         abstain_threshold: float = features.ABSTAIN_THRESHOLD,
         answer_threshold: float = features.ANSWER_THRESHOLD,
         use_reader: bool = False,
+        short_answers: bool = False,
     ) -> None:
         self.index = index
+        self.short_answers = short_answers
         self.retriever = retriever
         self.max_sentences = max_sentences
         self.abstain_threshold = abstain_threshold
@@ -191,7 +193,11 @@ class ExtractiveAnswerer:
         picked = tuple(
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
         )
+        best = max(chosen, key=lambda i: scores[i]) if chosen else None
         return Selection(
+            short=read.short_of(shared_reader(), question, ranked, refs[best])
+            if self.short_answers and best is not None
+            else "",
             sentences=picked,
             confidence=confidence,
             evidence=found,

@@ -8,6 +8,8 @@ with folds that leave whole reports out) sits on top of it:
 - ``reader_choice``: the sentence's score is its logit plus what the retriever knows (the
   passage's rank and its reranker score below the best passage's) and the coverage scorer's score
   of it (``rag.features``: the question's words in it, its similarity, what kind of thing it holds);
+  its ``scale`` holds ``short_min_logit``, the span score under which no short answer is shown
+  (``fit_short.py``: most spans scored under it were wrong).
 
 The confidence stays the coverage confidence of ``rag.features`` and the support grade that of
 ``rag.answer.grade``: the reader's logit separated answerable from unanswerable questions less
@@ -136,8 +138,27 @@ def second_margin() -> float:
 
 
 def short_answer(read: ReadSentences, i: int) -> str:
-    """The reader's answer span inside sentence ``i`` ('' when it spans the whole sentence)."""
-    a, b = read.readings[i].span
-    text = read.text(i)
-    short = text[a:b].strip(" ,;:")
-    return "" if not short or len(short) >= len(text.strip()) - 1 else short
+    """The reader's answer span inside sentence ``i`` (see ``span_text``)."""
+    return span_text(read.text(i), read.readings[i], short_min_logit())
+
+
+def short_min_logit() -> float:
+    """The span score under which no short answer is shown (fitted by ``fit_short.py``)."""
+    return float(fitted().scale.get("short_min_logit", float("-inf")))
+
+
+def span_text(sentence: str, reading: Reading, min_logit: float) -> str:
+    """The short answer a ``reading`` marks in ``sentence``: '' when it is the whole sentence or
+    its span score is under ``min_logit`` (most short answers under it were wrong)."""
+    a, b = reading.span
+    short = sentence[a:b].strip(" ,;:")
+    if not short or len(short) >= len(sentence.strip()) - 1 or reading.span_logit < min_logit:
+        return ""
+    return short
+
+
+def short_of(reader: Reader, question: str, ranked: Sequence[Candidate], ref: SentenceRef) -> str:
+    """The reader's short answer inside one chosen sentence (one reader pass; the sentence was
+    chosen by the coverage scorer)."""
+    texts, contexts = reader_inputs(ranked, [ref])
+    return span_text(texts[0], reader.predict(question, texts, contexts)[0], short_min_logit())

@@ -66,3 +66,23 @@ def test_a_follow_up_is_answered_in_context(reading_qa: ReportQA) -> None:
     answer = reading_qa.ask("And how many tanks?", history=["How many trucks were in the convoy?"])
     assert not answer.abstained
     assert "tanks" in answer.text
+
+
+def test_short_answers_come_by_default_inside_the_quote(seeded_qa) -> None:
+    # One reader pass over the sentence the coverage scorer chose; the span is shown only when
+    # its span score reaches the fitted gate, and it is always a slice of the quote.
+    answer = seeded_qa.ask("When did rebels seize Jisr al Shugour?")
+    assert answer.short == "April 25" and answer.short in answer.citations[0].quote
+
+
+def test_a_span_under_the_fitted_gate_is_not_shown() -> None:
+    from rag.answer.read import span_text
+    from rag.answer.reader import Reading
+
+    sentence = (
+        "The estimated 400 men withdrew with most of their equipment to nearby Ariha, a town of 70,000."
+    )
+    start = sentence.index("70,000")
+    reading = Reading(logit=0.0, span=(start, start + 6), span_logit=5.0)
+    assert span_text(sentence, reading, float("-inf")) == "70,000"
+    assert span_text(sentence, reading, 10.0) == ""
