@@ -197,7 +197,17 @@ HEAD = r"""
       if (plain !== label) el.setAttribute("aria-label", plain);
     });
   }
-  new MutationObserver(() => plainLabels(document)).observe(document.documentElement, {
+  // The Sources and Report panes scroll on their own: keyboard users reach them with Tab and
+  // scroll them with the arrow keys (WCAG: a scrollable region must be focusable).
+  function focusablePanes() {
+    document.querySelectorAll("#dq-sources, #dq-report").forEach((pane) => {
+      if (pane.hasAttribute("tabindex")) return;
+      pane.tabIndex = 0;
+      pane.setAttribute("role", "region");
+      pane.setAttribute("aria-label", pane.id === "dq-report" ? "Report text" : "Sources");
+    });
+  }
+  new MutationObserver(() => { plainLabels(document); focusablePanes(); }).observe(document.documentElement, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"],
   });
   document.addEventListener("click", (event) => {

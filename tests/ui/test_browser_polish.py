@@ -203,7 +203,9 @@ def test_upload_shows_one_progress_bar_and_nothing_over_the_page(
     copy = polish_app.index_dir / "uploads" / "patrol log.txt"
     assert copy.is_file()
     _select(page, "patrol log.txt").locator("button.dq-act-remove").click()
-    page.locator("#dq-confirm-remove").click()
+    # The entity pass (spaCy, in the app's process) reads the 1,500-paragraph upload meanwhile: on
+    # two busy cores the confirmation can take longer than Playwright's default 30 s.
+    page.locator("#dq-confirm-remove").click(timeout=90_000)
     page.get_by_text("Removed patrol log.txt.").wait_for(timeout=30_000)
     assert not copy.exists()
 
