@@ -199,8 +199,8 @@ class Settings(BaseSettings):
         default_factory=lambda: shipped_constants().abstain_threshold,
         description="Answers whose confidence (0-1) is lower abstain (fitted, "
         "`rag/models/answer_models.json`). The confidence is the SQuAD-fitted abstain model corrected "
-        "by `rag/answerability.py` (a name of the question the cited report never uses, no number next "
-        'to the counted thing of a "how many" question, quotes from two reports). The fitted 0.544 '
+        "by `rag/answer/answerability.py` (a name of the question the cited report never uses, no number "
+        'next to the counted thing of a "how many" question, quotes from two reports). The fitted 0.544 '
         "refuses 3.1% of answerable news, 6.4% files, 2 of 34 seed and 3.3% of SQuAD questions; lower "
         "it to answer more, raise it to abstain more (0.60: news 22% abstained / 6.8% refused, files "
         "33.3% / 10.3%; trade-off table: `fit_answer_models.py --abstain-extras --refuse=0.06`).",

@@ -246,7 +246,7 @@ class Candidate:
     ``sent_spans`` are (start, end) offsets into ``chunk.text``; ``sent_vecs`` the rows of their
     (normalised) embeddings; ``sent_bm25`` their scores in the sentence BM25 index. ``report``
     is the report's row in the catalog; ``title`` its first line. The token fields are computed
-    once per passage at ingest (``rag.features.ingest_tokens``).
+    once per passage at ingest (``rag.answer.features.ingest_tokens``).
     """
 
     chunk: Chunk

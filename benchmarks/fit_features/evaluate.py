@@ -24,8 +24,8 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
-import rag.features as R
-from rag import signals as S
+import rag.answer.features as R
+from rag.answer import signals as S
 from rag.eval.metrics import contains_answer
 from rag.types import Candidate, Chunk, Sentence
 
@@ -376,7 +376,7 @@ def timing(W: World, n: int = 400) -> None:
 
 def write_models(shipped: dict) -> None:
     """Write the passage reranker and the confidence trained on all ten articles to the shipped
-    models file. The sentence scorer (with ``rag.signals`` features) is fitted on the realistic
+    models file. The sentence scorer (with ``rag.answer.signals`` features) is fitted on the realistic
     sets too, by ``fit_answer_models.py``: the shipped one is kept."""
     fitted = {
         "passage": R.models.LinearModel(R.PASSAGE_FEATURES, shipped["wp"]),
@@ -388,7 +388,7 @@ def write_models(shipped: dict) -> None:
     }
     constants = replace(R.MODELS.constants, two_sentence_margin=float(shipped["margin"]))
     fitted_on = (
-        f"SQuAD 2.0 dev, first 10 articles ({data.DATA.name}), cut by rag.chunk; trained on all 10 "
+        f"SQuAD 2.0 dev, first 10 articles ({data.DATA.name}), cut by rag.read.chunk; trained on all 10 "
         f"articles; {datetime.date.today()}; python benchmarks/fit_features/evaluate.py --fit"
     )
     R.models.write(R.models.MODEL_FILE, fitted_on, constants, fitted)

@@ -34,11 +34,11 @@ import evaluate as E
 import numpy as np
 import reports_dev as D
 
-from rag import features as R
 from rag import models
-from rag import signals as S
+from rag.answer import features as R
+from rag.answer import signals as S
+from rag.answer.features import FEATURE_NAMES
 from rag.eval.metrics import contains_answer
-from rag.features import FEATURE_NAMES
 from rag.models import MODEL_FILE as MODELS_FILE
 
 FOLDS = 5
@@ -47,7 +47,7 @@ FOLDS = 5
 #: refuses far more SQuAD and seed questions (figures in docs/evaluation.md).
 REFIT_ABSTAIN = "--refit-abstain" in sys.argv
 #: --abstain-extras: keep the shipped sentence scorer and the SQuAD-fitted abstain model, and fit
-#: only the answerability correction (``rag.answerability`` signals of the quoted sentences on top
+#: only the answerability correction (``rag.answer.answerability`` signals of the quoted sentences on top
 #: of the abstain logit) and the abstention threshold.
 ABSTAIN_EXTRAS = "--abstain-extras" in sys.argv
 #: Weight of a SQuAD question against a realistic one's REPORTS_WEIGHT in that fit: the signals

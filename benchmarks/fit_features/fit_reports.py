@@ -20,8 +20,8 @@ import reports_dev as D
 from evaluate import fit_abstention, two_stage
 from experiments import paraphrase
 
-from rag import features as R
 from rag import nlp
+from rag.answer import features as R
 from rag.text import tokenize
 
 FOLDS = 5
@@ -211,7 +211,7 @@ def main():
         if "--variants" in sys.argv
         else ["base", "soft", "ent", "soft+ent", "ent_only"]
     )
-    from rag.embed import resolve_model_path
+    from rag.index.embed import resolve_model_path
     from rag.settings import PACKAGED_MODEL
 
     wv = paraphrase.WordVectors(resolve_model_path(PACKAGED_MODEL))

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from rag import features
+from rag.answer import features
 from rag.index.bm25 import BM25Scores
 from rag.index.cache import atomic_folder
 from rag.index.sparse import SparseIndex

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag import signals as S
-from rag.features import coverage, idf
+from rag.answer import signals as S
+from rag.answer.features import coverage, idf
 from rag.text import tokenize
 
 SHARE = 0.2
@@ -113,7 +113,7 @@ def _topic_removed(qvec, ranked, refs, vecs, topic):
     title directions (``Candidate.topic``, generic_passage.patch) are taken out of both;
     ``dl_title``: ``dense_local`` (the competing sentences' mean out) with the title direction
     of the sentence's report taken out too."""
-    from rag.features import local_cosines
+    from rag.answer.features import local_cosines
 
     dl_topic, dl_title = np.zeros(len(refs)), np.zeros(len(refs))
     for i, r in enumerate(refs):

@@ -3,7 +3,7 @@
     python benchmarks/fit_features/experiments/generic_passage.py                 # every column set
     python benchmarks/fit_features/experiments/generic_passage.py spec_cov,first  # one set
 
-Candidate passage columns, appended to the reranker's 18 (``rag.features.PASSAGE_FEATURES``) and
+Candidate passage columns, appended to the reranker's 18 (``rag.answer.features.PASSAGE_FEATURES``) and
 fitted as fit_passages.py fits them (two-stage pairwise, realistic groups x4, CV leaving whole
 reports out); every column is read from the passage's own report, nothing is keyed on words:
 
@@ -12,7 +12,7 @@ reports out); every column is read from the passage's own report, nothing is key
 - ``spec_any``: 1 when the question has non-topic words (lets ``spec_cov`` keep its scale);
 - ``first``: the passage is its report's first;
 - ``p_local``: cosine of the passage and the question once the report's topic direction (the mean
-  of its passage vectors) is taken out of both (``rag.signals.dense_local`` for passages);
+  of its passage vectors) is taken out of both (``rag.answer.signals.dense_local`` for passages);
 - ``s_local``: the same, best sentence of the passage;
 - ``pool_local``: ``p_local`` with the topic taken as the mean of the pooled passages.
 
@@ -35,7 +35,7 @@ import evaluate as E
 import fit_passages as F
 import reports_dev as D
 
-from rag import features as R
+from rag.answer import features as R
 
 SHARE = 0.2
 COLUMNS = (

@@ -40,7 +40,7 @@ def main() -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from rag.embed import resolve_model_path
+    from rag.index.embed import resolve_model_path
     from rag.settings import Settings
 
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 1

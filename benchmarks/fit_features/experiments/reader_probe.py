@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 import fit_answer_models as F  # noqa: E402
 
-from rag import features as R  # noqa: E402
+from rag.answer import features as R  # noqa: E402
 
 CACHE = HERE.parent.parent / "eval-out" / "fit-cache" / "reader-pairs.pkl"
 
@@ -86,7 +86,7 @@ def hidden_session():
     import onnx
     import onnxruntime
 
-    from rag.embed import Embedder
+    from rag.index.embed import Embedder
 
     enc = Embedder().model
     path = next(Path.home().joinpath(".cache", "dispatch-qa").glob("*-int8-v1.onnx"))

@@ -210,7 +210,7 @@ def which_far(question: str, text: str, near: int) -> bool | None:
 def num_owner(question: str, text: str, near: int = 4) -> bool | None:
     """A "how many" question with names whose every number next to the counted thing has a new
     name run within ``near`` words and none of the question's names."""
-    from rag.answerability import NEAR_WORDS, _counts, _names_thing, focus_words, number_far
+    from rag.answer.answerability import NEAR_WORDS, _counts, _names_thing, focus_words, number_far
 
     if "number" not in question_kinds(question) or number_far(question, text):
         return None
@@ -233,7 +233,7 @@ def num_owner(question: str, text: str, near: int = 4) -> bool | None:
 def name_miss_sent(question: str, text: str) -> int:
     """How many of the question's names (``question_names``) the quoted sentences (and the one
     before) never use."""
-    from rag.answerability import _known, question_names
+    from rag.answer.answerability import _known, question_names
 
     vocab = frozenset(tokenize(text))
     return sum(1 for n in question_names(question) if not _known(n, vocab))
@@ -250,7 +250,7 @@ LABEL = re.compile(r"\b[A-Z][\w-]*[ -](\d[\d.]*)\b")
 
 def num_far_labels(question: str, text: str) -> bool:
     """``number_far`` with label numbers ("Phase 1", "An-26"), years and days of the month blanked."""
-    from rag.answerability import number_far
+    from rag.answer.answerability import number_far
 
     text = LABEL.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "x", text)
     text = re.sub(r"\b(?:1[0-9]{3}|20[0-9]{2})\b", "x", text)
@@ -262,7 +262,7 @@ def num_far_labels(question: str, text: str) -> bool:
 def num_far_head(question: str, text: str) -> bool:
     """``number_far`` anchored on the counted thing's head noun only ("BRIC-funded projects" ->
     "projects"; "kilograms of uranium" -> "kilograms")."""
-    from rag import answerability as A
+    from rag.answer import answerability as A
 
     thing = A.counted(question)
     if not thing:
@@ -307,7 +307,7 @@ def word_vectors(recs: list[dict]) -> dict[str, np.ndarray]:
     """MiniLM (the product's embedder) vectors of every predicate and quote word, cached."""
     if WORD_VECS.exists():
         return pickle.loads(WORD_VECS.read_bytes())
-    from rag.embed import Embedder
+    from rag.index.embed import Embedder
 
     words = {predicate(r["question"]) for r in recs} - {None}
     for r in recs:

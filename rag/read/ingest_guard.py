@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rag.load import LoadError
+from rag.read.load import LoadError
 
 _MB = 1_000_000
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -22,14 +22,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.chunk import split_paragraphs
-from rag.encodings import decode_detected, decode_western
 from rag.header import parse_header
+from rag.read.chunk import split_paragraphs
+from rag.read.encodings import decode_detected, decode_western
 from rag.text import KEY_VALUE, table_rows_text
 from rag.types import SkippedFile
 
 if TYPE_CHECKING:
-    from rag.ingest_guard import LoadLimits
+    from rag.read.ingest_guard import LoadLimits
 
 #: File suffixes ``load_text`` can read (compared in lower case).
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
@@ -95,7 +95,7 @@ def load_text(path: Path, max_bytes: int | None = None, limits: LoadLimits | Non
     ``limits`` (default: ``LoadLimits()``) bounds the file, what it decompresses to and its
     text; ``max_bytes`` overrides its file size limit.
     """
-    from rag.ingest_guard import IngestCancelled, LoadLimits, check_bytes, check_text, parser_limits
+    from rag.read.ingest_guard import IngestCancelled, LoadLimits, check_bytes, check_text, parser_limits
 
     limits = limits or LoadLimits()
     max_bytes = limits.max_file_bytes if max_bytes is None else max_bytes
@@ -275,7 +275,7 @@ def _read_markdown(data: bytes) -> _Extracted:
     """
     from markdown_it import MarkdownIt
 
-    from rag.ingest_guard import checkpoint
+    from rag.read.ingest_guard import checkpoint
 
     plain = _read_plain(data)
     parser = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -410,7 +410,7 @@ def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
 
 
 def _detect(data: bytes) -> tuple[str, list[str]]:
-    """Guess the encoding of bytes that are neither UTF-8 nor Western (``rag.encodings``)."""
+    """Guess the encoding of bytes that are neither UTF-8 nor Western (``rag.read.encodings``)."""
     detected = decode_detected(data)
     if detected is None:
         raise LoadError("binary file, not text")
@@ -592,7 +592,7 @@ def _visible_text(html: str) -> _Extracted:
 
 
 def _read_pdf(data: bytes) -> _Extracted:
-    """A PDF's text in reading order, a line per paragraph (see ``rag.pdf_layout``).
+    """A PDF's text in reading order, a line per paragraph (see ``rag.read.pdf_layout``).
 
     pypdf opens the file first (so a corrupt or locked PDF is refused with its reason) and
     gives the metadata title; pdfminer.six's layout analysis gives the text. If the layout
@@ -600,7 +600,7 @@ def _read_pdf(data: bytes) -> _Extracted:
     """
     from pypdf import PdfReader
 
-    from rag.ingest_guard import IngestCancelled, checkpoint
+    from rag.read.ingest_guard import IngestCancelled, checkpoint
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -611,7 +611,7 @@ def _read_pdf(data: bytes) -> _Extracted:
     except Exception as exc:
         raise LoadError(f"corrupt PDF: {_reason(exc)}") from exc
     try:
-        from rag.pdf_layout import pdf_paragraphs
+        from rag.read.pdf_layout import pdf_paragraphs
 
         return _Extracted(text="\n\n".join(pdf_paragraphs(data)), title=_pdf_title(reader))
     except (LoadError, IngestCancelled):  # the time budget, a cancel, a bomb: not a layout failure

@@ -1,10 +1,10 @@
 """Scoring features: passage rerank, extractive sentence choice and abstention (pure functions).
 
-Fitted on SQuAD 2.0 dev (10 articles cut by rag.chunk into 454 passages, 3,708 questions;
+Fitted on SQuAD 2.0 dev (10 articles cut by rag.read.chunk into 454 passages, 3,708 questions;
 sentences labelled with the harness's word-aligned containment) with leave-articles-out
 cross-validation; the weights (``rag/models/answer_models.json``, loaded and checked by
 ``rag.models``) are pairwise / plain logistic regressions trained on all ten articles.
-Everything here is deterministic numpy; no model is called. The caller (rag.retrieve,
+Everything here is deterministic numpy; no model is called. The caller (rag.answer.retrieve,
 rag.answer) supplies per question its text, its unit embedding and a pool of candidate passages
 (dense top-``POOL`` union BM25 top-``POOL``) with scores looked up in the indexes of
 ``rag.index.catalog``: passage BM25, "titled" passage BM25 (title + passage), sentence BM25,
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag import models
-from rag.answerability import ANSWERABILITY_FEATURES, Evidence, evidence, signals_of
+from rag.answer.answerability import ANSWERABILITY_FEATURES, Evidence, evidence, signals_of
 from rag.text import NEGATIONS, WORD, holds_kind, question_type, tokenize
 from rag.types import Candidate
 
@@ -70,7 +70,7 @@ SENTENCE_FEATURES = (
     "next_cov_gain",
 )
 
-#: Sentence features computed by ``rag.signals`` (fitted on questions phrased as users ask them).
+#: Sentence features computed by ``rag.answer.signals`` (fitted on questions phrased as users ask them).
 SENTENCE_EXTRAS = (
     "cov_rest",
     "cov_local",
@@ -105,7 +105,7 @@ ABSTAIN_FEATURES = (
 )
 
 #: The answerability correction of the confidence: the logit of the abstain model above (fitted on
-#: SQuAD by evaluate.py) and ``rag.answerability``'s signals of the quoted sentences (fitted on the
+#: SQuAD by evaluate.py) and ``rag.answer.answerability``'s signals of the quoted sentences (fitted on the
 #: realistic sets + SQuAD by fit_answer_models.py --abstain-extras).
 ANSWERABILITY_MODEL = ("abstain_logit", *ANSWERABILITY_FEATURES)
 
@@ -472,7 +472,7 @@ def quoted_evidence(
     vocab_of: Callable[[int], AbstractSet[str]],
 ) -> Evidence | None:
     """What the quoted sentences ``chosen`` (indices into ``refs``) lack for the question
-    (``rag.answerability.evidence``)."""
+    (``rag.answer.answerability.evidence``)."""
     return evidence(
         question, ranked, [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen], vocab_of
     )
@@ -485,7 +485,7 @@ def answerability_signals(
     chosen: Sequence[int],
     vocab_of: Callable[[int], AbstractSet[str]],
 ) -> np.ndarray:
-    """``rag.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
+    """``rag.answer.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
     return signals_of(quoted_evidence(question, ranked, refs, chosen, vocab_of))
 
 
