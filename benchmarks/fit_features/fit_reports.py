@@ -22,6 +22,7 @@ from experiments import paraphrase
 
 from rag import nlp
 from rag.answer import features as R
+from rag.index import stats as ST
 from rag.text import tokenize
 
 FOLDS = 5
@@ -65,7 +66,7 @@ class Extras:
         q = it.question
         kind = R.question_type(q)
         qw = paraphrase.content_words(q)
-        qwt = np.array([R.idf(self.idf, (tokenize(w) or [w])[0]) for w in qw])
+        qwt = np.array([ST.idf(self.idf, (tokenize(w) or [w])[0]) for w in qw])
         qm = self.wv.matrix(qw)
         q_lower = {w.lower() for w in R._WORD.findall(q)}
         q_terms = list(dict.fromkeys(tokenize(q)))
@@ -75,7 +76,7 @@ class Extras:
             text = c.text[r.start : r.end]
             topic = c.title_tokens
             rest = [t for t in q_terms if t not in topic]
-            rw = np.array([R.idf(self.idf, t) for t in rest])
+            rw = np.array([ST.idf(self.idf, t) for t in rest])
             st = set(c.sent_tokens[r.sentence]) | (
                 set(c.sent_tokens[r.sentence - 1]) if r.sentence > 0 else set()
             )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from rag import models
 from rag.answer.answerability import ANSWERABILITY_FEATURES, Evidence, evidence, signals_of
+from rag.index.stats import QueryStats, idf
 from rag.text import NEGATIONS, WORD, holds_kind, question_type, tokenize
 from rag.types import Candidate
 
@@ -120,8 +121,6 @@ FEATURE_NAMES = {
 }
 MODELS = models.load(expected=FEATURE_NAMES)
 _C = MODELS.constants
-#: bm25s parameters (all four BM25 indexes), method "lucene" (bm25s' default).
-BM25_K1, BM25_B = _C.bm25_k1, _C.bm25_b
 #: Candidates each retriever contributes to the pool (dense top-N union BM25 top-N).
 POOL = _C.pool
 #: Passages whose sentences compete for the answer.
@@ -154,50 +153,8 @@ ANSWERABILITY = MODELS.model("answerability")
 
 
 # --------------------------------------------------------------------------------------------
-# IDF (the tokenizer is the BM25 one, rag.text.tokenize)
-# --------------------------------------------------------------------------------------------
-
-
-def idf_table(passage_tokens: Iterable[Iterable[str]]) -> dict[str, float]:
-    """IDF over passages: ``log((N + 1) / (df + 0.5))``; unseen words get ``idf_default``."""
-    df: dict[str, int] = {}
-    n = 0
-    for toks in passage_tokens:
-        n += 1
-        for w in set(toks):
-            df[w] = df.get(w, 0) + 1
-    return {w: math.log((n + 1) / (d + 0.5)) for w, d in df.items()} | {"\x00n": float(n)}
-
-
-def idf(table: dict[str, float], word: str) -> float:
-    """IDF of ``word``; a word absent from the collection gets the IDF of df = 0."""
-    v = table.get(word)
-    return v if v is not None else math.log((table["\x00n"] + 1) / 0.5)
-
-
-# --------------------------------------------------------------------------------------------
 # Passage reranking
 # --------------------------------------------------------------------------------------------
-
-
-def ingest_tokens(text: str, spans: Sequence[tuple[int, int]], title: str = "") -> dict:
-    """The token fields of ``rag.types.Candidate``, computed once per passage at ingest."""
-    return dict(
-        tokens=tuple(tokenize(text)),
-        sent_tokens=tuple(tuple(tokenize(text[s:e])) for s, e in spans),
-        title_tokens=frozenset(tokenize(title)),
-    )
-
-
-@dataclass(frozen=True)
-class QueryStats:
-    """Collection-wide maxima the features are normalised by (from the full score arrays)."""
-
-    bm25_max: float  # max passage BM25 over the collection
-    bm25_titled_max: float  # max titled-passage BM25 over the collection
-    sent_bm25_max: float  # max sentence BM25 over the collection
-    report_bm25_max: float  # max report BM25 over all reports
-    report_dense_max: float  # max cosine(question, report embedding) over all reports
 
 
 def coverage(q_terms: Sequence[str], q_w: np.ndarray, toks: AbstractSet[str]) -> float:

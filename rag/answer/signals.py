@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.features import SENTENCE_EXTRAS, SentenceRef, coverage, idf
+from rag.answer.features import SENTENCE_EXTRAS, SentenceRef, coverage
+from rag.index.stats import idf
 from rag.text import WORD, count_focus, count_spans, date_spans, question_type, refers_back, tokenize
 from rag.types import Candidate
 

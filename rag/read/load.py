@@ -20,16 +20,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rag.header import parse_header
 from rag.read.chunk import split_paragraphs
 from rag.read.encodings import decode_detected, decode_western
+from rag.read.ingest_guard import (
+    IngestCancelled,
+    LoadError,
+    LoadLimits,
+    check_bytes,
+    check_text,
+    checkpoint,
+    parser_limits,
+)
 from rag.text import KEY_VALUE, table_rows_text
 from rag.types import SkippedFile
-
-if TYPE_CHECKING:
-    from rag.read.ingest_guard import LoadLimits
 
 #: File suffixes ``load_text`` can read (compared in lower case).
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
@@ -49,10 +55,6 @@ _BOMS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-
-
-class LoadError(ValueError):
-    """A file that cannot be ingested; ``str(err)`` is the human-readable reason."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,6 @@ def load_text(path: Path, max_bytes: int | None = None, limits: LoadLimits | Non
     ``limits`` (default: ``LoadLimits()``) bounds the file, what it decompresses to and its
     text; ``max_bytes`` overrides its file size limit.
     """
-    from rag.read.ingest_guard import IngestCancelled, LoadLimits, check_bytes, check_text, parser_limits
-
     limits = limits or LoadLimits()
     max_bytes = limits.max_file_bytes if max_bytes is None else max_bytes
     path = Path(path)
@@ -274,8 +274,6 @@ def _read_markdown(data: bytes) -> _Extracted:
     table one paragraph with a row per line (as in DOCX).
     """
     from markdown_it import MarkdownIt
-
-    from rag.read.ingest_guard import checkpoint
 
     plain = _read_plain(data)
     parser = MarkdownIt("commonmark", {"html": True}).enable("table")
@@ -599,8 +597,6 @@ def _read_pdf(data: bytes) -> _Extracted:
     analysis fails, pypdf's plain text extraction is used, with a note.
     """
     from pypdf import PdfReader
-
-    from rag.read.ingest_guard import IngestCancelled, checkpoint
 
     try:
         reader = PdfReader(io.BytesIO(data))

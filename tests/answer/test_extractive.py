@@ -9,8 +9,8 @@ import pytest
 
 from rag.answer import features
 from rag.answer.extractive import ExtractiveAnswerer, competing_sentences
-from rag.answer.features import idf_table
 from rag.answer.retrieve import HybridRetriever
+from rag.index.stats import idf_table
 from rag.prompts import ABSTAIN_TEXT
 from rag.settings import Settings
 from tests.candidates import candidate_of, chunk_of

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from rag.answer import features, signals
-from rag.answer.features import SentenceRef, idf_table
+from rag.answer.features import SentenceRef
 from rag.answer.retrieve import HybridRetriever
+from rag.index.stats import idf_table
 from rag.settings import Settings
 from rag.text import tokenize
 from rag.types import Candidate

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answer.features import SentenceRef, idf_table
+from rag.answer.features import SentenceRef
+from rag.index.stats import idf_table
 from tests.candidates import candidate_of, chunk_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "fit_features"))

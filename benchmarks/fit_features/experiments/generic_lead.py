@@ -28,7 +28,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from rag.answer import signals as S
-from rag.answer.features import coverage, idf
+from rag.answer.features import coverage
+from rag.index.stats import idf
 from rag.text import tokenize
 
 SHARE = 0.2

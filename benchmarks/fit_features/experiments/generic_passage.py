@@ -36,6 +36,7 @@ import fit_passages as F
 import reports_dev as D
 
 from rag.answer import features as R
+from rag.index import stats as ST
 
 SHARE = 0.2
 COLUMNS = (
@@ -99,7 +100,7 @@ def columns(
 ) -> np.ndarray:
     """The ``COLUMNS`` of every pooled passage (``infos[i]``: passage i's report, ``pvecs`` its vector)."""
     terms = list(dict.fromkeys(R.tokenize(question)))
-    w = np.array([R.idf(idf_tab, t) for t in terms])
+    w = np.array([ST.idf(idf_tab, t) for t in terms])
     pool_topic = _unit(pvecs.mean(0))
     q_big = R._bigrams(R.tokenize(question))
     out = np.zeros((len(cands), len(COLUMNS)))
