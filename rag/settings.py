@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.models import shipped_constants
+from rag.prompts import PROMPTS_DIR
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -31,7 +32,6 @@ PACKAGED_MODEL = "all-MiniLM-L6-v2"
 
 
 #: The folder of the prompt files shipped in the package.
-PACKAGED_PROMPTS = Path(__file__).resolve().parent / "prompts"
 
 
 class GenerativeSettings(BaseModel):
@@ -235,9 +235,9 @@ class Settings(BaseSettings):
         120, ge=0, description="API requests per client address in any minute (else 429); 0: no limit."
     )
     prompts_dir: Path = Field(
-        PACKAGED_PROMPTS,
+        PROMPTS_DIR,
         description="Folder of the prompt files (`answer.txt`, `condense.txt`).",
-        json_schema_extra=_shown("the package's `rag/prompts/`"),
+        json_schema_extra=_shown("the package's `prompts/` (`rag.prompts.files`)"),
     )
     generative: GenerativeSettings = Field(
         default_factory=GenerativeSettings, description="Generative answers (docs/generative.md)."

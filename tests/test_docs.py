@@ -169,7 +169,10 @@ def test_a_bad_nested_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch
 
 
 def test_machine_dependent_defaults_are_shown_as_written() -> None:
-    assert shown_default(Settings.model_fields["prompts_dir"]) == "the package's `rag/prompts/`"
+    assert (
+        shown_default(Settings.model_fields["prompts_dir"])
+        == "the package's `prompts/` (`rag.prompts.files`)"
+    )
     assert shown_default(Settings.model_fields["index_dir"]) == "`index`"
     assert shown_default(Settings.model_fields["max_text_chars"]) == "10,000,000"
     assert shown_default(Settings.model_fields["reader"]) == "false"
