@@ -19,14 +19,14 @@ from rag.answer.entities import EntityPass
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.intent import intent
 from rag.answer.overview import Briefings
-from rag.embed import Embedder
+from rag.answer.retrieve import HybridRetriever
 from rag.index import Index
 from rag.index.catalog import CatalogCache
+from rag.index.embed import Embedder
 from rag.index.sparse import SparseCache, SparseIndex
 from rag.index.store import ChromaStore
-from rag.ingest_guard import ProgressCallback
 from rag.offline import limit_blas_threads
-from rag.retrieve import HybridRetriever
+from rag.read.ingest_guard import ProgressCallback
 from rag.settings import Settings, check_setting
 from rag.types import Answer, Brief, Candidate, IngestReport, Report
 

@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.models import shipped_constants
+from rag.prompts import PROMPTS_DIR
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -31,7 +32,6 @@ PACKAGED_MODEL = "all-MiniLM-L6-v2"
 
 
 #: The folder of the prompt files shipped in the package.
-PACKAGED_PROMPTS = Path(__file__).resolve().parent / "prompts"
 
 
 class GenerativeSettings(BaseModel):
@@ -206,8 +206,8 @@ class Settings(BaseSettings):
         default_factory=lambda: shipped_constants().abstain_threshold,
         description="Answers whose confidence (0-1) is lower abstain (fitted, "
         "`rag/models/answer_models.json`). The confidence is the SQuAD-fitted abstain model corrected "
-        "by `rag/answerability.py` (a name of the question the cited report never uses, no number next "
-        'to the counted thing of a "how many" question, quotes from two reports). The fitted 0.544 '
+        "by `rag/answer/answerability.py` (a name of the question the cited report never uses, no number "
+        'next to the counted thing of a "how many" question, quotes from two reports). The fitted 0.544 '
         "refuses 3.1% of answerable news, 6.4% files, 2 of 34 seed and 3.3% of SQuAD questions; lower "
         "it to answer more, raise it to abstain more (0.60: news 22% abstained / 6.8% refused, files "
         "33.3% / 10.3%; trade-off table: `fit_answer_models.py --abstain-extras --refuse=0.06`).",
@@ -242,9 +242,9 @@ class Settings(BaseSettings):
         120, ge=0, description="API requests per client address in any minute (else 429); 0: no limit."
     )
     prompts_dir: Path = Field(
-        PACKAGED_PROMPTS,
+        PROMPTS_DIR,
         description="Folder of the prompt files (`answer.txt`, `condense.txt`).",
-        json_schema_extra=_shown("the package's `rag/prompts/`"),
+        json_schema_extra=_shown("the package's `prompts/` (`rag.prompts.files`)"),
     )
     generative: GenerativeSettings = Field(
         default_factory=GenerativeSettings, description="Generative answers (docs/generative.md)."

@@ -771,7 +771,7 @@ def asks_two_things(question: str) -> bool:
     return bool(_SECOND_PART.search(question))
 
 
-# Answer signals (rag.signals) ----------------------------------------------------------------
+# Answer signals (rag.answer.signals) ----------------------------------------------------------------
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 #: A month's name in full, capitalised ("December"; abbreviations are ``_MONTH_NAME``).
@@ -813,7 +813,7 @@ def count_focus(question: str) -> list[str]:
     return tokenize(match.group(1)) if match else []
 
 
-# Tables (rag.load) ------------------------------------------------------------------------------
+# Tables (rag.read.load) ------------------------------------------------------------------------------
 
 _FIGURE_CELL = re.compile(r"[\d.,%$€£ -]+")
 

@@ -9,13 +9,10 @@ so a citation can always be verified by slicing: ``document_text(c.source)[c.sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-if TYPE_CHECKING:
-    from rag.index.catalog import Catalog
 
 
 class _Frozen(BaseModel):
@@ -239,6 +236,27 @@ class Query:
     kinds: tuple[str, ...] = ()  # what ``text`` asks for: number, date, place, person (rag.text)
 
 
+class ScoredCollection(Protocol):
+    """What the answer stage reads of the collection a candidate was scored in.
+
+    ``rag.index.catalog.Catalog`` is one; the base names only what it reads, so it imports no stage.
+    """
+
+    @property
+    def idf(self) -> dict[str, float]:
+        """IDF per word over the collection's passages (``rag.index.stats.idf_table``)."""
+        ...
+
+    @property
+    def sources(self) -> list[str]:
+        """The collection's reports, in catalog row order."""
+        ...
+
+    def report_vocab(self, report: int) -> frozenset[str]:
+        """The words (tokens) of the report in catalog row ``report``."""
+        ...
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A pooled passage: the stored chunk, its reranker score and the signals the features read.
@@ -246,7 +264,7 @@ class Candidate:
     ``sent_spans`` are (start, end) offsets into ``chunk.text``; ``sent_vecs`` the rows of their
     (normalised) embeddings; ``sent_bm25`` their scores in the sentence BM25 index. ``report``
     is the report's row in the catalog; ``title`` its first line. The token fields are computed
-    once per passage at ingest (``rag.features.ingest_tokens``).
+    once per passage at ingest (``rag.index.stats.ingest_tokens``).
     """
 
     chunk: Chunk
@@ -265,7 +283,7 @@ class Candidate:
     sent_tokens: tuple[tuple[str, ...], ...] = ()
     title_tokens: frozenset[str] = frozenset()
     score: float = 0.0  # the reranker's score (set by the retriever; higher is better)
-    catalog: Catalog | None = None  # the collection state the candidate was scored in
+    catalog: ScoredCollection | None = None  # the collection state the candidate was scored in
 
     @property
     def text(self) -> str:

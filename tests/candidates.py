@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.features import ingest_tokens
+from rag.index.stats import ingest_tokens
 from rag.text import split_sentences
 from rag.types import Candidate, Chunk
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from unittest import mock
 
@@ -169,7 +170,62 @@ def test_a_bad_nested_setting_names_its_variable(monkeypatch: pytest.MonkeyPatch
 
 
 def test_machine_dependent_defaults_are_shown_as_written() -> None:
-    assert shown_default(Settings.model_fields["prompts_dir"]) == "the package's `rag/prompts/`"
+    assert (
+        shown_default(Settings.model_fields["prompts_dir"])
+        == "the package's `prompts/` (`rag.prompts.files`)"
+    )
     assert shown_default(Settings.model_fields["index_dir"]) == "`index`"
     assert shown_default(Settings.model_fields["max_text_chars"]) == "10,000,000"
     assert shown_default(Settings.model_fields["reader"]) == "false"
+
+
+def documented_tree(text: str) -> dict[str, set[str]]:
+    """The folders of the ``rag/`` tree drawn in ``text`` (a code block that opens with ``rag/``),
+    each with the modules (``*.py``) listed under it; indentation (two spaces a level) nests."""
+    block = re.search(r"```\n(rag/.*?)```", text, re.S)
+    assert block, "no rag/ tree in the text"
+    tree: dict[str, set[str]] = {}
+    folders: list[tuple[int, str]] = []  # (depth, path) of the folders open at this line
+    for line in block.group(1).splitlines():
+        depth = (len(line) - len(line.lstrip())) // 2
+        first = (line.split() or [""])[0]
+        folders = [(d, p) for d, p in folders if d < depth or (d == depth and not first.endswith("/"))]
+        if re.fullmatch(r"\w+/", first):
+            path = f"{folders[-1][1]}/{first[:-1]}" if folders else first[:-1]
+            folders.append((depth, path))
+            tree[path] = set()
+        modules = set(re.findall(r"(?<![\w/.])(\w+\.py)\b", line))
+        if modules:  # a folder's line, or a line under it
+            owner = folders[-1][1] if folders[-1][0] == depth else [p for d, p in folders if d < depth][-1]
+            tree[owner] |= modules
+    return tree
+
+
+def real_tree() -> dict[str, set[str]]:
+    """Every package folder of ``rag/`` with its modules (``__init__.py`` aside)."""
+    return {
+        "/".join(init.parent.relative_to(ROOT).parts): {
+            p.name for p in init.parent.glob("*.py") if p.name != "__init__.py"
+        }
+        for init in (ROOT / "rag").rglob("__init__.py")
+    }
+
+
+def test_the_tree_in_how_it_works_is_the_real_tree() -> None:
+    assert documented_tree((ROOT / "docs" / "how-it-works.md").read_text(encoding="utf-8")) == real_tree()
+
+
+def test_the_tree_check_sees_a_missing_module() -> None:
+    drawn = "```\nrag/\n  qa.py\n  read/\n    load.py\n```\n"
+    assert documented_tree(drawn) == {"rag": {"qa.py"}, "rag/read": {"load.py"}}
+    assert documented_tree(drawn) != {"rag": {"qa.py"}, "rag/read": {"load.py", "chunk.py"}}
+
+
+def test_the_readme_names_every_top_level_folder() -> None:
+    """The README's top level (its Documentation section) names every tracked folder of the checkout."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False)
+    if tracked.returncode:
+        pytest.skip("not a git checkout")
+    folders = {line.split("/")[0] for line in tracked.stdout.splitlines() if "/" in line and line[0] != "."}
+    top_level = README.read_text(encoding="utf-8").split("## Documentation", 1)[1].split("\n\n")[1]
+    assert folders - {"docs"} <= set(re.findall(r"`(\w+)/`", top_level)) and "`docs/`" in top_level

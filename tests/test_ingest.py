@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from rag.names import assign_names
 from rag.qa import ReportQA
+from rag.read.names import assign_names
 from tests.conftest import SEED_SOURCE
 
 FERRY = "Harbour log\n\nThe ferry Aurora carried 96 passengers to Hvar on Sunday.\n"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag import features, models
+from rag import models
+from rag.answer import features
 from rag.settings import Settings
 
 

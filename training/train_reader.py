@@ -236,7 +236,7 @@ def build_model():
     import torch
     from transformers import AutoModel
 
-    from rag.embed import PACKAGED_MODEL, resolve_model_path
+    from rag.index.embed import PACKAGED_MODEL, resolve_model_path
 
     class ReaderNet(torch.nn.Module):
         def __init__(self) -> None:
@@ -268,7 +268,7 @@ def tokenizer():
     """The base model's fast tokenizer, without padding or truncation."""
     from tokenizers import Tokenizer
 
-    from rag.embed import PACKAGED_MODEL, resolve_model_path
+    from rag.index.embed import PACKAGED_MODEL, resolve_model_path
 
     tok = Tokenizer.from_file(str(resolve_model_path(PACKAGED_MODEL) / "tokenizer.json"))
     tok.no_padding()

@@ -2,7 +2,7 @@
 
 Each SQuAD article is written exactly as ``rag eval squad`` writes it ("Title\n\nparagraph\n\n...",
 ``rag.eval.datasets._article_text``) and cut into passages by the product's own chunker
-(``rag.chunk.chunk_report`` with the model's tokenizer and the default 256-token window), so the
+(``rag.read.chunk.chunk_report`` with the model's tokenizer and the default 256-token window), so the
 models are fitted on the passages and sentences the product stores. The title line is not a
 passage; it is kept per report as a feature. A question's gold passages are the passages holding
 a gold answer offset (answerable) or the pieces of its source paragraph (unanswerable).
@@ -24,8 +24,8 @@ CACHE = REPO / "eval-out" / "fit-cache" / "product-chunks"
 DATA = REPO.parent / "shared" / "data" / "squad-v2-dev-10articles.json"
 
 sys.path.insert(0, str(REPO))
-from rag.chunk import chunk_report  # noqa: E402
 from rag.eval.datasets import _article_text  # noqa: E402
+from rag.read.chunk import chunk_report  # noqa: E402
 
 
 @dataclass

@@ -24,9 +24,10 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
-import rag.features as R
-from rag import signals as S
+import rag.answer.features as R
+from rag.answer import signals as S
 from rag.eval.metrics import contains_answer
+from rag.index import stats as ST
 from rag.types import Candidate, Chunk, Sentence
 
 FOLDS = 5
@@ -38,7 +39,7 @@ MARGINS = np.round(np.arange(0.0, 6.01, 0.1), 2)
 
 # ----------------------------------------------------------------------------- indexes
 def bm25_scores(docs: list[str], queries: list[str]) -> np.ndarray:
-    m = bm25s.BM25(k1=R.BM25_K1, b=R.BM25_B, method="lucene")
+    m = bm25s.BM25(k1=ST.BM25_K1, b=ST.BM25_B, method="lucene")
     m.index([R.tokenize(d) or ["\u2205"] for d in docs], show_progress=False)
     vocab = m.vocab_dict
     out = np.zeros((len(queries), len(docs)), np.float32)
@@ -55,7 +56,7 @@ class World:
     e: dict
     pools: list[np.ndarray]
     cands: list[list[Candidate]]
-    stats: list[R.QueryStats]
+    stats: list[ST.QueryStats]
     idf: dict
     report_vocab: list[set]
 
@@ -96,12 +97,12 @@ def build_world() -> World:
     rvec /= np.linalg.norm(rvec, axis=1, keepdims=True)
     rden = e["questions"] @ rvec.T
     tden = e["questions"] @ e["titles"].T
-    idf_tab = R.idf_table(R.tokenize(p) for p in c.passages)
+    idf_tab = ST.idf_table(R.tokenize(p) for p in c.passages)
     report_vocab = [set(R.tokenize(t)) for t in reports]
     pools, cands, stats = [], [], []
     S = e["sentences"]
     chunks = [_chunk(c, p) for p in range(P)]
-    toks = [R.ingest_tokens(c.passages[p], c.sent_spans[p], c.titles[c.passage_report[p]]) for p in range(P)]
+    toks = [ST.ingest_tokens(c.passages[p], c.sent_spans[p], c.titles[c.passage_report[p]]) for p in range(P)]
     for qi in range(len(c.questions)):
         pool = np.union1d(
             np.argsort(-dense[qi], kind="stable")[: R.POOL], np.argsort(-bm[qi], kind="stable")[: R.POOL]
@@ -130,7 +131,7 @@ def build_world() -> World:
             )
         cands.append(cl)
         stats.append(
-            R.QueryStats(
+            ST.QueryStats(
                 float(bm[qi].max()),
                 float(bmt[qi].max()),
                 float(sbm[qi].max()),
@@ -376,7 +377,7 @@ def timing(W: World, n: int = 400) -> None:
 
 def write_models(shipped: dict) -> None:
     """Write the passage reranker and the confidence trained on all ten articles to the shipped
-    models file. The sentence scorer (with ``rag.signals`` features) is fitted on the realistic
+    models file. The sentence scorer (with ``rag.answer.signals`` features) is fitted on the realistic
     sets too, by ``fit_answer_models.py``: the shipped one is kept."""
     fitted = {
         "passage": R.models.LinearModel(R.PASSAGE_FEATURES, shipped["wp"]),
@@ -388,7 +389,7 @@ def write_models(shipped: dict) -> None:
     }
     constants = replace(R.MODELS.constants, two_sentence_margin=float(shipped["margin"]))
     fitted_on = (
-        f"SQuAD 2.0 dev, first 10 articles ({data.DATA.name}), cut by rag.chunk; trained on all 10 "
+        f"SQuAD 2.0 dev, first 10 articles ({data.DATA.name}), cut by rag.read.chunk; trained on all 10 "
         f"articles; {datetime.date.today()}; python benchmarks/fit_features/evaluate.py --fit"
     )
     R.models.write(R.models.MODEL_FILE, fitted_on, constants, fitted)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import pickle
 import sys
 import time
 from dataclasses import dataclass, field
@@ -34,11 +33,11 @@ import evaluate as E
 import numpy as np
 import reports_dev as D
 
-from rag import features as R
 from rag import models
-from rag import signals as S
+from rag.answer import features as R
+from rag.answer import signals as S
+from rag.answer.features import FEATURE_NAMES
 from rag.eval.metrics import contains_answer
-from rag.features import FEATURE_NAMES
 from rag.models import MODEL_FILE as MODELS_FILE
 
 FOLDS = 5
@@ -47,7 +46,7 @@ FOLDS = 5
 #: refuses far more SQuAD and seed questions (figures in docs/evaluation.md).
 REFIT_ABSTAIN = "--refit-abstain" in sys.argv
 #: --abstain-extras: keep the shipped sentence scorer and the SQuAD-fitted abstain model, and fit
-#: only the answerability correction (``rag.answerability`` signals of the quoted sentences on top
+#: only the answerability correction (``rag.answer.answerability`` signals of the quoted sentences on top
 #: of the abstain logit) and the abstention threshold.
 ABSTAIN_EXTRAS = "--abstain-extras" in sys.argv
 #: Weight of a SQuAD question against a realistic one's REPORTS_WEIGHT in that fit: the signals
@@ -111,45 +110,9 @@ class Row:
         return self.answerable and bool(chosen) and contains_answer(text, self.golds)
 
 
-#: --ent: try spaCy entity kinds (NER of each sentence, as ingest would store them) as two more
-#: sentence features; an experiment, not shipped unless it measures better.
-ENT = "--ent" in sys.argv
-#: --generic=a,b: experimental columns of experiments/generic_lead.py (the generic lead sentence).
-GENERIC = next((a.split("=")[1].split(",") for a in sys.argv if a.startswith("--generic=")), [])
-_ENTS: dict[str, tuple] = {}
-
-
-def _ent_columns(question, ranked, refs) -> np.ndarray:
-    from fit_reports import ent_hit
-
-    kind = R.question_type(question)
-    q_lower = {w.lower() for w in R._WORD.findall(question)}
-    out = np.zeros((len(refs), 2))
-    for row, r in enumerate(refs):
-        text = ranked[r.passage].text[r.start : r.end]
-        hit = ent_hit(kind, text, _ENTS[text], q_lower)
-        out[row] = (hit, float(kind != "other" and not hit))
-    return out
-
-
 def _matrix(question, ranked, pscores, qvec, idf_tab):
     refs, X = R.sentence_features(question, qvec, ranked, pscores, idf_tab)
     X = np.hstack([X, S.sentence_extras(question, qvec, ranked, refs, idf_tab)])
-    if GENERIC:
-        from experiments import generic_lead
-
-        X = np.hstack([X, generic_lead.columns(GENERIC, question, qvec, ranked, refs, idf_tab)])
-    if ENT:
-        from rag import nlp
-
-        if not _ENTS:
-            from fit_reports import ENT_CACHE
-
-            _ENTS.update(pickle.loads(ENT_CACHE.read_bytes()) if ENT_CACHE.exists() else {"": ()})
-        texts = sorted({c.text[s:e] for c in ranked for s, e in c.sent_spans} - set(_ENTS))
-        if texts:
-            _ENTS.update(zip(texts, nlp.sentence_entities(texts), strict=True))
-        X = np.hstack([X, _ent_columns(question, ranked, refs)])
     return refs, X
 
 
@@ -374,7 +337,7 @@ def tradeoff(rows, res, label: str) -> None:
 
 def shipped_model() -> dict:
     """The models as shipped (``rag/models/answer_models.json``), padded for experimental columns."""
-    ws = np.r_[R.SENTENCE_WEIGHTS, np.zeros(len(GENERIC)), np.zeros(2 * ENT)]
+    ws = R.SENTENCE_WEIGHTS.copy()
     return dict(
         ws=ws,
         bs=R.SENTENCE_BIAS,

@@ -26,8 +26,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import reports_dev as D  # noqa: E402
 
-from rag import features as R  # noqa: E402
 from rag import models  # noqa: E402
+from rag.answer import features as R  # noqa: E402
 from rag.answer.grade import GRADE_FEATURES, grade_features  # noqa: E402
 
 FOLDS = 5

@@ -33,8 +33,8 @@ import evaluate as E
 import numpy as np
 import reports_dev as D
 
-from rag import features as R
 from rag import models
+from rag.answer import features as R
 from rag.eval.metrics import contains_all, locate_quote
 
 FOLDS = 5

@@ -27,8 +27,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import reports_dev as D  # noqa: E402
 
-from rag import features as R  # noqa: E402
 from rag import models  # noqa: E402
+from rag.answer import features as R  # noqa: E402
 from rag.answer import read as RD  # noqa: E402
 from rag.answer.extractive import sentence_scores  # noqa: E402
 from rag.answer.reader import Reader  # noqa: E402

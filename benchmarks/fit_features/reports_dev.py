@@ -24,8 +24,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
-from rag import features as R  # noqa: E402
-from rag import signals as S  # noqa: E402
+from rag.answer import features as R  # noqa: E402
+from rag.answer import signals as S  # noqa: E402
 from rag.eval.metrics import contains_all, locate_quote  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "reports-dev"
@@ -104,7 +104,7 @@ def collect(name: str) -> tuple[list[Item], dict, dict[str, str]]:
 
 
 def report_vocabs(items: list[Item], texts: dict[str, str]):
-    """``vocab_of`` for ``rag.answerability``: a report's row (``Candidate.report``) -> its tokens."""
+    """``vocab_of`` for ``rag.answer.answerability``: a report's row (``Candidate.report``) -> its tokens."""
     names = {int(c.report): src for it in items for c, src in zip(it.ranked, it.sources)}
     vocabs = {r: frozenset(R.tokenize(texts[src])) for r, src in names.items()}
     return vocabs.__getitem__

@@ -1,4 +1,4 @@
-"""Answer stage: answerers behind one interface.
+"""Answer stage: takes a question and the index, gives a cited ``Answer`` or the abstention.
 
 ``rag.answer.extractive.ExtractiveAnswerer`` quotes the sentences that answer the question;
 ``rag.answer.generative.GenerativeAnswerer`` has a chat model write the answer and verifies

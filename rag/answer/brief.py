@@ -25,10 +25,10 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from rag.chunk import split_paragraphs
-from rag.cite import cite
+from rag.answer.cite import cite
 from rag.header import parse_header
 from rag.index.catalog import Catalog
+from rag.read.chunk import split_paragraphs
 from rag.text import CAPITAL, DATE, NUMBER, field_line
 from rag.types import Answer, Brief, Chunk, Citation, Entity, Passage, Report
 

@@ -1,6 +1,6 @@
 """How the chosen sentences become an answer's quotes: fields, lists and the sentence after.
 
-The sentence scorer (``rag.features``) rates sentences one by one; some answers are made of units
+The sentence scorer (``rag.answer.features``) rates sentences one by one; some answers are made of units
 it does not see whole:
 
 - **Fields.** A bulletin's block of ``Key: value`` lines ("Rating: EF2", "Start Time: 03:38 PM
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.features import TWO_SENTENCE_MARGIN, TWO_SENTENCE_MAX_WORDS, SentenceRef
+from rag.answer.features import TWO_SENTENCE_MARGIN, TWO_SENTENCE_MAX_WORDS, SentenceRef
 from rag.text import (
     WORD,
     asks_for_list,

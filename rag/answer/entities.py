@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from rag.chunk import split_paragraphs
 from rag.header import parse_header
+from rag.read.chunk import split_paragraphs
 from rag.types import Entity
 
 log = logging.getLogger(__name__)

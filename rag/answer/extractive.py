@@ -3,7 +3,7 @@
 A sentence's score mixes its dense similarity to the question, its coverage of the question's
 rare words (with the previous sentence, for co-reference), the rank of its passage and whether
 it holds what the question asks for (a number for "how many", a date for "when", a name for
-"who"/"where"); see ``rag.features``. The confidence of the choice decides abstention.
+"who"/"where"); see ``rag.answer.features``. The confidence of the choice decides abstention.
 """
 
 from __future__ import annotations
@@ -14,23 +14,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag import features, signals
-from rag.answer import read
+from rag.answer import features, read, signals
+from rag.answer.answerability import Evidence, gaps, signals_of
+from rag.answer.cite import cite
 from rag.answer.combine import combine
+from rag.answer.conversation import standalone_question, user_turns
 from rag.answer.grade import grade_features, right_probability
 from rag.answer.reader import shared_reader
-from rag.answerability import Evidence, gaps, signals_of
-from rag.chunk import passage_id
-from rag.cite import cite
-from rag.conversation import standalone_question, user_turns
+from rag.answer.support import support_level
 from rag.prompts import ABSTAIN_TEXT
-from rag.support import support_level
+from rag.read.chunk import passage_id
 from rag.text import WORD, identifier_numbers, in_report_terms, issue_date_question, tokenize
 from rag.types import Answer, Candidate, Chunk, Passage, Query, Report, Sentence
 
 if TYPE_CHECKING:
+    from rag.answer.retrieve import HybridRetriever
     from rag.index import Index
-    from rag.retrieve import HybridRetriever
 
 
 #: A follow-up's other reading must be this much more confident to replace the preferred one.
@@ -62,7 +61,7 @@ class Selection:
 class ExtractiveAnswerer:
     """Scores the sentences of the top passages, picks one or two, rates its confidence, cites.
 
-    Sentence scores and confidence are linear / logistic models over ``rag.features``; the
+    Sentence scores and confidence are linear / logistic models over ``rag.answer.features``; the
     confidence is a calibrated probability that the reports answer the question. Below
     ``abstain_threshold`` the answer is ``ABSTAIN_TEXT``.
     """
@@ -265,7 +264,7 @@ class ExtractiveAnswerer:
         return None
 
     def _date_line(self, report: Report) -> SentenceChoice | None:
-        """The report's date line as a quote of its date passage (the first, see ``rag.chunk``)."""
+        """The report's date line as a quote of its date passage (the first, see ``rag.read.chunk``)."""
         pid = passage_id(report.source, 0, report.content_hash)
         chunk = self.index.store.get_chunks([pid]).get(pid)
         start = report.text.find(report.date)

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from rag import models
-from rag.features import ABSTAIN_FEATURES
+from rag.answer.features import ABSTAIN_FEATURES
 
 #: Features of the grade model, in order (checked against the models file at load): the
 #: confidence as a logit, whether two sentences are quoted, and the abstention model's signals

@@ -18,10 +18,10 @@ import numpy as np
 
 from rag.answer.across import mentions
 from rag.answer.brief import BRIEF_SENTENCES, Briefer, briefing_answer, one_line, resolve_name
+from rag.answer.cite import cite
 from rag.answer.intent import intent
 from rag.answer.timeline import Timelines
 from rag.answer.topic import Topics, report_variants
-from rag.cite import cite
 from rag.index.catalog import Catalog
 from rag.types import Answer, Citation
 

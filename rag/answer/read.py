@@ -7,11 +7,11 @@ with folds that leave whole reports out) sits on top of it:
 
 - ``reader_choice``: the sentence's score is its logit plus what the retriever knows (the
   passage's rank and its reranker score below the best passage's) and the coverage scorer's score
-  of it (``rag.features``: the question's words in it, its similarity, what kind of thing it holds);
+  of it (``rag.answer.features``: the question's words in it, its similarity, what kind of thing it holds);
   its ``scale`` holds ``short_min_logit``, the span score under which no short answer is shown
   (``fit_short.py``: most spans scored under it were wrong).
 
-The confidence stays the coverage confidence of ``rag.features`` and the support grade that of
+The confidence stays the coverage confidence of ``rag.answer.features`` and the support grade that of
 ``rag.answer.grade``: the reader's logit separated answerable from unanswerable questions less
 well (AUC 0.57 against 0.72 on news, ``fit_reader.py``).
 """
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag import models
+from rag.answer.features import SentenceRef
 from rag.answer.reader import Reader, Reading, context_of
-from rag.features import SentenceRef
 from rag.types import Candidate
 
 #: Feature names of the fitted model (checked against the models file at load).
@@ -79,7 +79,10 @@ def reader_inputs(ranked: Sequence[Candidate], refs: Sequence[SentenceRef]) -> t
 def choice_features(
     refs: Sequence[SentenceRef], logits: np.ndarray, passage_scores: np.ndarray, sentence_scores: np.ndarray
 ) -> np.ndarray:
-    """``CHOICE_FEATURES`` per sentence (``sentence_scores``: the coverage scorer's, ``rag.features``)."""
+    """``CHOICE_FEATURES`` per sentence.
+
+    ``sentence_scores`` are the coverage scorer's (``rag.answer.features``).
+    """
     p = np.array([r.passage for r in refs], dtype=int)
     return np.column_stack([logits, np.log1p(p), passage_scores[p] - passage_scores[0], sentence_scores])
 

@@ -147,7 +147,7 @@ class Reader:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from rag.embed import PACKAGED_MODEL, resolve_model_path
+        from rag.index.embed import PACKAGED_MODEL, resolve_model_path
 
         info = load_manifest(manifest)
         weights = checked_weights(manifest, info)

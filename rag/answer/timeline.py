@@ -16,10 +16,10 @@ from typing import Any
 
 from rag.answer.across import matches_any, reports_mentioning, topic_patterns
 from rag.answer.brief import briefing_answer, is_prose, no_answer, one_line, resolve_name
-from rag.chunk import split_paragraphs
-from rag.cite import cite
+from rag.answer.cite import cite
 from rag.header import parse_header
 from rag.index.catalog import Catalog
+from rag.read.chunk import split_paragraphs
 from rag.text import DateMention, dates_in, issue_date
 from rag.types import Answer
 

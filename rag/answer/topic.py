@@ -30,7 +30,7 @@ from rag.answer.brief import (
     resolve_name,
     scaled,
 )
-from rag.cite import cite
+from rag.answer.cite import cite
 from rag.index.catalog import Catalog
 from rag.types import Answer, Citation
 

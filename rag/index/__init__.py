@@ -1,4 +1,4 @@
-"""The index: Chroma store, passage BM25 and the collection catalog, kept in step by ``Index``."""
+"""Index stage: takes passages, gives them searchable (Chroma, BM25, catalog) in step by ``Index``."""
 
 from __future__ import annotations
 

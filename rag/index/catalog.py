@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from rag import features
 from rag.index.bm25 import BM25Scores
 from rag.index.cache import atomic_folder
 from rag.index.sparse import SparseIndex
+from rag.index.stats import BM25_B, BM25_K1, QueryStats, idf_table, ingest_tokens
 from rag.text import TOKENIZER, tokenize
 from rag.types import Candidate, Chunk, Sentence
 
@@ -53,7 +53,7 @@ def _bm25(corpus: list[list[str]]) -> BM25Scores | None:
     """A BM25 index (bm25s lucene, the features' k1/b) over tokenised documents, or None if empty."""
     if not corpus:
         return None
-    return BM25Scores.build([doc or ["\u2205"] for doc in corpus], features.BM25_K1, features.BM25_B)
+    return BM25Scores.build([doc or ["\u2205"] for doc in corpus], BM25_K1, BM25_B)
 
 
 def _scores(index: BM25Scores | None, terms: list[str], size: int) -> np.ndarray:
@@ -80,7 +80,7 @@ class QueryScores:
     reports: np.ndarray
     report_dense: np.ndarray
     title_dense: np.ndarray
-    stats: features.QueryStats
+    stats: QueryStats
     bm25_max: float
 
 
@@ -149,7 +149,7 @@ class Catalog:
         reports = _scores(self.report_bm25, terms, len(self.sources))
         report_dense = self.report_vecs @ question_vec if len(self.sources) else np.zeros(0)
         title_dense = self.title_vecs @ question_vec if len(self.sources) else np.zeros(0)
-        stats = features.QueryStats(
+        stats = QueryStats(
             bm25_max=passage_bm25_max,
             bm25_titled_max=float(titled.max(initial=0.0)),
             sent_bm25_max=float(sentences.max(initial=0.0)),
@@ -206,7 +206,7 @@ class Catalog:
         """
         with _PASSAGE_INDEX_LOCK:
             if not self._passage_index:
-                index = SparseIndex(features.BM25_K1, features.BM25_B)
+                index = SparseIndex(BM25_K1, BM25_B)
                 index.build_tokens(self.passage_ids, self.tokens, token=self.token)
                 self._passage_index.append(index)
             return self._passage_index[0]
@@ -404,7 +404,7 @@ def _report_rows(
         for index in range(len(pairs)):
             vector = vectors.get(f"{pid}:{index}")
             sentence_vecs.append(np.zeros(dim) if vector is None else vector)
-        found = features.ingest_tokens(passage, [(s - start, e - start) for s, e in pairs])
+        found = ingest_tokens(passage, [(s - start, e - start) for s, e in pairs])
         tokens.append(_intern(found["tokens"]))
         sentence_tokens.append(tuple(_intern(t) for t in found["sent_tokens"]))
     extra = Counter(tokenize(text))
@@ -464,7 +464,7 @@ def _stack_columns(catalog: Catalog, reports: list[ReportRows]) -> None:
 def _index_words(catalog: Catalog) -> None:
     """The collection-wide word tables: IDF and the titled-passage, sentence and report BM25s."""
     title_words = [tokenize(t) for t in catalog.titles]
-    catalog.idf = features.idf_table(catalog.tokens)
+    catalog.idf = idf_table(catalog.tokens)
     catalog.titled_bm25 = _bm25(
         [
             title_words[r] + list(t)

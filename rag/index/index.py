@@ -18,15 +18,22 @@ from typing import Any
 
 import numpy as np
 
-from rag.chunk import chunk_report
-from rag.embed import Embedder
 from rag.index.catalog import Catalog, CatalogCache
+from rag.index.embed import Embedder
 from rag.index.space import check_room, disk_full_note, is_disk_full, keep_reserve, release_reserve
 from rag.index.sparse import SparseCache, SparseIndex
 from rag.index.store import ChromaStore, write_lock
-from rag.ingest_guard import IngestCancelled, IngestProgress, LoadLimits, ProgressCallback, budget, checkpoint
-from rag.load import LoadError, content_hash, iter_report_files, load_text
-from rag.names import NamedFile, assign_names, clean_name
+from rag.read.chunk import chunk_report
+from rag.read.ingest_guard import (
+    IngestCancelled,
+    IngestProgress,
+    LoadLimits,
+    ProgressCallback,
+    budget,
+    checkpoint,
+)
+from rag.read.load import LoadError, content_hash, iter_report_files, load_text
+from rag.read.names import NamedFile, assign_names, clean_name
 from rag.settings import Settings
 from rag.types import Chunk, IngestReport, RenamedFile, Report, SkippedFile
 
@@ -342,7 +349,7 @@ def _holds(digest: str | None, path: Path) -> bool:
 
 
 def _named_files(paths: Iterable[str | Path], skipped: list[SkippedFile]) -> Iterable[tuple[str, Path]]:
-    """(natural source name, path) for every file under ``paths`` (``rag.names`` settles clashes)."""
+    """(natural source name, path) for every file under ``paths`` (``rag.read.names`` settles clashes)."""
     for given in paths:
         root = Path(given)
         if not root.exists():

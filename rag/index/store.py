@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import ChromaEmbedding, Embedder, langchain_embeddings
+from rag.index.embed import ChromaEmbedding, Embedder, langchain_embeddings
 from rag.index.space import RESERVE_NAME, DiskFullError, is_disk_full, release_reserve
 from rag.settings import Settings
 from rag.types import Chunk, Report, Sentence

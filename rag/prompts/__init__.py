@@ -1,12 +1,13 @@
-"""Prompts and fixed texts: every one a named constant; prompt bodies are the ``*.txt`` files here.
+"""Prompts and fixed texts: every one a named constant; prompt bodies are the ``*.txt`` files of ``prompts/``.
 
-The folder is ``Settings.prompts_dir`` (``RAG_PROMPTS_DIR``); by default this package's own folder,
-so the prompts install with a wheel.
+The folder is ``Settings.prompts_dir`` (``RAG_PROMPTS_DIR``); by default the top-level ``prompts/``
+of the checkout, installed as the package ``rag.prompts.files`` (so the prompts ship in a wheel).
 """
 
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 #: The answer when the reports do not support one; code tests for this exact text.
@@ -29,8 +30,8 @@ BRIEFING_TASKS = {
     "mention": "Say which reports mention it: one short sentence per report, naming the report.",
 }
 
-#: The prompt files shipped in the package.
-PROMPTS_DIR = Path(__file__).resolve().parent
+#: The prompt files shipped with the package: ``prompts/``, installed as ``rag.prompts.files``.
+PROMPTS_DIR = Path(str(files("rag.prompts.files")))
 
 
 @cache

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.chunk import split_paragraphs
-from rag.instructions import has_instructions
+from rag.answer.instructions import has_instructions
+from rag.read.chunk import split_paragraphs
 from rag.types import Answer, Citation, IngestReport, Passage
 
 #: Reports longer than this many characters are shown as windows around their citations.

@@ -24,7 +24,7 @@ from typing import Any
 
 from rag.index.space import disk_full_note, is_disk_full
 from rag.index.store import IndexBusyError
-from rag.names import clean_name, origin_of
+from rag.read.names import clean_name, origin_of
 from rag.types import Answer, IngestReport, SkippedFile
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import pytest
 
 from rag.answer.combine import list_items
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.features import ABSTAIN_THRESHOLD
-from rag.retrieve import HybridRetriever
+from rag.answer.features import ABSTAIN_THRESHOLD
+from rag.answer.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.text import split_sentences
 
@@ -171,8 +171,8 @@ def test_a_date_the_report_names_relatively_is_searched_in_its_words(answerer) -
 
 def _candidate(text: str):
     """One passage of ``text`` as a ranked candidate, and a ref for each of its sentences."""
-    from rag.chunk import chunk_report
-    from rag.features import SentenceRef
+    from rag.answer.features import SentenceRef
+    from rag.read.chunk import chunk_report
     from tests.candidates import candidate_of
 
     (chunk,) = chunk_report("r.txt", text, lambda s: len(s.split()))

@@ -7,11 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rag import features
+from rag.answer import features
 from rag.answer.extractive import ExtractiveAnswerer, competing_sentences
-from rag.features import idf_table
+from rag.answer.retrieve import HybridRetriever
+from rag.index.stats import idf_table
 from rag.prompts import ABSTAIN_TEXT
-from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from tests.candidates import candidate_of, chunk_of
 

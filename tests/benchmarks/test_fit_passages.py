@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import features
-from rag.retrieve import HybridRetriever
+from rag.answer import features
+from rag.answer.retrieve import HybridRetriever
 from rag.settings import Settings
 from tests.conftest import TINY_REPORTS
 

@@ -9,7 +9,7 @@ import pytest
 
 from rag.eval.briefs import DATA, FACTS, covered, evaluate_briefs, load_facts, render
 from rag.eval.datasets import EvalSetError
-from rag.load import load_text
+from rag.read.load import load_text
 from tests.conftest import TINY_REPORTS
 
 

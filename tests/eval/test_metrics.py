@@ -32,7 +32,7 @@ from rag.eval.runner import (
     split_sentences,
     summarize,
 )
-from rag.load import load_text
+from rag.read.load import load_text
 from rag.types import Answer, Citation, IngestReport, Passage
 
 REPO = Path(__file__).resolve().parents[2]

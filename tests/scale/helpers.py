@@ -51,7 +51,7 @@ def questions(count: int, articles_used: int) -> list[str]:
 def check_consistent(qa: Any, versions: dict[str, set[str]]) -> None:
     """Every indexed report is complete in one of its ``versions`` (content hashes), and no
     passage of another version is visible."""
-    from rag.chunk import chunk_report
+    from rag.read.chunk import chunk_report
 
     store = qa.store
     store.refresh()

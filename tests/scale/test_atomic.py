@@ -13,8 +13,8 @@ import pytest
 from chromadb.api.client import SharedSystemClient
 
 from rag.index.store import IndexBusyError, IndexCompatibilityError, write_lock
-from rag.load import content_hash
 from rag.qa import ReportQA
+from rag.read.load import content_hash
 from tests.scale.helpers import PYTHON, REPO, check_consistent, questions, write_reports
 
 INGEST = """

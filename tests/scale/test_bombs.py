@@ -16,9 +16,9 @@ import docx
 import psutil
 import pytest
 
-from rag.ingest_guard import LoadLimits, check_pdf_streams, check_zip
-from rag.load import LoadError, load_text
 from rag.qa import ReportQA
+from rag.read.ingest_guard import LoadLimits, check_pdf_streams, check_zip
+from rag.read.load import LoadError, load_text
 from tests.conftest import SEED_SOURCE
 from tests.scale.bombs import (
     docx_bomb,
@@ -100,7 +100,7 @@ def test_docx_that_understates_its_sizes_is_refused(tmp_path: Path) -> None:
 _PEAK_CHILD = """
 import json, re, sys, time
 from pathlib import Path
-from rag.load import LoadError, load_text
+from rag.read.load import LoadError, load_text
 started = time.perf_counter()
 try:
     load_text(Path(sys.argv[1]))
@@ -188,7 +188,7 @@ def test_file_over_its_time_budget_is_skipped_and_changes_nothing(
 def test_markdown_that_parses_slowly_is_stopped_by_the_time_budget(tmp_path: Path) -> None:
     """markdown-it takes ~10 s per MB of some inputs: the file's budget is checked between the
     pieces it is parsed in, so the ingest stops with a reason instead of running on."""
-    from rag.ingest_guard import budget
+    from rag.read.ingest_guard import budget
 
     path = tmp_path / "brackets.md"
     path.write_text("[[[[ [[ [ **a [b](c\n\n" * 600_000)  # 13 MB

@@ -57,7 +57,7 @@ def test_ingest_that_fills_the_disk_stops_and_reads_keep_working(
 
 
 def _versions(folder: Path) -> dict[str, set[str]]:
-    from rag.load import content_hash
+    from rag.read.load import content_hash
 
     return {p.name: {content_hash(p)} for p in folder.iterdir()}
 

@@ -3,7 +3,7 @@ comparison or "which reports" answer from the extractive one's sentences, then e
 of its reply is verified as a generative answer's is (``rag.answer.generative.verify``).
 
 The chat model sees the extractive briefing's cited sentences as numbered passages (prompt
-``rag/prompts/briefing.txt``, its task by request kind from ``rag.prompts.BRIEFING_TASKS``), so it
+``prompts/briefing.txt``, its task by request kind from ``rag.prompts.BRIEFING_TASKS``), so it
 can only reword, order and connect what the extractive briefing quotes. A reply with no verified
 sentence, a failing model, or a "which reports" reply that leaves out a report (that answer must
 be exhaustive) falls back to the extractive briefing, with a note saying why.

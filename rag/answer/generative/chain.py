@@ -20,17 +20,17 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
+from rag.answer.conversation import needs_context, standalone_question, user_turns
 from rag.answer.generative.backends import LLMUnavailableError, describe_model, load_chat_model
 from rag.answer.generative.verify import verify
-from rag.conversation import needs_context, standalone_question, user_turns
 from rag.prompts import ABSTAIN_TEXT, ANSWER_PROMPT, PROMPTS_DIR, load_prompt
 from rag.settings import Settings
 from rag.types import Answer, Candidate
 
 if TYPE_CHECKING:
     from rag.answer.extractive import ExtractiveAnswerer
+    from rag.answer.retrieve import HybridRetriever
     from rag.index import Index
-    from rag.retrieve import HybridRetriever
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.cite import highlight_spans, is_verified
-from rag.instructions import has_instructions
+from rag.answer.cite import highlight_spans, is_verified
+from rag.answer.instructions import has_instructions
 from rag.prompts import ABSTAIN_TEXT
 from rag.settings import GenerativeSettings
 from rag.text import split_reply as split_sentences

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag import ABSTAIN_TEXT, Answer, ReportQA
@@ -195,10 +197,12 @@ def test_a_chat_model_spec_per_call_that_is_down_answers_extractively_and_says_s
 
 
 def test_prompts_ship_in_the_package_and_prompts_dir_replaces_them(seeded_index_dir, tmp_path) -> None:
+    import rag.prompts.files
     from rag.prompts import PROMPTS_DIR
 
     assert {p.name for p in PROMPTS_DIR.glob("*.txt")} >= {"answer.txt", "condense.txt"}
-    assert PROMPTS_DIR.parent.name == "rag"  # inside the package: installed with a wheel
+    # the package rag.prompts.files (prompts/ in a checkout): installed with a wheel
+    assert Path(rag.prompts.files.__file__).resolve().parent == PROMPTS_DIR
     (tmp_path / "answer.txt").write_text(
         "[system]\nHouse rules: cite.\n\n[user]\n{passages}\n\nQ: {question}\n"
     )

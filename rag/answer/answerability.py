@@ -1,4 +1,4 @@
-"""Answerability signals of the quoted evidence, for the abstention confidence (``rag.features``).
+"""Answerability signals of the quoted evidence, for the abstention confidence (``rag.answer.features``).
 
 The questions the reports cannot answer are of three kinds, and each leaves a trace in the
 sentences the answerer would quote:

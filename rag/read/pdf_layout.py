@@ -68,7 +68,7 @@ def pdf_paragraphs(data: bytes) -> list[str]:
     The first page's title (its largest type) comes first, followed by the first page's
     header lines (date, product code, issuer: see ``rag.header``) wherever they were printed.
     """
-    from rag.ingest_guard import checkpoint
+    from rag.read.ingest_guard import checkpoint
 
     pages = []
     for number, page in enumerate(_layout_pages(data)):

@@ -25,7 +25,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rag.load import LoadError
+
+class LoadError(ValueError):
+    """A file that cannot be ingested; ``str(err)`` is the human-readable reason."""
+
 
 _MB = 1_000_000
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.instructions import has_instructions
+from rag.answer.instructions import has_instructions
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-"""Answer signals beyond ``rag.features``, fitted on questions phrased the way users ask them.
+"""Answer signals beyond ``rag.answer.features``, fitted on questions phrased the way users ask them.
 
 Users name the topic of a report in their question ("When did the Abu al-Duhur air base
 fall?"), while the sentence that answers often refers back to it ("It was captured ... on
 9 September 2015."). The topic words then tell the report apart, not the sentence, and a
 sentence that only repeats them (the report's opening summary) must not beat the one that
-answers. The signals (:data:`rag.features.SENTENCE_EXTRAS`, one column each):
+answers. The signals (:data:`rag.answer.features.SENTENCE_EXTRAS`, one column each):
 
 - ``cov_rest``: the share (IDF-weighted) of the question's words that the sentence, with the
   sentence before it, covers, counting only words that are not the report's topic (its title's
@@ -40,7 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.features import SENTENCE_EXTRAS, SentenceRef, coverage, idf
+from rag.answer.features import SENTENCE_EXTRAS, SentenceRef, coverage
+from rag.index.stats import idf
 from rag.text import WORD, count_focus, count_spans, date_spans, question_type, refers_back, tokenize
 from rag.types import Candidate
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.chunk import chunk_report, split_paragraphs, split_sentences
+from rag.read.chunk import chunk_report, split_paragraphs, split_sentences
 from tests.conftest import SEED_SOURCE, SEEDS
 
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from rag import ABSTAIN_TEXT, Answer, ReportQA
-from rag.support import support_level
+from rag.answer.support import support_level
 from tests.conftest import SEED_SOURCE
 
 SEED_QUESTION = "How many troops withdrew and to where?"

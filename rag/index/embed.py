@@ -23,8 +23,14 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.api.types import Embeddings as ChromaVectors
 
+from rag.index.onnx_backend import (
+    OnnxEncoder,
+    export_model,
+    onnx_file_for,
+    quantize_model,
+    quantized_file_for,
+)
 from rag.offline import go_offline
-from rag.onnx_backend import OnnxEncoder, export_model, onnx_file_for, quantize_model, quantized_file_for
 from rag.settings import PACKAGED_MODEL, Settings
 from rag.types import Chunk, Sentence
 
@@ -69,7 +75,7 @@ def weights_sha256(model_dir: Path) -> str:
 class Embedder:
     """Normalised sentence embeddings from a local sentence-transformers model, loaded lazily.
 
-    The ``onnx`` backend (default) runs the model exported to ONNX (``rag.onnx_backend``; no
+    The ``onnx`` backend (default) runs the model exported to ONNX (``rag.index.onnx_backend``; no
     torch import, a cold start of about a second); ``torch`` runs sentence-transformers. Both
     give the same vectors (to 1e-6), so an index built with one answers with the other.
     """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag import features
-from rag.retrieve import HybridRetriever
+from rag.answer import features
+from rag.answer.retrieve import HybridRetriever
 from rag.settings import Settings
 
 

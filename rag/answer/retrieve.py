@@ -3,7 +3,7 @@
 The pool is the dense top-N (Chroma) united with the BM25 top-N; each pooled passage is then
 scored by a linear reranker over 18 features (dense and BM25 scores of the passage, of its best
 sentences, of its report and title, coverage of the question's rare words; see
-``rag.features``), fitted pairwise on SQuAD 2.0 with leave-articles-out cross-validation.
+``rag.answer.features``), fitted pairwise on SQuAD 2.0 with leave-articles-out cross-validation.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag import features
+from rag.answer import features
 from rag.settings import Settings
 from rag.text import question_kinds
 from rag.types import Candidate, Query
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class HybridRetriever:
-    """Dense and BM25 candidates from an ``Index``, reranked by ``rag.features``."""
+    """Dense and BM25 candidates from an ``Index``, reranked by ``rag.answer.features``."""
 
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index

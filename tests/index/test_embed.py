@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import embed
-from rag.embed import Embedder
-from rag.onnx_backend import OnnxUnavailableError
+from rag.index import embed
+from rag.index.embed import Embedder
+from rag.index.onnx_backend import OnnxUnavailableError
 from rag.settings import Settings
 from tests.conftest import SEEDS
 
@@ -59,7 +59,7 @@ def test_a_failed_export_falls_back_to_torch_with_a_warning(
 
 
 def test_int8_model_is_made_once_and_stays_close_to_the_float_model() -> None:
-    from rag.onnx_backend import onnx_file_for, quantized_file_for
+    from rag.index.onnx_backend import onnx_file_for, quantized_file_for
 
     float_model, int8_model = (
         Embedder(Settings(embedding_int8=False)),
@@ -93,7 +93,7 @@ REPORT = (
 
 
 def _chunks(embedder: Embedder) -> list:
-    from rag.chunk import chunk_report
+    from rag.read.chunk import chunk_report
 
     return chunk_report("survey.txt", REPORT, embedder.count_tokens)
 

@@ -11,7 +11,7 @@ import docx
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from rag.load import (
+from rag.read.load import (
     SUPPORTED_SUFFIXES,
     LoadError,
     content_hash,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.cite import cite, highlight_spans, is_verified
+from rag.answer.cite import cite, highlight_spans, is_verified
 from rag.types import Citation
 
 REPORT = "Harbour closure\n\nThe port closed on 3 March.\nAbout 1,200 dock workers\nwere sent home."

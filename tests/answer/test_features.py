@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag import features
-from rag.features import SentenceRef
+from rag.answer import features
+from rag.answer.features import SentenceRef
 
 
 def _refs(*lengths: int) -> tuple[list[SentenceRef], list[str]]:

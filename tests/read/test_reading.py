@@ -9,9 +9,9 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
-from rag.chunk import chunk_report
 from rag.eval.render import split_report, to_markdown, to_pdf
-from rag.load import load_text
+from rag.read.chunk import chunk_report
+from rag.read.load import load_text
 from tests.conftest import REPO, SEED_SOURCE, SEEDS
 
 FILES_SET = REPO.parent / "shared" / "data" / "reports-dev" / "files" / "reports"
@@ -263,8 +263,8 @@ def test_a_cancel_stops_the_pdf_layout_instead_of_falling_back(tmp_path: Path) -
 
     import pytest
 
-    from rag.ingest_guard import IngestCancelled, budget
-    from rag.load import load_text
+    from rag.read.ingest_guard import IngestCancelled, budget
+    from rag.read.load import load_text
 
     pdf = FPDF(unit="pt", format="letter")
     pdf.set_font("helvetica", size=10)

@@ -1,13 +1,14 @@
-"""The sentence signals of ``rag.signals``: topic-free coverage, context, the asked kind."""
+"""The sentence signals of ``rag.answer.signals``: topic-free coverage, context, the asked kind."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rag import features, signals
-from rag.features import SentenceRef, idf_table
-from rag.retrieve import HybridRetriever
+from rag.answer import features, signals
+from rag.answer.features import SentenceRef
+from rag.answer.retrieve import HybridRetriever
+from rag.index.stats import idf_table
 from rag.settings import Settings
 from rag.text import tokenize
 from rag.types import Candidate

@@ -1,10 +1,10 @@
 """Scoring features: passage rerank, extractive sentence choice and abstention (pure functions).
 
-Fitted on SQuAD 2.0 dev (10 articles cut by rag.chunk into 454 passages, 3,708 questions;
+Fitted on SQuAD 2.0 dev (10 articles cut by rag.read.chunk into 454 passages, 3,708 questions;
 sentences labelled with the harness's word-aligned containment) with leave-articles-out
 cross-validation; the weights (``rag/models/answer_models.json``, loaded and checked by
 ``rag.models``) are pairwise / plain logistic regressions trained on all ten articles.
-Everything here is deterministic numpy; no model is called. The caller (rag.retrieve,
+Everything here is deterministic numpy; no model is called. The caller (rag.answer.retrieve,
 rag.answer) supplies per question its text, its unit embedding and a pool of candidate passages
 (dense top-``POOL`` union BM25 top-``POOL``) with scores looked up in the indexes of
 ``rag.index.catalog``: passage BM25, "titled" passage BM25 (title + passage), sentence BM25,
@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag import models
-from rag.answerability import ANSWERABILITY_FEATURES, Evidence, evidence, signals_of
+from rag.answer.answerability import ANSWERABILITY_FEATURES, Evidence, evidence, signals_of
+from rag.index.stats import QueryStats, idf
 from rag.text import NEGATIONS, WORD, holds_kind, question_type, tokenize
 from rag.types import Candidate
 
@@ -70,7 +71,7 @@ SENTENCE_FEATURES = (
     "next_cov_gain",
 )
 
-#: Sentence features computed by ``rag.signals`` (fitted on questions phrased as users ask them).
+#: Sentence features computed by ``rag.answer.signals`` (fitted on questions phrased as users ask them).
 SENTENCE_EXTRAS = (
     "cov_rest",
     "cov_local",
@@ -105,7 +106,7 @@ ABSTAIN_FEATURES = (
 )
 
 #: The answerability correction of the confidence: the logit of the abstain model above (fitted on
-#: SQuAD by evaluate.py) and ``rag.answerability``'s signals of the quoted sentences (fitted on the
+#: SQuAD by evaluate.py) and ``rag.answer.answerability``'s signals of the quoted sentences (fitted on the
 #: realistic sets + SQuAD by fit_answer_models.py --abstain-extras).
 ANSWERABILITY_MODEL = ("abstain_logit", *ANSWERABILITY_FEATURES)
 
@@ -120,8 +121,6 @@ FEATURE_NAMES = {
 }
 MODELS = models.load(expected=FEATURE_NAMES)
 _C = MODELS.constants
-#: bm25s parameters (all four BM25 indexes), method "lucene" (bm25s' default).
-BM25_K1, BM25_B = _C.bm25_k1, _C.bm25_b
 #: Candidates each retriever contributes to the pool (dense top-N union BM25 top-N).
 POOL = _C.pool
 #: Passages whose sentences compete for the answer.
@@ -154,50 +153,8 @@ ANSWERABILITY = MODELS.model("answerability")
 
 
 # --------------------------------------------------------------------------------------------
-# IDF (the tokenizer is the BM25 one, rag.text.tokenize)
-# --------------------------------------------------------------------------------------------
-
-
-def idf_table(passage_tokens: Iterable[Iterable[str]]) -> dict[str, float]:
-    """IDF over passages: ``log((N + 1) / (df + 0.5))``; unseen words get ``idf_default``."""
-    df: dict[str, int] = {}
-    n = 0
-    for toks in passage_tokens:
-        n += 1
-        for w in set(toks):
-            df[w] = df.get(w, 0) + 1
-    return {w: math.log((n + 1) / (d + 0.5)) for w, d in df.items()} | {"\x00n": float(n)}
-
-
-def idf(table: dict[str, float], word: str) -> float:
-    """IDF of ``word``; a word absent from the collection gets the IDF of df = 0."""
-    v = table.get(word)
-    return v if v is not None else math.log((table["\x00n"] + 1) / 0.5)
-
-
-# --------------------------------------------------------------------------------------------
 # Passage reranking
 # --------------------------------------------------------------------------------------------
-
-
-def ingest_tokens(text: str, spans: Sequence[tuple[int, int]], title: str = "") -> dict:
-    """The token fields of ``rag.types.Candidate``, computed once per passage at ingest."""
-    return dict(
-        tokens=tuple(tokenize(text)),
-        sent_tokens=tuple(tuple(tokenize(text[s:e])) for s, e in spans),
-        title_tokens=frozenset(tokenize(title)),
-    )
-
-
-@dataclass(frozen=True)
-class QueryStats:
-    """Collection-wide maxima the features are normalised by (from the full score arrays)."""
-
-    bm25_max: float  # max passage BM25 over the collection
-    bm25_titled_max: float  # max titled-passage BM25 over the collection
-    sent_bm25_max: float  # max sentence BM25 over the collection
-    report_bm25_max: float  # max report BM25 over all reports
-    report_dense_max: float  # max cosine(question, report embedding) over all reports
 
 
 def coverage(q_terms: Sequence[str], q_w: np.ndarray, toks: AbstractSet[str]) -> float:
@@ -472,7 +429,7 @@ def quoted_evidence(
     vocab_of: Callable[[int], AbstractSet[str]],
 ) -> Evidence | None:
     """What the quoted sentences ``chosen`` (indices into ``refs``) lack for the question
-    (``rag.answerability.evidence``)."""
+    (``rag.answer.answerability.evidence``)."""
     return evidence(
         question, ranked, [(refs[i].passage, refs[i].start, refs[i].end) for i in chosen], vocab_of
     )
@@ -485,7 +442,7 @@ def answerability_signals(
     chosen: Sequence[int],
     vocab_of: Callable[[int], AbstractSet[str]],
 ) -> np.ndarray:
-    """``rag.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
+    """``rag.answer.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
     return signals_of(quoted_evidence(question, ranked, refs, chosen, vocab_of))
 
 

@@ -20,16 +20,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rag.chunk import split_paragraphs
-from rag.encodings import decode_detected, decode_western
 from rag.header import parse_header
+from rag.read.chunk import split_paragraphs
+from rag.read.encodings import decode_detected, decode_western
+from rag.read.ingest_guard import (
+    IngestCancelled,
+    LoadError,
+    LoadLimits,
+    check_bytes,
+    check_text,
+    checkpoint,
+    parser_limits,
+)
 from rag.text import KEY_VALUE, table_rows_text
 from rag.types import SkippedFile
-
-if TYPE_CHECKING:
-    from rag.ingest_guard import LoadLimits
 
 #: File suffixes ``load_text`` can read (compared in lower case).
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
@@ -49,10 +55,6 @@ _BOMS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-
-
-class LoadError(ValueError):
-    """A file that cannot be ingested; ``str(err)`` is the human-readable reason."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,6 @@ def load_text(path: Path, max_bytes: int | None = None, limits: LoadLimits | Non
     ``limits`` (default: ``LoadLimits()``) bounds the file, what it decompresses to and its
     text; ``max_bytes`` overrides its file size limit.
     """
-    from rag.ingest_guard import IngestCancelled, LoadLimits, check_bytes, check_text, parser_limits
-
     limits = limits or LoadLimits()
     max_bytes = limits.max_file_bytes if max_bytes is None else max_bytes
     path = Path(path)
@@ -275,8 +275,6 @@ def _read_markdown(data: bytes) -> _Extracted:
     """
     from markdown_it import MarkdownIt
 
-    from rag.ingest_guard import checkpoint
-
     plain = _read_plain(data)
     parser = MarkdownIt("commonmark", {"html": True}).enable("table")
     walk = _MarkdownWalk()
@@ -410,7 +408,7 @@ def _decode(data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
 
 
 def _detect(data: bytes) -> tuple[str, list[str]]:
-    """Guess the encoding of bytes that are neither UTF-8 nor Western (``rag.encodings``)."""
+    """Guess the encoding of bytes that are neither UTF-8 nor Western (``rag.read.encodings``)."""
     detected = decode_detected(data)
     if detected is None:
         raise LoadError("binary file, not text")
@@ -592,15 +590,13 @@ def _visible_text(html: str) -> _Extracted:
 
 
 def _read_pdf(data: bytes) -> _Extracted:
-    """A PDF's text in reading order, a line per paragraph (see ``rag.pdf_layout``).
+    """A PDF's text in reading order, a line per paragraph (see ``rag.read.pdf_layout``).
 
     pypdf opens the file first (so a corrupt or locked PDF is refused with its reason) and
     gives the metadata title; pdfminer.six's layout analysis gives the text. If the layout
     analysis fails, pypdf's plain text extraction is used, with a note.
     """
     from pypdf import PdfReader
-
-    from rag.ingest_guard import IngestCancelled, checkpoint
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -611,7 +607,7 @@ def _read_pdf(data: bytes) -> _Extracted:
     except Exception as exc:
         raise LoadError(f"corrupt PDF: {_reason(exc)}") from exc
     try:
-        from rag.pdf_layout import pdf_paragraphs
+        from rag.read.pdf_layout import pdf_paragraphs
 
         return _Extracted(text="\n\n".join(pdf_paragraphs(data)), title=_pdf_title(reader))
     except (LoadError, IngestCancelled):  # the time budget, a cancel, a bomb: not a layout failure

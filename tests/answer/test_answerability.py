@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag import answerability
+from rag.answer import answerability
 from rag.text import counted_thing, tokenize
 from rag.types import Candidate
 from tests.candidates import candidate_of, chunk_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.conversation import needs_context, standalone_question
+from rag.answer.conversation import needs_context, standalone_question
 
 HISTORY = ["How many troops withdrew from Mastoumeh and to where?"]
 
