@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test test-llm bench lint browser install clean-index
+.PHONY: run test test-llm bench lint browser install clean-index fit train-reader
 
 install: $(STAMP)
 
@@ -48,6 +48,20 @@ test-llm: install
 lint: install
 	$(VENV)/bin/ruff check rag tests app.py && $(VENV)/bin/ruff format --check rag tests app.py
 	$(VENV)/bin/mypy rag
+
+# Refit every fitted model of rag/models/answer_models.json, in order (each reads the ones before):
+# the sentence scorer, confidence and abstain threshold; the reader's choice; the support grade and
+# answer_threshold; the short-answer gate. `make train-reader` retrains the reader itself (~40 min,
+# 2 cores; writes a new rag/models/reader-*.int8.onnx: refit after it). Never run by `make test`.
+FIT := $(PY) benchmarks/fit_features
+fit: install
+	$(FIT)/fit_answer_models.py --abstain-extras --refuse=0.06 --write
+	$(FIT)/fit_reader.py --coverage-confidence --write
+	$(FIT)/fit_grade.py --write
+	$(FIT)/fit_short.py --write
+
+train-reader: install
+	$(PY) training/train_reader.py
 
 DEV := ../shared/data/reports-dev
 bench: install

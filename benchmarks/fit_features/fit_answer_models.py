@@ -363,12 +363,11 @@ def write(model: dict, n_rows: dict) -> None:
     if (
         REFIT_ABSTAIN or ABSTAIN_EXTRAS
     ):  # else the shipped thresholds stay (they belong to the confidence's fit)
-        constants = dataclasses.replace(
-            constants,
-            abstain_threshold=round(model["threshold"], 3),
-            answer_threshold=round(model["answer_threshold"], 3),
-        )
+        # answer_threshold belongs to the grade (fit_grade.py, run after this: the grade reads
+        # the confidence and its signals), the reader's models to fit_reader / fit_short.
+        constants = dataclasses.replace(constants, abstain_threshold=round(model["threshold"], 3))
     fitted = {
+        **R.MODELS.models,
         "passage": R.MODELS.model("passage"),
         "sentence": models.LinearModel(FEATURE_NAMES["sentence"], model["ws"], float(model["bs"])),
         "abstain": models.LinearModel(

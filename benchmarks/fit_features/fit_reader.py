@@ -244,7 +244,10 @@ def write(scored: list[Scored]) -> None:
     shipped = models.load()
     fitted = dict(shipped.models)
     fitted["reader_choice"] = models.LinearModel(
-        RD.CHOICE_FEATURES, w, 0.0, scale={"passages": WIDE, "second_margin": SECOND}
+        RD.CHOICE_FEATURES,
+        w,
+        0.0,
+        scale={**fitted["reader_choice"].scale, "passages": WIDE, "second_margin": SECOND},
     )
     models.write(models.MODEL_FILE, shipped.fitted_on, shipped.constants, fitted)
     print(f"wrote {models.MODEL_FILE}: reader_choice {np.round(w, 4)}")
