@@ -218,7 +218,7 @@ def completion_id() -> str:
 
 
 def completion(answer: Answer, model: str, text: str, citations: list[dict[str, Any]]) -> dict[str, Any]:
-    """A ``chat.completion`` object with the extra fields ``citations`` and ``support``."""
+    """A ``chat.completion`` object with the extra fields ``citations``, ``support`` and ``short``."""
     return {
         "id": completion_id(),
         "object": "chat.completion",
@@ -235,6 +235,7 @@ def completion(answer: Answer, model: str, text: str, citations: list[dict[str, 
         ],
         "citations": citations,
         "support": answer.support,
+        "short": answer.short,
     }
 
 
@@ -385,7 +386,9 @@ class OpenAIApi:
             for piece in _PIECE.findall(text):
                 yield sse(chunk(ident, created, model, {"content": piece}))
             last = chunk(ident, created, model, {}, finish="stop")
-            last.update(citations=citation_records(answer, self.headers), support=answer.support)
+            last.update(
+                citations=citation_records(answer, self.headers), support=answer.support, short=answer.short
+            )
             yield sse(last)
         except Exception as err:  # the stream has begun: the error is an event, never a traceback
             log.exception("streamed answer failed")

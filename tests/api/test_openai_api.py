@@ -65,6 +65,16 @@ def test_a_completion_is_the_cited_answer_with_its_sources_and_citations(app_ser
     assert citation["quote"] == SEED_ANSWER and citation["marker"] == 1
     assert app_server.qa.document_text(citation["source"])[citation["start"] : citation["end"]] == SEED_ANSWER
     assert completion.model_extra["support"] == answer.support and completion.object == "chat.completion"
+    assert completion.model_extra["short"] == answer.short
+
+
+def test_the_short_answer_comes_as_an_extra_field(app_server: Server) -> None:
+    client = _client(app_server)
+    question = "When did rebels seize Jisr al Shugour?"
+    completion = client.chat.completions.create(
+        model="extractive", messages=[{"role": "user", "content": question}]
+    )
+    assert completion.model_extra["short"] == "April 25" in completion.choices[0].message.content
 
 
 def test_a_stream_is_openais_chunks_ending_with_done(app_server: Server) -> None:
