@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_brief_parser(commands: argparse._SubParsersAction) -> None:
+def _add_brief_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``brief SOURCE [--json] [--sentences N]`` (see ``ReportQA.brief``)."""
     brief = commands.add_parser("brief", help="a report's brief: its key sentences, cited, and entities")
     brief.add_argument("source", help="the report's name (see `list`)")

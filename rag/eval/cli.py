@@ -31,7 +31,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
 
 
-def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_eval_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``eval squad PATH.json`` and ``eval qa PATH.jsonl --reports DIR`` to the CLI."""
     parser = subparsers.add_parser(
         "eval",
@@ -49,7 +49,7 @@ def add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_briefs(kinds)
 
 
-def _add_briefs(kinds: argparse._SubParsersAction) -> None:
+def _add_briefs(kinds: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``eval briefs [--facts FILE] [--data DIR] [--sentences N]`` (see ``rag.eval.briefs``)."""
     from rag.eval.briefs import DATA, FACTS
 

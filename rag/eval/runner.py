@@ -266,7 +266,9 @@ def realistic_figures(results: Sequence[QuestionResult], threshold: float) -> Re
     )
 
 
-def _groups(results: Sequence[QuestionResult], key: Callable[[QuestionResult], list[str]]) -> dict[str, list]:
+def _groups(
+    results: Sequence[QuestionResult], key: Callable[[QuestionResult], list[str]]
+) -> dict[str, list[QuestionResult]]:
     groups: dict[str, list[QuestionResult]] = {}
     for r in results:
         for name in key(r):

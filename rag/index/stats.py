@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rag.models import shipped_constants
 from rag.text import tokenize
@@ -36,7 +37,7 @@ def idf(table: dict[str, float], word: str) -> float:
     return v if v is not None else math.log((table["\x00n"] + 1) / 0.5)
 
 
-def ingest_tokens(text: str, spans: Sequence[tuple[int, int]], title: str = "") -> dict:
+def ingest_tokens(text: str, spans: Sequence[tuple[int, int]], title: str = "") -> dict[str, Any]:
     """The token fields of ``rag.types.Candidate``, computed once per passage at ingest."""
     return dict(
         tokens=tuple(tokenize(text)),

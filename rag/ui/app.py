@@ -136,7 +136,7 @@ def _scope_note(chosen: list[str], total: int) -> str:
     return f'<div class="dq-scope-note dq-scoped">Searching {len(chosen)} of {total} reports: {names}</div>'
 
 
-def _stored(chat: list, answers: list) -> dict:
+def _stored(chat: list[Any], answers: list[Any]) -> dict[str, Any]:
     """What the browser keeps of a conversation (the last ``KEEP_TURNS`` turns)."""
     return {"chat": chat, "answers": [a.model_dump(mode="json") for a in answers[-KEEP_TURNS:]]}
 
@@ -155,13 +155,13 @@ class ChatHandlers:
     def respond(
         self,
         question: str,
-        chat: list,
-        answers: list,
+        chat: list[Any],
+        answers: list[Any],
         top_k: float,
         mode: str,
         spec: str,
         scope: list[str] | None,
-    ) -> Iterator[tuple]:
+    ) -> Iterator[tuple[Any, ...]]:
         """Answer a question: chat (streamed in generative mode), answers, panels, badge, storage."""
         question = (question or "").strip()
         if not question:
@@ -171,7 +171,7 @@ class ChatHandlers:
         pending = [*chat, {"role": "user", "content": render.esc(question)}]
         skip5 = (gr.skip(),) * 5
 
-        def show(message: dict | str) -> tuple:
+        def show(message: dict[str, Any] | str) -> tuple[Any, ...]:
             reply = message if isinstance(message, dict) else {"role": "assistant", "content": message}
             return ("", [*pending, reply], answers, *skip5)
 
@@ -194,7 +194,9 @@ class ChatHandlers:
             return
         yield self._answered(answer, pending, answers, mode, spec)
 
-    def _answered(self, answer: Answer, pending: list, answers: list, mode: str, spec: str) -> tuple:
+    def _answered(
+        self, answer: Answer, pending: list[Any], answers: list[Any], mode: str, spec: str
+    ) -> tuple[Any, ...]:
         """The outputs of ``respond`` once ``answer`` is in: chat, answers, panels, badge, storage."""
         problem = _llm_problem(answer.note)
         answers = [*answers, answer]
@@ -213,7 +215,7 @@ class ChatHandlers:
         badge = _badge(mode, spec or self.session.default_spec, problem)
         return "", chat, answers, sources, report, gr.Tabs(selected="sources"), badge, _stored(chat, answers)
 
-    def clear(self) -> tuple:
+    def clear(self) -> tuple[Any, ...]:
         """A new conversation: empty chat, history, panels and stored copy."""
         return (
             [],
@@ -223,7 +225,9 @@ class ChatHandlers:
             {},
         )
 
-    def load(self, stored: dict | None, query: str, prefs: dict | None) -> tuple:
+    def load(
+        self, stored: dict[str, Any] | None, query: str, prefs: dict[str, Any] | None
+    ) -> tuple[Any, ...]:
         """A page (re)opened: the current reports, the stored conversation and Settings, examples."""
         stored = stored or {}
         try:
@@ -242,7 +246,7 @@ class ChatHandlers:
         settings = (mode, spec, top_k, _badge(mode, spec or self.session.default_spec))
         return (*self._reports_outputs(query, None, []), chat, answers, panel, report, *settings)
 
-    def preferences(self, prefs: dict | None) -> tuple[str, str, float]:
+    def preferences(self, prefs: dict[str, Any] | None) -> tuple[str, str, float]:
         """Answer mode, chat model spec and passages from the browser's stored Settings (when valid),
         else the page's defaults."""
         prefs = prefs or {}
@@ -257,7 +261,7 @@ class ChatHandlers:
             top_k = float(min(30, max(1, int(prefs.get("top_k", top_k)))))
         return mode, spec, top_k
 
-    def save_settings(self, mode: str, spec: str, top_k: float) -> tuple:
+    def save_settings(self, mode: str, spec: str, top_k: float) -> tuple[Any, ...]:
         """Settings changed: the badge that says how answers are made, and the stored Settings."""
         badge = _badge(mode, (spec or "").strip() or self.session.default_spec)
         return badge, {"mode": mode, "spec": spec or "", "top_k": top_k}
@@ -277,11 +281,11 @@ class ChatHandlers:
 
     def upload(
         self,
-        files: list | None,
+        files: list[Any] | None,
         query: str | None = None,
         chosen: str | None = None,
         scope: list[str] | None = None,
-    ) -> Iterator[tuple]:
+    ) -> Iterator[tuple[Any, ...]]:
         """Ingest uploaded files: one progress bar (file, stage, share), then what was added,
         updated, skipped and why. Outputs: status, the reports outputs, files, progress."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
@@ -334,7 +338,9 @@ class ChatHandlers:
         """Stop the running upload's ingest at its next embedding batch (files done stay)."""
         self._cancel.set()
 
-    def pick(self, query: str | None, chosen: str | None, answers: list, evt: gr.EventData) -> tuple:
+    def pick(
+        self, query: str | None, chosen: str | None, answers: list[Any], evt: gr.EventData
+    ) -> tuple[Any, ...]:
         """A click in the reports list: a title selects its report; View, Brief and Remove… act on
         the selected one. Outputs: list, choice, Report pane, tabs, confirmation, its text, pending."""
         data = getattr(evt, "_data", None) or {}
@@ -354,7 +360,7 @@ class ChatHandlers:
             return (gr.skip(), source, gr.skip(), gr.skip(), *self.ask_remove(source))
         return (self.search(query, source), source, gr.skip(), gr.skip(), gr.Group(visible=False), "", None)
 
-    def ask_remove(self, source: str | None) -> tuple:
+    def ask_remove(self, source: str | None) -> tuple[Any, ...]:
         """Ask to confirm removing ``source``: nothing is removed before the user confirms."""
         if not source:
             gr.Warning("Choose a report to remove first.")
@@ -365,11 +371,11 @@ class ChatHandlers:
         )
         return gr.Group(visible=True), text, source
 
-    def cancel_remove(self) -> tuple:
+    def cancel_remove(self) -> tuple[Any, ...]:
         """Close the confirmation without removing anything."""
         return gr.Group(visible=False), None
 
-    def remove(self, source: str | None, query: str, scope: list[str] | None) -> tuple:
+    def remove(self, source: str | None, query: str, scope: list[str] | None) -> tuple[Any, ...]:
         """Remove the report the user confirmed (not whatever is chosen now)."""
         hide = gr.Group(visible=False)
         if not source:
@@ -384,7 +390,7 @@ class ChatHandlers:
         status = f'<div class="dq-ingest">{render.esc(message)}</div>'
         return (status, *self._reports_outputs(query, None, scope), hide, None)
 
-    def view(self, source: str | None, answers: list) -> tuple:
+    def view(self, source: str | None, answers: list[Any]) -> tuple[Any, ...]:
         """Show a whole report in the Report tab, with the latest answer's quotes highlighted."""
         if not source:
             gr.Warning("Choose a report to view first.")
@@ -394,7 +400,7 @@ class ChatHandlers:
         html = render.cited_reports_view(last, turn, self.session.document_text, chosen=source)
         return html, gr.Tabs(selected="report")
 
-    def brief(self, source: str | None) -> tuple:
+    def brief(self, source: str | None) -> tuple[Any, ...]:
         """Show a report's brief in the Report tab, above the report with its sentences highlighted."""
         if not source:
             gr.Warning("Choose a report to brief first.")
@@ -409,7 +415,9 @@ class ChatHandlers:
         """The line above the chat that says which reports are searched, and examples about them."""
         return _scope_note(list(scope or []), len(self.session.sources())), self.examples(scope)
 
-    def _reports_outputs(self, query: str | None, chosen: str | None, scope: list[str] | None) -> tuple:
+    def _reports_outputs(
+        self, query: str | None, chosen: str | None, scope: list[str] | None
+    ) -> tuple[Any, ...]:
         """Reports list, the chosen report, header count, scope picker and its line, examples."""
         reports = self.session.reports()
         names = [r.source for r in reports]
@@ -432,7 +440,7 @@ class ChatHandlers:
         history: list[str] | None = None,
         top_k: int | None = None,
         sources: list[str] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Answer a question (within ``sources``, if given); the ``Answer`` as JSON, or ``{"error": ...}``."""
         try:
             answer = self.session.ask(question, history or [], top_k, EXTRACTIVE, "", sources)
@@ -447,7 +455,7 @@ class ChatHandlers:
         """Names of the indexed reports."""
         return self.session.sources()
 
-    def api_remove(self, source: str) -> dict:
+    def api_remove(self, source: str) -> dict[str, Any]:
         """Remove a report; ``{"removed": bool}``."""
         try:
             return {"removed": self.session.remove(source)}
@@ -473,7 +481,7 @@ def discard_temporary(paths: list[str]) -> None:
                 path.parent.rmdir()
 
 
-def _choices(reports: list) -> list[tuple[str, str]]:
+def _choices(reports: list[Any]) -> list[tuple[str, str]]:
     """Scope picker entries: "name · title" (what typing matches), the name as value."""
     return [
         (f"{r.source}{_SEP}{render.shorten(r.title, 70)}" if r.title else r.source, r.source) for r in reports
@@ -697,7 +705,7 @@ def _settings_tab(qa: Any, spec: str) -> dict[str, Any]:
     return {"mode": mode, "spec": spec_box, "top_k": top_k}
 
 
-def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict, main: dict) -> None:
+def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict[str, Any], main: dict[str, Any]) -> None:
     """Connect events to handlers, and register the API endpoints."""
     private: dict[str, Any] = {"api_visibility": "private"}
     quiet: dict[str, Any] = {"show_progress": "hidden", **private}

@@ -112,12 +112,14 @@ class GenerativeAnswerer:
             log.warning("generative mode unavailable: %s", self.error)
         self.answer_prompt = chat_prompt(ANSWER_PROMPT, settings.prompts_dir, abstain=ABSTAIN_TEXT)
         self.condense_prompt = chat_prompt("condense", settings.prompts_dir)
-        self.prepare: Runnable = (
+        self.prepare: Runnable[Any, Any] = (
             RunnablePassthrough.assign(query=RunnableLambda(self._condense))
             | RunnableLambda(self._retrieve)
             | RunnablePassthrough.assign(messages=RunnableLambda(self._prompt_vars) | self.answer_prompt)
         )
-        self.chain: Runnable = self.prepare | RunnableLambda(self._generate) | RunnableLambda(self._finish)
+        self.chain: Runnable[Any, Any] = (
+            self.prepare | RunnableLambda(self._generate) | RunnableLambda(self._finish)
+        )
 
     @property
     def available(self) -> bool:
