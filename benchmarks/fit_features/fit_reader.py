@@ -10,7 +10,8 @@ out of sample. Fitted here: (a) the choice score, reader logit + the passage's r
 score and the coverage scorer's sentence score (``rag.answer.read``; written with ``--write``);
 (b) an experimental confidence, a logistic model of "the chosen sentence is right" over the
 reader's top logit, its margin and the shipped confidence (printed, not shipped;
-``--coverage-confidence`` grades with the shipped confidence, as the product does). Folds leave
+``--coverage-confidence`` abstains with the shipped confidence, as the product does; its
+support grade is ``fit_grade.py``'s). Folds leave
 whole reports out (``reports_dev``: news, files, seed).
 """
 
@@ -231,10 +232,12 @@ def report(name: str, scored: list[Scored], res: dict, label: str) -> None:
         best, p, low, high = res[id(s)]
         g = "abstained" if p < low else "answered" if p >= high else "uncertain"
         grade[g][0 if (s.item.answerable and right(s, best)) else 1] += 1
+    # With the shipped confidence, the support grade is rag.answer.grade's: fit_grade.py prints it.
+    shown = "see fit_grade.py" if COVERAGE_CONFIDENCE else grade
     print(
         f"{label:10s} {name:6s} right {r_read / len(ans):.3f} (never abstaining {r_read_any / len(ans):.3f}; "
         f"shipped {r_ship / len(ans):.3f})  refused {refused / len(ans):.3f}  "
-        f"unanswerable abstained {abst}/{len(una)}  grades (right, wrong): {grade}"
+        f"unanswerable abstained {abst}/{len(una)}  grades (right, wrong): {shown}"
     )
 
 
