@@ -160,6 +160,9 @@ class Reader:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = threads
+        # The int8 graph gains nothing from ONNX Runtime's fusions (same speed per pair, logits
+        # within 1e-3) and building them took 0.08 s of every cold start.
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
 
