@@ -132,14 +132,6 @@ _COUNTED = re.compile(
 )
 
 
-def counted_thing(question: str) -> str | None:
-    """What a "how many" question counts, in lower case: "How many Iranian experts were killed?"
-    -> "iranian experts"; "What share of asylum claims ..." -> "asylum claims ..."; "What was the
-    population of ..." -> "population"; else None."""
-    m = _COUNTED.search(question.lower())
-    return next(g for g in m.groups() if g).strip() if m else None
-
-
 #: "How many <thing> <past-tense verb>" without an auxiliary ("How many people drowned when ..."):
 #: the thing is the words (at most four) before the first word in -ed or a common irregular past.
 _COUNTED_BEFORE_VERB = re.compile(
@@ -164,11 +156,26 @@ POPULATION = re.compile(
 CURRENCY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion)?\s*(?:dollars|euros|pounds)\b")
 
 
+def counted_thing(question: str) -> str | None:
+    """What a "how many" question counts, in lower case: "How many Iranian experts were killed?"
+    -> "iranian experts"; "What share of asylum claims ..." -> "asylum claims ..."; "What was the
+    population of ..." -> "population"; without an auxiliary, the words before a past-tense verb
+    (:func:`counted_before_verb`: "How many people drowned ..." -> "people"); else None."""
+    m = _COUNTED.search(question.lower())
+    return next(g for g in m.groups() if g).strip() if m else counted_before_verb(question)
+
+
 def counted_before_verb(question: str) -> str | None:
     """The counted thing of "How many <thing> <past-tense verb> ..." (no auxiliary), in lower
     case: "How many people drowned when ..." -> "people"; else None."""
     m = _COUNTED_BEFORE_VERB.search(question.lower())
     return m.group(1).strip() if m else None
+
+
+def focus_words(question: str) -> list[str]:
+    """Tokens of what a "how many" question counts (:func:`counted_thing`: "How many Syrian
+    officers ..." -> syrian, offic); all the question's tokens when it counts nothing."""
+    return tokenize(counted_thing(question) or "") or tokenize(question)
 
 
 def question_kinds(question: str) -> tuple[str, ...]:
@@ -447,12 +454,19 @@ def is_list_item(sentence: str) -> bool:
     return bool(LIST_ITEM_START.match(sentence.lstrip()))
 
 
+#: A sentence that refers back to the one before it: it opens with a pronoun or "the/this <noun>".
+_ANAPHORIC_START = re.compile(
+    r"^(?:It|They|He|She|Its|Their|His|Her|This|These|Those|That|There|Such)\b"
+    r"|^(?:The|This|These|That|Those) [a-z]+\b"
+)
+
+
 def refers_back(sentence: str) -> bool:
-    """Whether ``sentence`` opens by referring to the one before ("It was ...", "These swells
-    are ...", "The town ..."; :data:`ANAPHORIC_START`), an all-capitals bulletin line read in
-    sentence case ("THESE SWELLS ...")."""
+    """Whether ``sentence`` opens by referring to the one before: a pronoun or "the/this <noun>"
+    ("It was ...", "These swells are ...", "The town ..."; not "The Battle of ..."), an
+    all-capitals bulletin line read in sentence case ("THESE SWELLS ...")."""
     text = sentence.lstrip()
-    return bool(ANAPHORIC_START.match(text.capitalize() if text.isupper() else text))
+    return bool(_ANAPHORIC_START.match(text.capitalize() if text.isupper() else text))
 
 
 def quote_rest(sentences: Sequence[str], start: int, limit: int = 3) -> int:
@@ -786,12 +800,6 @@ RELATIVE_DATE = re.compile(
     rf"night|weekend)|yesterday|today|tomorrow|tonight|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|{_MONTH})\b",
     re.IGNORECASE,
 )
-#: A sentence that refers back to the one before it: it opens with a pronoun or "the/this <noun>".
-ANAPHORIC_START = re.compile(
-    r"^(?:It|They|He|She|Its|Their|His|Her|This|These|Those|That|There|Such)\b"
-    r"|^(?:The|This|These|That|Those) [a-z]+\b"
-)
-_HOW_MANY_FOCUS = re.compile(r"\bhow (?:many|much)\s+((?:\w+\s+){0,2}\w+)", re.IGNORECASE)
 
 
 def count_spans(text: str) -> list[tuple[int, int]]:
@@ -805,12 +813,6 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in CALENDAR.finditer(text)]
     spans += [m.span() for m in RELATIVE_DATE.finditer(text) if not any(a <= m.start() < b for a, b in spans)]
     return sorted(spans)
-
-
-def count_focus(question: str) -> list[str]:
-    """The tokens of what a "how many/much" question counts ("how many Syrian officers" -> syrian, offic)."""
-    match = _HOW_MANY_FOCUS.search(question)
-    return tokenize(match.group(1)) if match else []
 
 
 # Tables (rag.read.load) ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from rag.text import (
     WORD,
     counted_before_verb,
     counted_thing,
+    focus_words,
     question_kinds,
     tokenize,
 )
@@ -88,18 +89,6 @@ def _known(name: tuple[str, ...], vocab: AbstractSet[str]) -> bool:
         or any(t[:k] in vocab for k in range(PREFIX - 1, len(t)))  # "iran" in "iranian"
         for t in name
     )
-
-
-def counted(question: str) -> str | None:
-    """What a "how many" question counts: :func:`rag.text.counted_thing`, else the words between
-    "how many" and a past-tense verb ("How many people drowned ..." -> "people")."""
-    return counted_thing(question) or counted_before_verb(question)
-
-
-def focus_words(question: str) -> list[str]:
-    """Tokens of the counted thing of a "how many" question (:func:`counted`); all the question's
-    content words when it has none."""
-    return tokenize(counted(question) or "") or tokenize(question)
 
 
 def number_far(question: str, sentence: str) -> bool:

@@ -19,7 +19,7 @@ answers. The signals (:data:`rag.answer.features.SENTENCE_EXTRAS`, one column ea
 - ``lead``: the report's first sentence (a summary of its topic);
 - ``count_hit``, ``count_focus``: for a "how many/much" question, the sentence holds a number
   that is no date and not the question's, and such a number comes right before what the
-  question counts ("13 Syrian officers");
+  question counts ("13 Syrian officers"; :func:`rag.text.focus_words`);
 - ``date_hit``: for a "when" question, the sentence holds a date the question does not: a
   calendar date, a year or a relative date ("next month", "on Tuesday").
 - ``dense_local``: the cosine of the sentence and the question once the direction that all
@@ -42,7 +42,7 @@ import numpy as np
 
 from rag.answer.features import SENTENCE_EXTRAS, SentenceRef, coverage
 from rag.index.stats import idf
-from rag.text import WORD, count_focus, count_spans, date_spans, question_type, refers_back, tokenize
+from rag.text import WORD, count_spans, date_spans, focus_words, question_type, refers_back, tokenize
 from rag.types import Candidate
 
 #: Tokens after a number that count as what it counts ("13 Syrian officers").
@@ -67,7 +67,7 @@ def _question(question: str, idf_tab: dict[str, float]) -> _Question:
         kind=question_type(question),
         terms=terms,
         weights=np.array([idf(idf_tab, t) for t in terms]),
-        focus=frozenset(count_focus(question)) or frozenset(terms),
+        focus=frozenset(focus_words(question)),
         lower=question.lower(),
         words=frozenset(w.lower() for w in WORD.findall(question)),
     )

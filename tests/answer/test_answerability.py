@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.answer import answerability
-from rag.text import counted_thing, tokenize
+from rag.text import counted_thing, focus_words, tokenize
 from rag.types import Candidate
 from tests.candidates import candidate_of, chunk_of
 
@@ -46,7 +46,7 @@ def test_a_sentence_quoted_from_a_passage_without_the_questions_place_is_a_near_
 
 
 def test_a_number_far_from_the_counted_thing_does_not_answer_how_many() -> None:
-    assert answerability.focus_words("How many Iranian experts were killed?") == ["iranian", "expert"]
+    assert focus_words("How many Iranian experts were killed?") == ["iranian", "expert"]
     assert not answerability.number_far("How many tanks were captured?", "Two tanks were captured.")
     assert answerability.number_far(
         "How many aircraft were at the base?", "In all 400 men held the base with aircraft."
@@ -64,10 +64,10 @@ def test_the_counted_thing_of_a_question() -> None:
 
 
 def test_how_many_without_an_auxiliary_counts_the_words_before_the_verb() -> None:
-    assert answerability.counted("How many people drowned when the boat sank off Aceh?") == "people"
-    assert answerability.counted("How many men died in total?") == "men"
-    assert answerability.counted("How many votes did Claudia Mo get?") == "votes"  # counted_thing's
-    assert answerability.counted("Who led the attack?") is None
+    assert counted_thing("How many people drowned when the boat sank off Aceh?") == "people"
+    assert counted_thing("How many men died in total?") == "men"
+    assert counted_thing("How many votes did Claudia Mo get?") == "votes"  # with an auxiliary
+    assert counted_thing("Who led the attack?") is None
     rescued = "Fishermen rescued over 700 asylum seekers whose boat sank off Aceh."
     assert answerability.number_far("How many people drowned when the boat sank off Aceh?", rescued)
     lost = rescued.replace("rescued", "lost")
