@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# The checkout's own rag, not the one the venv installs (an editable install may point at another clone).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rag.offline import go_offline
 
 
