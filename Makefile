@@ -49,9 +49,11 @@ lint: install
 	$(VENV)/bin/ruff check rag tests app.py && $(VENV)/bin/ruff format --check rag tests app.py
 	$(VENV)/bin/mypy rag
 
-# Refit every fitted model of rag/models/answer_models.json, in order (each reads the ones before):
-# the sentence scorer, confidence and abstain threshold; the reader's choice; the support grade and
-# answer_threshold; the short-answer gate. `make train-reader` retrains the reader itself (~40 min,
+# Refit the models of rag/models/answer_models.json that read the sentence scorer, in order (each
+# reads the ones before): the answerability correction and abstain threshold (the passage reranker,
+# sentence scorer and SQuAD abstain model are kept: fit_passages.py / fit_answer_models.py without
+# --abstain-extras refit those); the reader's choice; the support grade and answer_threshold; the
+# short-answer gate. See benchmarks/fit_features/README.md ("One command ...") for the fit cache. `make train-reader` retrains the reader itself (~40 min,
 # 2 cores; writes a new rag/models/reader-*.int8.onnx: refit after it). Never run by `make test`.
 FIT := $(PY) benchmarks/fit_features
 fit: install
