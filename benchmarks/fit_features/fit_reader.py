@@ -5,14 +5,13 @@ that sit on top of the reader's logit and writes them into ``rag/models/answer_m
     python benchmarks/fit_features/fit_reader.py            # figures (CV by report and in-sample)
     python benchmarks/fit_features/fit_reader.py --write    # also write the fitted models
 
-The reader (``rag.answer.reader``) was trained on qa-train only, so its logits on these sets are
-out of sample. Fitted here: (a) the choice score, reader logit + the passage's rank, its reranker
-score and the coverage scorer's sentence score (``rag.answer.read``; written with ``--write``);
-(b) an experimental confidence, a logistic model of "the chosen sentence is right" over the
-reader's top logit, its margin and the shipped confidence (printed, not shipped;
-``--coverage-confidence`` abstains with the shipped confidence, as the product does; its
-support grade is ``fit_grade.py``'s). Folds leave
-whole reports out (``reports_dev``: news, files, seed).
+The reader (``rag.answer.reader``) was trained on qa-train only, so its logits on these sets are out
+of sample. Fitted here: (a) the choice score, reader logit and span score + the passage's rank, its
+reranker score and the coverage scorer's sentence score (``rag.answer.read``; written with
+``--write``); (b) an experimental confidence, a logistic model of "the chosen sentence is right"
+over the reader's top logit, its margin and the shipped confidence (printed, not shipped;
+``--coverage-confidence`` abstains with the shipped confidence, as the product does; its support
+grade is ``fit_grade.py``'s). Folds leave whole reports out (``reports_dev``: news, files, seed).
 """
 
 from __future__ import annotations
@@ -55,6 +54,7 @@ class Scored:
     refs: list  # R.SentenceRef over the WIDE passages
     logits: np.ndarray
     spans: list[tuple[int, int]]
+    span_logits: np.ndarray
     labels: np.ndarray
     shipped: list[int]  # the shipped scorer's choice (indices into refs)
     shipped_conf: float
@@ -79,7 +79,7 @@ def shipped_choice(item: D.Item, idf: dict, vocab_of) -> tuple[list, list[int], 
 
 def score_set(name: str, reader: Reader) -> list[Scored]:
     """Every question of set ``name`` with the reader's readings (cached)."""
-    limits = f"r{RD.READ_SENTENCES}-c{reader.limits.context}-s{reader.limits.sentence}"
+    limits = f"r{RD.READ_SENTENCES}-c{reader.limits.context}-s{reader.limits.sentence}-span"
     cache = CACHE / f"{name}-{reader.version}-{reader.digest}-{limits}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
@@ -100,6 +100,7 @@ def score_set(name: str, reader: Reader) -> list[Scored]:
                 refs=refs,
                 logits=np.array([r.logit for r in readings]),
                 spans=[r.span for r in readings],
+                span_logits=np.array([r.span_logit for r in readings]),
                 labels=D.sentence_labels(it, refs),
                 shipped=[key[(srefs[i].passage, srefs[i].sentence)] for i in chosen],
                 shipped_conf=conf,
@@ -113,7 +114,8 @@ def score_set(name: str, reader: Reader) -> list[Scored]:
 
 def choice_features(s: Scored) -> np.ndarray:
     """``rag.answer.read.CHOICE_FEATURES`` per sentence."""
-    return RD.choice_features(s.refs, s.logits, np.asarray(s.item.pscores, dtype=float), s.old)
+    readings = [RD.Reading(float(g), sp, float(sl)) for g, sp, sl in zip(s.logits, s.spans, s.span_logits)]
+    return RD.choice_features(s.refs, readings, np.asarray(s.item.pscores, dtype=float), s.old)
 
 
 def fold_of(scored: list[Scored]) -> np.ndarray:
@@ -137,7 +139,7 @@ def fit_choice(train: list[Scored]) -> np.ndarray:
         if s.item.answerable and s.labels[read].any():
             X = torch.tensor(choice_features(s)[read], dtype=torch.float)
             groups.append((X, torch.tensor(s.labels[read])))
-    w = torch.tensor([1.0, 0.0, 0.0, 0.0], requires_grad=True)
+    w = torch.tensor([1.0] + [0.0] * (len(RD.CHOICE_FEATURES) - 1), requires_grad=True)
     opt = torch.optim.LBFGS([w], max_iter=100)
 
     def closure():

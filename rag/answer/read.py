@@ -5,11 +5,11 @@ The reader (``rag.answer.reader``) gives each sentence an "answers it" logit. A 
 model (``rag/models/answer_models.json``, fitted by ``benchmarks/fit_features/fit_reader.py``
 with folds that leave whole reports out) sits on top of it:
 
-- ``reader_choice``: the sentence's score is its logit plus what the retriever knows (the
-  passage's rank and its reranker score below the best passage's) and the coverage scorer's score
-  of it (``rag.answer.features``: the question's words in it, its similarity, what kind of thing it holds);
-  its ``scale`` holds ``short_min_logit``, the span score under which no short answer is shown
-  (``fit_short.py``: most spans scored under it were wrong).
+- ``reader_choice``: the sentence's score is its logit and its best answer span's score plus what
+  the retriever knows (the passage's rank and its reranker score below the best passage's) and the
+  coverage scorer's score of it (``rag.answer.features``: the question's words in it, its
+  similarity, what kind of thing it holds); its ``scale`` holds ``short_min_logit``, the span score
+  under which no short answer is shown (``fit_short.py``: most spans scored under it were wrong).
 
 The confidence stays the coverage confidence of ``rag.answer.features`` and the support grade that of
 ``rag.answer.grade``: the reader's logit separated answerable from unanswerable questions less
@@ -29,8 +29,13 @@ from rag.answer.features import SentenceRef
 from rag.answer.reader import Reader, Reading, context_of
 from rag.types import Candidate
 
-#: Feature names of the fitted model (checked against the models file at load).
-CHOICE_FEATURES = ("logit", "log_passage_rank", "passage_gap", "sentence_score")
+#: Feature names of the fitted model (checked against the models file at load): the reader's
+#: "answers it" logit, the passage's rank and reranker score below the best passage's, the coverage
+#: scorer's score and the reader's best answer-span score in the sentence (a sentence holding a
+#: confident answer of the kind asked, "where" -> a place, answers more often).
+CHOICE_FEATURES = ("logit", "log_passage_rank", "passage_gap", "sentence_score", "span_logit")
+#: Span scores are held to this range (an unread sentence has none: it gets the lowest).
+SPAN_RANGE = (-10.0, 30.0)
 FEATURE_NAMES = {"reader_choice": CHOICE_FEATURES}
 
 
@@ -77,14 +82,21 @@ def reader_inputs(ranked: Sequence[Candidate], refs: Sequence[SentenceRef]) -> t
 
 
 def choice_features(
-    refs: Sequence[SentenceRef], logits: np.ndarray, passage_scores: np.ndarray, sentence_scores: np.ndarray
+    refs: Sequence[SentenceRef],
+    readings: Sequence[Reading],
+    passage_scores: np.ndarray,
+    sentence_scores: np.ndarray,
 ) -> np.ndarray:
     """``CHOICE_FEATURES`` per sentence.
 
     ``sentence_scores`` are the coverage scorer's (``rag.answer.features``).
     """
     p = np.array([r.passage for r in refs], dtype=int)
-    return np.column_stack([logits, np.log1p(p), passage_scores[p] - passage_scores[0], sentence_scores])
+    logits = np.array([r.logit for r in readings], dtype=float)
+    spans = np.clip(np.array([r.span_logit for r in readings], dtype=float), *SPAN_RANGE)
+    return np.column_stack(
+        [logits, np.log1p(p), passage_scores[p] - passage_scores[0], sentence_scores, spans]
+    )
 
 
 #: Sentences the reader reads per question: the coverage scorer's best (the others are not chosen).
@@ -115,9 +127,8 @@ def read(
     texts, contexts = reader_inputs(ranked, [refs[i] for i in keep])
     read_ones = dict(zip(keep, reader.predict(question, texts, contexts)))
     readings = [read_ones.get(i, UNREAD) for i in range(len(refs))]
-    logits = np.array([r.logit for r in readings])
     pscores = np.array([c.score for c in ranked], dtype=float)
-    scores = choice_features(refs, logits, pscores, coverage) @ choice.weights + choice.bias
+    scores = choice_features(refs, readings, pscores, coverage) @ choice.weights + choice.bias
     return ReadSentences(ranked=ranked, refs=refs, readings=readings, scores=scores)
 
 
