@@ -1,7 +1,8 @@
 """Question-worthiness salience for report briefs (issue 24), learned from public QA data:
 measured, not shipped (it covers no more key facts than the shipped brief).
 
-    python benchmarks/fit_features/fit_question_salience.py   # about 5 minutes the first time, then 3
+    python benchmarks/fit_features/fit_question_salience.py           # about 5 minutes the first time, then 4
+    python benchmarks/fit_features/fit_question_salience.py --kinds   # also labels by question kind (+3 min)
 
 In public QA sets, crowd workers (SQuAD 1.1 and 2.0 dev, COVID-QA) or search users (QED's Natural
 Questions) asked questions of a paragraph or article; each answer's character offset marks the
@@ -19,8 +20,10 @@ On the 19 reports of ``evals/brief_facts.jsonl`` (``brief_data.py``) each model'
 0-1 within the report and, with the shipped brief's weights unchanged, (a) added with weight ``w``
 (``WEIGHTS``) to the brief's scaled salience: key facts covered for each ``w``, and ``w`` chosen
 leaving one report out; (b) put in place of the names/figures prior at its weight (a fixed rule,
-nothing chosen on the reports). For the first variant also the four weights and MMR refitted on
-``fit_briefs.GRID``. Lead-5, the shipped brief and the oracle are printed beside them.
+nothing chosen on the reports). ``--kinds`` also labels a sentence only by the questions of the
+kinds a briefing must answer (``KINDS``: how many, casualties, forces, outcomes). For the first
+variant also the four weights and MMR refitted on ``fit_briefs.GRID``. Lead-5, the shipped brief
+and the oracle are printed beside them.
 
 Data: ``../shared/data/qa-train/`` (read there, never copied); the 10 articles of
 ``../shared/data/squad-v2-dev-10articles.json`` are left out. Vectors cached under
@@ -29,9 +32,11 @@ Data: ``../shared/data/qa-train/`` (read there, never copied); the 10 articles o
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -67,6 +72,16 @@ FEATURES = {
     "vector": np.arange(DIM),
     "vector+counts": np.r_[np.arange(DIM), DIM + np.arange(1, 5)],
 }
+#: Questions of the kinds a briefing must answer (counts, casualties, forces, outcomes): labels
+#: that count only them (``--kinds``).
+KINDS = {
+    "how many / how much": re.compile(r"\b(?:how many|how much)\b", re.I),
+    "counts, casualties, forces, outcomes": re.compile(
+        r"\b(?:how many|how much|killed|died|dead|deaths|casualt|wounded|injur|troops|soldiers|result|"
+        r"outcome|won|win|defeat|victory|lost)\b",
+        re.I,
+    ),
+}
 DATASETS: dict[str, tuple[str, ...] | None] = {
     "all four": None,
     "covid+qed": ("covid", "qed"),
@@ -81,7 +96,7 @@ class Context:
     dataset: str
     group: str  # the article: the unit of cross-validation
     text: str
-    answers: list[int]
+    answers: list[tuple[int, str]]  # (where the answer starts, the question)
 
 
 def contexts() -> Iterator[Context]:
@@ -100,7 +115,7 @@ def contexts() -> Iterator[Context]:
                 continue
             for paragraph in article["paragraphs"]:
                 starts = [
-                    int(q["answers"][0]["answer_start"])
+                    (int(q["answers"][0]["answer_start"]), str(q["question"]))
                     for q in paragraph["qas"]
                     if q["answers"] and not q.get("is_impossible")
                 ]
@@ -108,7 +123,7 @@ def contexts() -> Iterator[Context]:
     with gzip.open(QA / "qed-nq-dev.jsonl.gz", "rt", encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
-            starts = [int(a[0]["start"]) for a in row["original_nq_answers"] if a]
+            starts = [(int(a[0]["start"]), row["question_text"]) for a in row["original_nq_answers"] if a]
             yield Context("qed", f"qed/{row['title_text']}", row["paragraph_text"], starts[:1])
 
 
@@ -134,15 +149,19 @@ class Table:
     """The labelled sentences: features, labels, data set, article and context of each."""
 
     features: np.ndarray  # (sentences, DIM + len(SCALARS))
-    labels: np.ndarray
+    labels: np.ndarray  # some question's answer starts in the sentence
     datasets: np.ndarray
     groups: np.ndarray
     contexts: np.ndarray
+    kinds: dict[str, np.ndarray]  # the labels counting only the questions of each of ``KINDS``
 
     def rows(self, keep: np.ndarray) -> Table:
-        return Table(
-            *(a[keep] for a in (self.features, self.labels, self.datasets, self.groups, self.contexts))
-        )
+        columns = (self.features, self.labels, self.datasets, self.groups, self.contexts)
+        return Table(*(a[keep] for a in columns), {k: v[keep] for k, v in self.kinds.items()})
+
+    def with_labels(self, kind: str) -> Table:
+        """This table labelled by the questions of ``kind`` only."""
+        return Table(self.features, self.kinds[kind], self.datasets, self.groups, self.contexts, self.kinds)
 
 
 def table() -> Table:
@@ -151,6 +170,7 @@ def table() -> Table:
 
     texts: list[str] = []
     labels: list[bool] = []
+    kinds: dict[str, list[bool]] = {kind: [] for kind in KINDS}
     datasets, groups, owners = [], [], []
     spans: list[tuple[int, int]] = []
     for number, context in enumerate(c for c in contexts() if c.answers):
@@ -159,7 +179,11 @@ def table() -> Table:
             continue
         spans.append((len(texts), len(texts) + len(sentences)))
         texts += [s.text for s in sentences]
-        labels += [any(s.start <= a < s.end for a in context.answers) for s in sentences]
+        labels += [any(s.start <= a < s.end for a, _ in context.answers) for s in sentences]
+        for kind, pattern in KINDS.items():
+            kinds[kind] += [
+                any(s.start <= a < s.end and pattern.search(q) for a, q in context.answers) for s in sentences
+            ]
         datasets += [context.dataset] * len(sentences)
         groups += [context.group] * len(sentences)
         owners += [number] * len(sentences)
@@ -180,6 +204,7 @@ def table() -> Table:
         np.array(datasets),
         np.array(groups),
         np.array(owners),
+        {kind: np.array(found, dtype=bool) for kind, found in kinds.items()},
     )
 
 
@@ -257,6 +282,12 @@ def in_place_of_prior(reports: list[D.ReportData], holds: list[np.ndarray], adde
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--kinds", action="store_true", help="also labels by question kind (KINDS)")
+    args = parser.parse_args()
+    first = ("all four", "vector+scalars", False)
     started = time.perf_counter()
     t = table()
     print(
@@ -291,34 +322,40 @@ def main() -> None:
     print("fitted on all the QA rows for 'holds a key fact'. Key facts covered (of 5) by shipped + w x")
     print(f"learned, for w = {' '.join(map(str, WEIGHTS))}; CV: w chosen leaving one report out;")
     print("prior: the learned salience in place of the names/figures prior (fixed rule)\n")
-    first = True
+
+    def row(name: str, rows: Table, columns: np.ndarray, within: bool, grid: bool = False) -> None:
+        x = rows.features[:, columns]
+        x = demeaned(x, rows.contexts) if within else x
+        qa_auc = cross_validate(rows, x)
+        weights = fit(x, rows.labels, sample_weights(rows.datasets))
+        added = [B.scaled(f[:, columns] @ weights) for f in report_x]
+        report_auc = within_auc(np.concatenate(added), np.concatenate(key_fact), owners)
+        tab = coverage_table(reports, holds, added)
+        total = tab.sum(1)
+        cv = np.mean([tab[int(np.argmax(total - tab[:, i])), i] for i in range(len(reports))])
+        name = f"{name}{', within' if within else ''}"
+        cells = " ".join(f"{v:.2f}" for v in tab.mean(1))
+        print(
+            f"{name:<48} QA {qa_auc:.3f} report {report_auc:.3f}  {cells}  CV {cv:.2f}"
+            f"  prior {in_place_of_prior(reports, holds, added):.2f}",
+            flush=True,
+        )
+        if grid:
+            ins, cvg, point, _ = FB.fitted(*FB.grid_table(reports, holds, added))
+            print(f"{'  the same, fit_briefs grid refitted':<48} {ins:.2f} in-sample, {cvg:.2f} CV ({point})")
+
     for dname, keep in DATASETS.items():
         rows = t.rows(np.ones(len(t.labels), bool) if keep is None else np.isin(t.datasets, keep))
         for fname, columns in FEATURES.items():
             for within in (False, True):
-                x = rows.features[:, columns]
-                x = demeaned(x, rows.contexts) if within else x
-                qa_auc = cross_validate(rows, x)
-                weights = fit(x, rows.labels, sample_weights(rows.datasets))
-                added = [B.scaled(f[:, columns] @ weights) for f in report_x]
-                report_auc = within_auc(np.concatenate(added), np.concatenate(key_fact), owners)
-                tab = coverage_table(reports, holds, added)
-                total = tab.sum(1)
-                cv = np.mean([tab[int(np.argmax(total - tab[:, i])), i] for i in range(len(reports))])
-                name = f"{dname}, {fname}{', within' if within else ''}"
-                cells = " ".join(f"{v:.2f}" for v in tab.mean(1))
-                print(
-                    f"{name:<48} QA {qa_auc:.3f} report {report_auc:.3f}  {cells}  CV {cv:.2f}"
-                    f"  prior {in_place_of_prior(reports, holds, added):.2f}",
-                    flush=True,
-                )
-                if first:
-                    ins, cvg, point, _ = FB.fitted(*FB.grid_table(reports, holds, added))
-                    print(
-                        f"{'  the same, fit_briefs grid refitted':<48} {ins:.2f} in-sample, {cvg:.2f} CV "
-                        f"({point})"
-                    )
-                    first = False
+                row(f"{dname}, {fname}", rows, columns, within, grid=(dname, fname, within) == first)
+    if args.kinds:
+        print("\nLabelled by the questions of one kind only (all four data sets):\n")
+        for kind in KINDS:
+            print(f"{kind}: {t.kinds[kind].mean():.3f} of sentences")
+            for fname in ("vector+scalars", "vector"):
+                for within in (False, True):
+                    row(f"  {fname}", t.with_labels(kind), FEATURES[fname], within)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 
