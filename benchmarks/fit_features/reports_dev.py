@@ -11,7 +11,9 @@ are kept, so that sentence scorers and confidences can be refitted and scored wi
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import functools
 import json
 import math
 import pickle
@@ -141,6 +143,49 @@ class Shipped:
     confidence: float
 
 
+class Readings:
+    """The shared reader's readings of (question, sentence) pairs, cached on disk per reader
+    version (``eval-out/fit-cache/readings-*.pkl``; saved by ``save``)."""
+
+    def __init__(self) -> None:
+        from rag.answer.reader import shared_reader
+
+        self.reader = shared_reader()
+        self.path = CACHE.parent / f"readings-{self.reader.version}-{self.reader.digest}.pkl"
+        self.memo: dict = pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
+        self.added = 0
+
+    def best(self, question: str, ranked: list, refs: list, chosen, scores: np.ndarray):
+        """The reading of the best of ``chosen`` (by ``scores``), as the product reads it; None
+        when nothing is chosen."""
+        from rag.answer import read as RD
+
+        if not len(chosen):
+            return None
+        ref = refs[max(chosen, key=lambda i: scores[i])]
+        texts, contexts = RD.reader_inputs(ranked, [ref])
+        key = (question, texts[0], contexts[0])
+        if key not in self.memo:
+            self.memo[key] = self.reader.predict(question, texts, contexts)[0]
+            self.added += 1
+            if self.added % 500 == 0:
+                self.save()
+        return self.memo[key]
+
+    def save(self) -> None:
+        """Write the cache."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_bytes(pickle.dumps(self.memo))
+
+
+@functools.cache
+def readings() -> Readings:
+    """The process's reading cache (saved at exit)."""
+    cache = Readings()
+    atexit.register(cache.save)
+    return cache
+
+
 def shipped_answer(item: Item, idf: dict, vocab_of) -> Shipped:
     """The shipped scorer's answer to ``item`` (``vocab_of``: ``report_vocabs``)."""
     n = R.ANSWER_PASSAGES
@@ -150,7 +195,8 @@ def shipped_answer(item: Item, idf: dict, vocab_of) -> Shipped:
     sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
     chosen = R.choose_sentences(refs, sc, [c.text for c in ranked], question=item.question)
     sig = R.abstain_features(item.question, item.qvec, ranked, pscores, refs, sc, idf, item.vocab)
-    extra = R.answerability_signals(item.question, ranked, refs, chosen, vocab_of)
+    reading = readings().best(item.question, ranked, refs, chosen, sc)
+    extra = R.answerability_signals(item.question, ranked, refs, chosen, vocab_of, reading)
     conf = R.guarded_confidence(sig, item.question, item.vocab, answerability=extra)
     return Shipped(refs, sc, list(chosen), sig, float(conf))
 
@@ -183,7 +229,8 @@ def main() -> None:
             sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
             chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked], question=it.question)
             sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
-            extra = R.answerability_signals(it.question, it.ranked, refs, chosen, vocab_of)
+            reading = readings().best(it.question, it.ranked, refs, chosen, sc)
+            extra = R.answerability_signals(it.question, it.ranked, refs, chosen, vocab_of, reading)
             conf = R.guarded_confidence(sig, it.question, it.vocab, answerability=extra)
             abst = conf < R.ABSTAIN_THRESHOLD
             if it.answerable:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer.reader import LOGIT_RANGE, SPAN_RANGE, Reading
 from rag.text import (
     CAPITAL,
     COUNT_WORDS,
@@ -48,8 +49,13 @@ from rag.text import (
 )
 from rag.types import Candidate
 
-#: The features :func:`answerability_features` returns, in order (names of the abstain model).
-ANSWERABILITY_FEATURES = ("name_miss_rep", "name_miss_win", "num_far", "split_reports")
+#: The features :func:`answerability_features` returns, in order.
+EVIDENCE_FEATURES = ("name_miss_rep", "name_miss_win", "num_far", "split_reports")
+#: The reader's verdict on the best quoted sentence: its "answers it" logit and its best answer
+#: span's score (``rag.answer.reader``; the reader reads it for the short answer anyway).
+READER_FEATURES = ("reader_logit", "reader_span")
+#: The signals :func:`signals_of` gives the confidence's answerability correction, in order.
+ANSWERABILITY_FEATURES = (*EVIDENCE_FEATURES, *READER_FEATURES)
 #: A question name matches an evidence word with the same first PREFIX letters (stems).
 PREFIX = 5
 #: A number counts as "next to" the counted thing within this many words.
@@ -132,12 +138,19 @@ class Evidence:
     sources: list[str]  # the quoted reports, best first
 
 
-def signals_of(found: Evidence | None) -> np.ndarray:
-    """:data:`ANSWERABILITY_FEATURES` of ``found``, in order (zeros when nothing is quoted)."""
+def evidence_signals(found: Evidence | None) -> np.ndarray:
+    """:data:`EVIDENCE_FEATURES` of ``found``, in order (zeros when nothing is quoted)."""
     if found is None:
-        return np.zeros(len(ANSWERABILITY_FEATURES))
+        return np.zeros(len(EVIDENCE_FEATURES))
     missing = (len(found.missing_in_report), len(found.missing_in_passage))
     return np.array([*map(float, missing), float(found.number_far), float(len(found.sources) - 1)])
+
+
+def signals_of(found: Evidence | None, reading: Reading | None) -> np.ndarray:
+    """:data:`ANSWERABILITY_FEATURES`: the evidence's signals and the ``reading`` of the best quoted
+    sentence (the lowest reader values when there is none)."""
+    reader = reading.clipped() if reading is not None else (LOGIT_RANGE[0], SPAN_RANGE[0])
+    return np.r_[evidence_signals(found), reader]
 
 
 def evidence(
@@ -176,9 +189,9 @@ def answerability_features(
     quoted: Sequence[tuple[int, int, int]],
     vocab_of: Callable[[int], AbstractSet[str]],
 ) -> np.ndarray:
-    """:data:`ANSWERABILITY_FEATURES` of the sentences the answer quotes (arguments as
+    """:data:`EVIDENCE_FEATURES` of the sentences the answer quotes (arguments as
     :func:`evidence`; zeros when nothing is quoted)."""
-    return signals_of(evidence(question, ranked, quoted, vocab_of))
+    return evidence_signals(evidence(question, ranked, quoted, vocab_of))
 
 
 def gaps(question: str, found: Evidence | None, cited: Collection[str] | None = None) -> tuple[str, ...]:

@@ -177,7 +177,11 @@ class ExtractiveAnswerer:
             if vocab is not None
             else None
         )
-        answerability = None if vocab is None else signals_of(found)
+        best = max(chosen, key=lambda i: scores[i]) if chosen else None
+        # The reader reads the best sentence: its verdict informs the confidence, its span is the
+        # short answer.
+        reading = read.reading_of(shared_reader(), question, ranked, refs[best]) if best is not None else None
+        answerability = None if vocab is None else signals_of(found, reading)
         confidence = features.guarded_confidence(
             abstain_signals, question, vocab, answerability=answerability
         )
@@ -192,10 +196,9 @@ class ExtractiveAnswerer:
         picked = tuple(
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
         )
-        best = max(chosen, key=lambda i: scores[i]) if chosen else None
         return Selection(
-            short=read.short_of(shared_reader(), question, ranked, refs[best])
-            if self.short_answers and best is not None
+            short=read.short_of(ranked, refs[best], reading)
+            if self.short_answers and best is not None and reading is not None
             else "",
             sentences=picked,
             confidence=confidence,

@@ -24,6 +24,7 @@ import numpy as np
 
 from rag import models
 from rag.answer.answerability import ANSWERABILITY_FEATURES, Evidence, evidence, signals_of
+from rag.answer.reader import Reading
 from rag.index.stats import QueryStats, idf
 from rag.text import NEGATIONS, WORD, holds_kind, question_type, tokenize
 from rag.types import Candidate
@@ -441,9 +442,11 @@ def answerability_signals(
     refs: Sequence[SentenceRef],
     chosen: Sequence[int],
     vocab_of: Callable[[int], AbstractSet[str]],
+    reading: Reading | None,
 ) -> np.ndarray:
-    """``rag.answer.answerability`` signals of the quoted sentences ``chosen`` (indices into ``refs``)."""
-    return signals_of(quoted_evidence(question, ranked, refs, chosen, vocab_of))
+    """``rag.answer.answerability`` signals of the quoted sentences ``chosen`` (indices into
+    ``refs``), the best of them read as ``reading``."""
+    return signals_of(quoted_evidence(question, ranked, refs, chosen, vocab_of), reading)
 
 
 def confidence(

@@ -26,7 +26,7 @@ import numpy as np
 
 from rag import models
 from rag.answer.features import SentenceRef
-from rag.answer.reader import Reader, Reading, context_of
+from rag.answer.reader import SPAN_RANGE, Reader, Reading, context_of
 from rag.types import Candidate
 
 #: Feature names of the fitted model (checked against the models file at load): the reader's
@@ -34,8 +34,7 @@ from rag.types import Candidate
 #: scorer's score and the reader's best answer-span score in the sentence (a sentence holding a
 #: confident answer of the kind asked, "where" -> a place, answers more often).
 CHOICE_FEATURES = ("logit", "log_passage_rank", "passage_gap", "sentence_score", "span_logit")
-#: Span scores are held to this range (an unread sentence has none: it gets the lowest).
-SPAN_RANGE = (-10.0, 30.0)
+
 FEATURE_NAMES = {"reader_choice": CHOICE_FEATURES}
 
 
@@ -171,8 +170,14 @@ def span_text(sentence: str, reading: Reading, min_logit: float) -> str:
     return short
 
 
-def short_of(reader: Reader, question: str, ranked: Sequence[Candidate], ref: SentenceRef) -> str:
-    """The reader's short answer inside one chosen sentence (one reader pass; the sentence was
-    chosen by the coverage scorer)."""
+def reading_of(reader: Reader, question: str, ranked: Sequence[Candidate], ref: SentenceRef) -> Reading:
+    """The reader's reading of one chosen sentence (one reader pass): its logit and span score
+    inform the confidence (``rag.answer.answerability``) and its span is the short answer."""
     texts, contexts = reader_inputs(ranked, [ref])
-    return span_text(texts[0], reader.predict(question, texts, contexts)[0], short_min_logit())
+    return reader.predict(question, texts, contexts)[0]
+
+
+def short_of(ranked: Sequence[Candidate], ref: SentenceRef, reading: Reading) -> str:
+    """The short answer ``reading`` marks inside the chosen sentence ``ref`` (see ``span_text``)."""
+    texts, _ = reader_inputs(ranked, [ref])
+    return span_text(texts[0], reading, short_min_logit())

@@ -34,6 +34,10 @@ MANIFEST = Path(__file__).resolve().parent.parent / "models" / "reader.json"
 FORMAT = 1
 #: Longest short answer, in model tokens.
 MAX_SPAN_TOKENS = 24
+#: The ranges "answers it" logits and span scores are held to where fitted models read them (an
+#: unread sentence gets the lowest of each).
+LOGIT_RANGE = (-10.0, 10.0)
+SPAN_RANGE = (-10.0, 30.0)
 
 
 class ReaderFileError(RuntimeError):
@@ -67,6 +71,13 @@ class Reading:
     logit: float
     span: tuple[int, int]
     span_logit: float
+
+    def clipped(self) -> tuple[float, float]:
+        """The logit and the span score held to ``LOGIT_RANGE`` and ``SPAN_RANGE``."""
+        return (
+            min(max(self.logit, LOGIT_RANGE[0]), LOGIT_RANGE[1]),
+            min(max(self.span_logit, SPAN_RANGE[0]), SPAN_RANGE[1]),
+        )
 
     @property
     def probability(self) -> float:

@@ -24,7 +24,7 @@ def _features(question: str, quoted: list[tuple[int, int]]) -> dict[str, float]:
     vocabs = {0: frozenset(tokenize(WADI)), 1: frozenset(tokenize(ABU))}
     spans = [(p, *ranked[p].sent_spans[s]) for p, s in quoted]
     values = answerability.answerability_features(question, ranked, spans, vocabs.__getitem__)
-    return dict(zip(answerability.ANSWERABILITY_FEATURES, values.tolist(), strict=True))
+    return dict(zip(answerability.EVIDENCE_FEATURES, values.tolist(), strict=True))
 
 
 def test_question_names_are_capitalised_words_after_the_first_and_numbers() -> None:
@@ -95,7 +95,7 @@ def test_a_hyphenated_name_is_its_capitalised_part() -> None:
 
 
 def test_no_quote_gives_zero_signals() -> None:
-    assert _features("Who?", []) == dict.fromkeys(answerability.ANSWERABILITY_FEATURES, 0.0)
+    assert _features("Who?", []) == dict.fromkeys(answerability.EVIDENCE_FEATURES, 0.0)
 
 
 def test_a_place_of_some_size_or_its_inhabitants_answer_a_population_question() -> None:
