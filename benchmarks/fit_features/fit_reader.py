@@ -16,6 +16,8 @@ grade is ``fit_grade.py``'s). Folds leave whole reports out (``reports_dev``: ne
 
 from __future__ import annotations
 
+import hashlib
+import json
 import pickle
 import sys
 from dataclasses import dataclass
@@ -77,10 +79,20 @@ def shipped_choice(item: D.Item, idf: dict, vocab_of) -> tuple[list, list[int], 
     return shipped.refs, shipped.chosen, shipped.confidence
 
 
+def scorer_digest() -> str:
+    """A digest of what the cached choices and confidences read: the models file less the models
+    this script and the ones after it fit (a refit of the scorer or the confidence makes a new cache)."""
+    raw = json.loads(models.MODEL_FILE.read_text(encoding="utf-8"))
+    kept = {k: v for k, v in raw["models"].items() if k not in ("reader_choice", "grade")}
+    constants = {k: v for k, v in raw["constants"].items() if k != "answer_threshold"}
+    text = json.dumps([kept, constants], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
 def score_set(name: str, reader: Reader) -> list[Scored]:
     """Every question of set ``name`` with the reader's readings (cached)."""
     limits = f"r{RD.READ_SENTENCES}-c{reader.limits.context}-s{reader.limits.sentence}-span"
-    cache = CACHE / f"{name}-{reader.version}-{reader.digest}-{limits}.pkl"
+    cache = CACHE / f"{name}-{reader.version}-{reader.digest}-{limits}-{scorer_digest()}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     items, idf, texts = collect_wide(name)
