@@ -6,7 +6,8 @@ report beside the shipped grade.
     python benchmarks/fit_features/fit_grade.py --write    # also write the model and threshold
 
 Questions: news, files and the seed set (``reports_dev``), each answered as the product answers
-without the reader (the coverage scorer's choice and confidence). Only those the confidence lets
+by default (the reader's choice when ``Settings.reader`` is on, else the coverage scorer's; the
+coverage confidence either way). Only those the confidence lets
 through (at or above ``abstain_threshold``) train the grade; an answer is right when it quotes the
 key facts and cites the gold sentence (an unanswerable question's answer is never right). A
 logistic model on standardised ``GRADE_FEATURES`` (L2, C = ``C``), written back in the raw
@@ -29,6 +30,8 @@ import reports_dev as D  # noqa: E402
 from rag import models  # noqa: E402
 from rag.answer import features as R  # noqa: E402
 from rag.answer.grade import GRADE_FEATURES, grade_features  # noqa: E402
+from rag.answer.reader import shared_reader  # noqa: E402
+from rag.settings import Settings  # noqa: E402
 
 FOLDS = 5
 C = 1.0
@@ -52,7 +55,30 @@ class Graded:
 
 
 def answered(name: str) -> list[Graded]:
-    """Every question of set ``name`` with its answer's grade features."""
+    """Every question of set ``name`` answered as the product answers by default (``Settings``'
+    ``reader``: the reader's choice, else the coverage scorer's), with its grade features."""
+    return answered_by_reader(name) if Settings().reader else answered_by_coverage(name)
+
+
+def answered_by_reader(name: str) -> list[Graded]:
+    """Every question of set ``name`` with the reader's choice (``fit_reader``'s readings and the
+    shipped ``reader_choice`` weights) and its grade features."""
+    import fit_reader as FR
+
+    items, idf, texts = FR.collect_wide(name)
+    vocab_of = D.report_vocabs(items, texts)
+    weights = models.load().model("reader_choice").weights
+    out = []
+    for s in FR.score_set(name, shared_reader()):
+        shipped = D.shipped_answer(s.item, idf, vocab_of)
+        chosen = FR.picks(s, weights)
+        x = grade_features(shipped.confidence, len(chosen), shipped.signals)
+        out.append(Graded(name, s.item.source, x, shipped.confidence, D.is_right(s.item, s.refs, chosen)))
+    return out
+
+
+def answered_by_coverage(name: str) -> list[Graded]:
+    """Every question of set ``name`` with the coverage scorer's choice and its grade features."""
     items, idf, texts = D.collect(name)
     vocab_of = D.report_vocabs(items, texts)
     out = []
