@@ -57,7 +57,7 @@ lint: install
 # 2 cores; writes a new rag/models/reader-*.int8.onnx: refit after it). Never run by `make test`.
 FIT := $(PY) benchmarks/fit_features
 fit: install
-	$(FIT)/fit_answer_models.py --abstain-extras --refuse=0.06 --write
+	$(FIT)/fit_answer_models.py --abstain-extras --refuse=0.04 --write
 	$(FIT)/fit_reader.py --coverage-confidence --write
 	$(FIT)/fit_grade.py --write
 	$(FIT)/fit_short.py --write

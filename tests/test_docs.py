@@ -176,7 +176,7 @@ def test_machine_dependent_defaults_are_shown_as_written() -> None:
     )
     assert shown_default(Settings.model_fields["index_dir"]) == "`index`"
     assert shown_default(Settings.model_fields["max_text_chars"]) == "10,000,000"
-    assert shown_default(Settings.model_fields["reader"]) == "false"
+    assert shown_default(Settings.model_fields["reader"]) == "true"
 
 
 def documented_tree(text: str) -> dict[str, set[str]]:

@@ -15,7 +15,9 @@ Questions via QED, COVID-QA, SQuAD train sentence / question pairs and QAMR. For
 question: its answering sentence (1, with the answer span) and the sentences of its paragraph that
 share most words with the question (0); for an unanswerable one: its closest sentence (0).
 
-One epoch, AdamW 3e-5, 6% warm-up then linear decay, batch 16 of similar lengths, seeds fixed.
+One epoch, AdamW 3e-5, 6% warm-up then linear decay, batches of whole questions (at most 24 pairs,
+similar lengths), seeds fixed. Loss: binary cross-entropy per pair, plus a listwise softmax over each
+question's sentences (the answering one the target), plus the span loss.
 Checkpoints every ``SAVE_EVERY`` steps under ``eval-out/reader-train/``; a rerun resumes. About 30-40
 minutes on 2 cores. Training never runs in ``make test`` or CI.
 """
@@ -46,22 +48,29 @@ from rag.types import Sentence  # noqa: E402
 DATA = REPO.parent / "shared" / "data" / "qa-train"
 SQUAD_EVAL = REPO.parent / "shared" / "data" / "squad-v2-dev-10articles.json"
 MODELS = REPO / "rag" / "models"
-VERSION = "reader-v2"
+VERSION = "reader-v3"
 OUT = REPO / "eval-out" / "reader-train" / VERSION
 SEED = 13
-BATCH = 16
 LR = 3e-5
 WARMUP = 0.06
 SAVE_EVERY = 300
 #: Most pairs kept from each source (the big, easy ones are subsampled).
-CAPS = {"squad2": 16000, "squad1": 6000, "qed": 2800, "covid": 2000, "squad_train": 8000, "qamr": 2000}
-#: Hard negatives per answerable question (most shared words first).
-NEGATIVES = 2
+CAPS = {"squad2": 22000, "squad1": 16000, "qed": 5000, "covid": 4000, "squad_train": 15000, "qamr": 6000}
+#: Other sentences of the paragraph read beside each answerable question's answering one (most
+#: shared words first): the listwise loss learns to choose among them.
+NEGATIVES = 4
+#: Pairs per batch at most (a batch holds whole questions).
+BATCH_PAIRS = 24
 #: The embeddings and this many bottom layers stay as the base model has them (faster, and the
 #: sentence-embedding knowledge below is kept).
 FROZEN_LAYERS = 1
-#: Weight of the span loss (start + end cross-entropy) beside the "answers it" loss.
-SPAN_WEIGHT = 0.2
+#: Weight of the span loss (start + end cross-entropy) beside the "answers it" loss: the span
+#: teaches what kind of thing answers ("where" -> a place).
+SPAN_WEIGHT = 0.5
+#: Weight of the listwise loss (softmax over one question's sentences, the answering one the
+#: target) beside the pairwise one (binary cross-entropy, which keeps the logit's meaning for
+#: questions nothing answers).
+LIST_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -155,10 +164,9 @@ def squad_train() -> Iterator[Pair]:
     sents = [s.replace("-lrb-", "(").replace("-rrb-", ")") for s in sents]
     for i, (s, q) in enumerate(zip(sents, questions)):
         yield Pair(q, s, "", 1.0, None, "squad_train")
-        for j in (i - 1, i + 1):
+        for j in (i - 2, i - 1, i + 1, i + 2):
             if 0 <= j < len(sents) and sents[j] != s and _overlap(q, sents[j]) >= 1:
                 yield Pair(q, sents[j], "", 0.0, None, "squad_train")
-                break
 
 
 def _qamr_span(tokens: list[str], indices: list[int]) -> tuple[str, tuple[int, int]]:
@@ -189,8 +197,8 @@ def qamr() -> Iterator[Pair]:
         text = text.replace("-LRB-", "(").replace("-RRB-", ")")
         yield Pair(row[5], text, "", 1.0, span, "qamr")
         sibs = [k for k in by_para[row[0].rsplit(":", 1)[0]] if k != row[0]]
-        if sibs:
-            other = sentences[rng.choice(sibs)].replace("-LRB-", "(").replace("-RRB-", ")")
+        for key in rng.sample(sibs, min(2, len(sibs))):
+            other = sentences[key].replace("-LRB-", "(").replace("-RRB-", ")")
             yield Pair(row[5], other, "", 0.0, None, "qamr")
 
 
@@ -283,16 +291,44 @@ def span_tokens(offsets: list[tuple[int, int]], span: tuple[int, int]) -> tuple[
 
 
 def batches(pairs: list[Pair], tok) -> list[list[int]]:
-    """Batches of similar length: pairs sorted by length within windows of 50 batches, then shuffled."""
+    """Batches of whole questions (all of a question's sentences in one batch, for the listwise
+    loss), at most ``BATCH_PAIRS`` pairs, of similar lengths: questions sorted by their longest
+    input within windows of 400, then the batches shuffled."""
     lengths = [len(encode(tok, p.question, p.sentence, p.context).ids) for p in pairs]
-    order = list(range(len(pairs)))
-    window = BATCH * 50
-    out = []
-    for at in range(0, len(order), window):
-        chunk = sorted(order[at : at + window], key=lambda i: lengths[i])
-        out += [chunk[k : k + BATCH] for k in range(0, len(chunk), BATCH)]
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(pairs):
+        groups.setdefault((p.origin, p.question), []).append(i)
+    items = [g[: BATCH_PAIRS] for g in groups.values()]
+    random.Random(SEED).shuffle(items)
+    out: list[list[int]] = []
+    for at in range(0, len(items), 400):
+        window = sorted(items[at : at + 400], key=lambda g: max(lengths[i] for i in g))
+        batch: list[int] = []
+        for g in window:
+            if len(batch) + len(g) > BATCH_PAIRS:
+                out.append(batch)
+                batch = []
+            batch += g
+        if batch:
+            out.append(batch)
     random.Random(SEED).shuffle(out)
     return out
+
+
+def listwise_loss(logit, group: list[Pair]):
+    """Mean over the batch's questions with an answering sentence of -log softmax mass on it."""
+    import torch
+
+    by: dict[tuple[str, str], list[int]] = {}
+    for r, p in enumerate(group):
+        by.setdefault((p.origin, p.question), []).append(r)
+    terms = []
+    for rows in by.values():
+        gold = [r for r in rows if group[r].label > 0]
+        if gold and len(rows) > len(gold):
+            scores = logit[rows]
+            terms.append(torch.logsumexp(scores, 0) - torch.logsumexp(logit[gold], 0))
+    return torch.stack(terms).mean() if terms else None
 
 
 def tensors(group: list[Pair], tok):
@@ -350,6 +386,9 @@ def train() -> None:
         ids, mask, types, labels, starts, ends, smask = tensors(group, tok)
         logit, s_log, e_log = model(ids, mask, types)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, labels)
+        listwise = listwise_loss(logit, group)
+        if listwise is not None:
+            loss = loss + LIST_WEIGHT * listwise
         if (starts >= 0).any():
             s_log = s_log.masked_fill(~smask, -1e4)
             e_log = e_log.masked_fill(~smask, -1e4)
@@ -366,7 +405,7 @@ def train() -> None:
         loss_avg = 0.98 * loss_avg + 0.02 * loss.item() if step > 1 else loss.item()
         if step % 50 == 0:
             rate = seen / (time.time() - t0)
-            eta = (total - step) * BATCH / rate / 60
+            eta = (total - step) * (seen / step) / rate / 60
             print(f"step {step}/{total} loss {loss_avg:.3f} {rate:.1f} pairs/s eta {eta:.0f} min", flush=True)
         if step % SAVE_EVERY == 0 or step == total:
             state = {

@@ -270,10 +270,27 @@ def write(scored: list[Scored]) -> None:
     print(f"wrote {models.MODEL_FILE}: reader_choice {np.round(w, 4)}")
 
 
+def alone(scored: list[Scored]) -> None:
+    """Print how often the reader alone (its logit) and the coverage scorer alone pick a gold
+    sentence among the shortlisted ones, per set (answerable questions with one shortlisted)."""
+    for name in ("news", "files", "seed"):
+        reader_hits, coverage_hits = [], []
+        for s in scored:
+            read = s.logits > RD.UNREAD.logit
+            if s.item.set == name and s.item.answerable and s.labels[read].any():
+                reader_hits.append(bool(s.labels[int(np.argmax(np.where(read, s.logits, -np.inf)))]))
+                coverage_hits.append(bool(s.labels[int(np.argmax(np.where(read, s.old, -np.inf)))]))
+        print(
+            f"alone      {name:6s} reader top-1 {np.mean(reader_hits):.3f}  coverage scorer top-1 "
+            f"{np.mean(coverage_hits):.3f}  ({len(reader_hits)} questions, {RD.READ_SENTENCES} read)"
+        )
+
+
 def main() -> None:
     """Figures on news, files and the seed; ``--write`` stores the fitted models."""
     reader = Reader()
     scored = [s for name in ("news", "files", "seed") for s in score_set(name, reader)]
+    alone(scored)
     for cv in (True, False):
         res = evaluate(scored, cv)
         for name in ("news", "files", "seed"):

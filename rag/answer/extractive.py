@@ -93,16 +93,16 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """The extractive answer to a checked question (a follow-up is searched with its context).
 
-        With the reader and a history, both readings are answered (the question alone, and with
-        the last question before it) and the better-supported answer is kept; the reading that
-        ``standalone_question``'s rules prefer wins ties."""
+        With the reader, a question ``standalone_question``'s rules read as a follow-up is also
+        answered alone, and the better-supported answer is kept (the rules' reading wins ties). A
+        question the rules read as standing alone is never joined to the one before: joined, a
+        new question ("Who negotiated the withdrawal?") took the previous one's answer."""
         preferred = standalone_question(question, history)
         query = self.retriever.query(question, preferred)
         answer = self.answer(query, self.retriever.run(query, top_k, sources))
-        turns = user_turns(history)
-        if not (self.use_reader and turns):
+        if not (self.use_reader and user_turns(history)) or preferred == question:
             return answer
-        other_text = question if preferred != question else f"{turns[-1].strip()} {question}"
+        other_text = question
         other_query = self.retriever.query(question, other_text)
         other = self.answer(other_query, self.retriever.run(other_query, top_k, sources))
         return other if other.confidence > answer.confidence + FOLLOW_UP_MARGIN else answer
@@ -177,9 +177,10 @@ class ExtractiveAnswerer:
             if vocab is not None
             else None
         )
+        readout = self._readout(query, candidates, catalog) if self.use_reader and vocab is not None else None
         best = max(chosen, key=lambda i: scores[i]) if chosen else None
-        # The reader reads the best sentence: its verdict informs the confidence, its span is the
-        # short answer.
+        # The reader reads the best sentence (usually among those it just read: no second pass):
+        # its verdict informs the confidence, its span is the short answer.
         reading = read.reading_of(shared_reader(), question, ranked, refs[best]) if best is not None else None
         answerability = None if vocab is None else signals_of(found, reading)
         confidence = features.guarded_confidence(
@@ -190,8 +191,8 @@ class ExtractiveAnswerer:
             return Selection(
                 sentences=(issued,), confidence=max(confidence, self.answer_threshold), grade=1.0
             )
-        if self.use_reader and vocab is not None:
-            return self._read(query, candidates, confidence, catalog, abstain_signals)
+        if readout is not None:
+            return self._read(query, readout, confidence, catalog, abstain_signals)
         units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
         picked = tuple(
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
@@ -208,22 +209,25 @@ class ExtractiveAnswerer:
             grade=right_probability(grade_features(confidence, len(picked), abstain_signals)),
         )
 
-    def _read(
-        self,
-        query: Query,
-        candidates: Sequence[Candidate],
-        coverage: float,
-        catalog: Any,
-        abstain_signals: np.ndarray,
-    ) -> Selection:
-        """The reader's choice among the best passages' sentences, its confidence and short answer."""
+    def _readout(
+        self, query: Query, candidates: Sequence[Candidate], catalog: Any
+    ) -> read.ReadSentences | None:
+        """The reader's reading of the coverage scorer's best sentences of the best passages."""
 
         def scorer(ranked: list[Candidate]) -> tuple[list[features.SentenceRef], np.ndarray]:
             return sentence_scores(query.text, query.vector, ranked, catalog.idf)
 
-        readout = read.read(shared_reader(), query.text, candidates, scorer)
-        if readout is None:
-            return Selection(sentences=(), confidence=0.0)
+        return read.read(shared_reader(), query.text, candidates, scorer)
+
+    def _read(
+        self,
+        query: Query,
+        readout: read.ReadSentences,
+        coverage: float,
+        catalog: Any,
+        abstain_signals: np.ndarray,
+    ) -> Selection:
+        """The reader's choice among the sentences it read, with the confidence and short answer."""
         chosen = read.picks(readout)
         # Quotes come from the best sentence's report only: combine() never appends a sentence of
         # another report to its answer.
@@ -246,7 +250,7 @@ class ExtractiveAnswerer:
             evidence=found,
             asked=query.text,
             unmatched=unmatched(query.text, readout.ranked, sorted({u.passage for u in units})),
-            short=read.short_answer(readout, readout.best),
+            short=read.short_answer(readout, readout.best) if self.short_answers else "",
             grade=right_probability(grade_features(coverage, len(picked), abstain_signals)),
         )
 

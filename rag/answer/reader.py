@@ -182,6 +182,9 @@ class Reader:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
         self._executor: ThreadPoolExecutor | None = None
+        # The last call's readings: the answerer reads the chosen sentence again for the short
+        # answer and the confidence, which costs nothing when it was among them.
+        self._recent: dict[tuple[str, str, str, int], Reading] = {}
 
     def predict(
         self,
@@ -192,6 +195,16 @@ class Reader:
     ) -> list[Reading]:
         """One ``Reading`` per sentence of ``sentences`` (with ``contexts`` beside them, if given)."""
         contexts = contexts if contexts is not None else [""] * len(sentences)
+        keys = [(question, s, c, batch_size) for s, c in zip(sentences, contexts)]
+        if all(k in self._recent for k in keys):  # read moments ago (the confidence's sentence)
+            return [self._recent[k] for k in keys]
+        readings = self._predict(question, sentences, contexts, batch_size)
+        self._recent = dict(zip(keys, readings))
+        return readings
+
+    def _predict(
+        self, question: str, sentences: Sequence[str], contexts: Sequence[str], batch_size: int
+    ) -> list[Reading]:
         encoded = [encode(self.tokenizer, question, s, c, self.limits) for s, c in zip(sentences, contexts)]
         # One input per run by default: the int8 model quantises activations per run, so a batch
         # (and its padding) would shift each score with its neighbours; alone, a pair always
