@@ -208,10 +208,11 @@ class Settings(BaseSettings):
         description="Answers whose confidence (0-1) is lower abstain (fitted, "
         "`rag/models/answer_models.json`). The confidence is the SQuAD-fitted abstain model corrected "
         "by `rag/answer/answerability.py` (a name of the question the cited report never uses, no number "
-        'next to the counted thing of a "how many" question, quotes from two reports). The fitted 0.544 '
-        "refuses 3.1% of answerable news, 6.4% files, 2 of 34 seed and 3.3% of SQuAD questions; lower "
-        "it to answer more, raise it to abstain more (0.60: news 22% abstained / 6.8% refused, files "
-        "33.3% / 10.3%; trade-off table: `fit_answer_models.py --abstain-extras --refuse=0.06`).",
+        'next to the counted thing of a "how many" question, quotes from two reports) and by the '
+        "reader's span score of the best sentence. The fitted 0.402 refuses 2.6% of answerable news, "
+        "2.6% files, 1 of 34 seed and 2.2% of SQuAD questions; lower it to answer more, raise it to "
+        "abstain more (0.50: news 24% of unanswerable abstained / 5% refused, files 44% / 14%; "
+        "trade-off table: `fit_answer_models.py --abstain-extras --refuse=0.04`).",
     )
     answer_threshold: float = Field(
         default_factory=lambda: shipped_constants().answer_threshold,
@@ -220,7 +221,7 @@ class Settings(BaseSettings):
         "the closest evidence is quoted and marked as possibly not answering (fitted with the grade by "
         "`benchmarks/fit_features/fit_grade.py` as the threshold closest to both targets, 90% of "
         '"answered" right and at most 10% of right answers "uncertain"; cross-validated by report it '
-        'reaches 82.7% and 19.9% on news, files and the seed). Raise it for fewer, surer "answered".',
+        'reaches 85.2% and 16.5% on news, files and the seed). Raise it for fewer, surer "answered".',
     )
     llm: str | None = Field(
         None,
