@@ -119,7 +119,15 @@ class EntityPass:
         self.done = 0
         self.total = 0
         self._thread: threading.Thread | None = None
-        atexit.register(self.stop)
+        # At exit, wait for the report in hand before anything is torn down: spaCy's BLIS frees
+        # its memory in an atexit handler registered after this one (at spaCy's import, in the
+        # thread), which ran first and crashed the thread mid-report (`libblis: Aborting`, exit
+        # 134 / 139). threading's own exit hooks run before every atexit handler.
+        register = getattr(threading, "_register_atexit", None)
+        if register is not None:
+            register(self.stop)
+        else:
+            atexit.register(self.stop)
 
     def add(self, sources: Iterable[str]) -> None:
         """Queue these reports and start the pass if it is not running."""

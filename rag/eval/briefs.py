@@ -104,7 +104,7 @@ def score_set(reports: Path, facts: list[FactSet], scores: BriefScores, methods:
     from rag.qa import ReportQA
 
     with tempfile.TemporaryDirectory(prefix="rag-eval-briefs-") as tmp:
-        qa = ReportQA(index_dir=tmp, llm=None)
+        qa = ReportQA(index_dir=tmp, llm=None, brief_entities="on-demand")  # no pass outliving tmp
         qa.ingest([reports])
         score_reports(qa, facts, scores, methods)
 

@@ -558,6 +558,9 @@ def evaluate(
             **(overrides or {}),
             "chroma_url": None,
             "abstain_threshold": -math.inf,  # never abstains: the threshold is applied after
+            # no background entity pass competing with the timed questions (a brief extracts
+            # its report's entities when asked)
+            "brief_entities": (overrides or {}).get("brief_entities", "on-demand"),
         }
         qa = qa_factory(index_dir=index_dir, **settings)
         stats = ingest_set(qa, eval_set, progress)
