@@ -11,9 +11,9 @@ with folds that leave whole reports out) sits on top of it:
   similarity, what kind of thing it holds); its ``scale`` holds ``short_min_logit``, the span score
   under which no short answer is shown (``fit_short.py``: most spans scored under it were wrong).
 
-The confidence stays the coverage confidence of ``rag.answer.features`` and the support grade that of
-``rag.answer.grade``: the reader's logit separated answerable from unanswerable questions less
-well (AUC 0.57 against 0.72 on news, ``fit_reader.py``).
+The confidence stays the coverage confidence of ``rag.answer.features``, into which the reader's
+span score of the coverage scorer's best sentence enters (``rag.answer.answerability``; its logit
+got no weight there), and the support grade that of ``rag.answer.grade``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 
 from rag import models
 from rag.answer.features import SentenceRef
-from rag.answer.reader import SPAN_RANGE, Reader, Reading, context_of
+from rag.answer.reader import Reader, Reading, context_of
 from rag.types import Candidate
 
 #: Feature names of the fitted model (checked against the models file at load): the reader's
@@ -91,8 +91,8 @@ def choice_features(
     ``sentence_scores`` are the coverage scorer's (``rag.answer.features``).
     """
     p = np.array([r.passage for r in refs], dtype=int)
-    logits = np.array([r.logit for r in readings], dtype=float)
-    spans = np.clip(np.array([r.span_logit for r in readings], dtype=float), *SPAN_RANGE)
+    logits = np.array([r.logit for r in readings], dtype=float)  # whole: UNREAD's -30 is never chosen
+    spans = np.array([r.clipped()[1] for r in readings], dtype=float)
     return np.column_stack(
         [logits, np.log1p(p), passage_scores[p] - passage_scores[0], sentence_scores, spans]
     )
