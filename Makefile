@@ -53,8 +53,8 @@ lint: install
 # reads the ones before): the answerability correction and abstain threshold (the passage reranker,
 # sentence scorer and SQuAD abstain model are kept: fit_passages.py / fit_answer_models.py without
 # --abstain-extras refit those); the reader's choice; the support grade and answer_threshold; the
-# short-answer gate. See benchmarks/fit_features/README.md ("One command ...") for the fit cache. `make train-reader` retrains the reader itself (~40 min,
-# 2 cores; writes a new rag/models/reader-*.int8.onnx: refit after it). Never run by `make test`.
+# short-answer gate. See benchmarks/fit_features/README.md ("One command ...") for the fit cache. `make train-reader` retrains the reader itself (~85 min,
+# one core; writes a new rag/models/reader-*.int8.onnx: refit after it). Never run by `make test`.
 FIT := $(PY) benchmarks/fit_features
 fit: install
 	$(FIT)/fit_answer_models.py --abstain-extras --refuse=0.04 --write

