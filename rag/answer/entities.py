@@ -8,8 +8,12 @@ breaking ties. Without the pipeline a brief simply has no entities.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -99,9 +103,63 @@ def entities_from_json(raw: object, content_hash: str) -> tuple[Entity, ...] | N
         return None
 
 
+class EntityWorker:
+    """A child process (``python -m rag.answer.entities``) that extracts entities at a lower
+    priority: one JSON line in (a report's text), one out (its entities). A fresh interpreter,
+    not multiprocessing, so the parent's ``__main__`` (a user's script) is never run again."""
+
+    def __init__(self) -> None:
+        import rag
+
+        root = str(os.path.dirname(os.path.dirname(os.path.abspath(rag.__file__))))
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rag.answer.entities"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            env={**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1"},
+        )
+
+    def extract(self, text: str) -> tuple[Entity, ...]:
+        """The entities of ``text``, from the child; OSError if the child is gone."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(text) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise OSError(f"entity worker ended (exit {self.proc.poll()})")
+        return tuple(Entity(kind=k, text=t, count=int(n)) for k, t, n in json.loads(line))
+
+    def close(self, timeout: float = 10.0) -> None:
+        """End the child (it exits when its input closes)."""
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+
+
+def worker_main() -> None:
+    """The child's loop (``python -m rag.answer.entities``): lower priority, a report per line."""
+    out, sys.stdout = sys.stdout, sys.stderr  # nothing but answers on the pipe
+    with contextlib.suppress(OSError):  # not allowed: run at the same priority
+        os.nice(10)
+    for line in sys.stdin:
+        rows = [[e.kind, e.text, e.count] for e in report_entities(json.loads(line))]
+        out.write(json.dumps(rows) + "\n")
+        out.flush()
+
+
 class EntityPass:
     """Extracts the entities of newly ingested reports in a background thread and stores each in
     its report's record, one report at a time (``Settings.brief_entities == "background"``).
+    spaCy runs in a worker process at a lower priority (``out_of_process``), so the app's
+    questions never wait on it for Python's lock; the worker ends when the pass goes idle. If no
+    worker can be started, the thread parses itself.
 
     ``progress()`` says how many of the queued reports are done; ``wait()`` waits for the pass;
     ``stop()`` (also run at interpreter exit) drops what is queued and waits for the report in
@@ -110,8 +168,11 @@ class EntityPass:
     brief asked before its report's turn extracts them itself.
     """
 
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: Any, out_of_process: bool = True) -> None:
         self.index = index
+        self.out_of_process = out_of_process
+        self._worker: EntityWorker | None = None
+        self._stopping = False
         self._queue: list[str] = []
         self._lock = threading.Lock()
         self._idle = threading.Event()
@@ -132,6 +193,7 @@ class EntityPass:
     def add(self, sources: Iterable[str]) -> None:
         """Queue these reports and start the pass if it is not running."""
         with self._lock:
+            self._stopping = False
             fresh = [s for s in sources if s not in self._queue]
             if not fresh:
                 return
@@ -156,17 +218,24 @@ class EntityPass:
         ``timeout`` seconds for the one in hand."""
         with self._lock:
             self._queue.clear()
+            self._stopping = True
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
 
     def _run(self) -> None:
+        worker: EntityWorker | None = None
         while True:
             with self._lock:
                 if not self._queue:
                     self.done = self.total = 0
+                    worker, self._worker = self._worker, None
                     self._idle.set()
-                    return
+                    break
                 source = self._queue.pop(0)
             try:
                 self._one(source)
@@ -175,6 +244,29 @@ class EntityPass:
             with self._lock:
                 self.done += 1
                 log.info("entities: %d of %d reports", self.done, self.total)
+        if worker is not None:  # idle: free the worker's memory (a new pass starts another)
+            worker.close()
+
+    def _extract(self, text: str) -> tuple[Entity, ...]:
+        """``report_entities(text)``, in the worker process when there is one."""
+        if self.out_of_process:
+            with self._lock:
+                if self._worker is None and not self._stopping:
+                    try:
+                        self._worker = EntityWorker()
+                    except OSError as err:  # pragma: no cover - no processes here
+                        log.warning("entity worker not started (%s): parsing in the thread", err)
+                        self.out_of_process = False
+                worker = self._worker
+            if worker is not None:
+                try:
+                    return worker.extract(text)
+                except (OSError, ValueError) as err:  # the worker died, or was ended at exit
+                    if self._stopping:
+                        raise
+                    log.warning("entity worker failed (%s): parsing in the thread", err)
+                    self.out_of_process = False
+        return report_entities(text)
 
     def _one(self, source: str) -> None:
         """Extract and store one report's entities unless its record already has current ones."""
@@ -183,5 +275,9 @@ class EntityPass:
             return
         report, meta = found
         if entities_from_json(meta.get(ENTITIES_KEY), report.content_hash) is None:
-            values = {ENTITIES_KEY: entities_json(report_entities(report.text), report.content_hash)}
+            values = {ENTITIES_KEY: entities_json(self._extract(report.text), report.content_hash)}
             self.index.store.annotate_report(source, report.content_hash, values)
+
+
+if __name__ == "__main__":
+    worker_main()
