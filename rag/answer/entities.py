@@ -109,9 +109,7 @@ class EntityWorker:
     not multiprocessing, so the parent's ``__main__`` (a user's script) is never run again."""
 
     def __init__(self) -> None:
-        import rag
-
-        root = str(os.path.dirname(os.path.dirname(os.path.abspath(rag.__file__))))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rag.answer.entities"],
