@@ -284,6 +284,8 @@ def alone(scored: list[Scored]) -> None:
             f"alone      {name:6s} reader top-1 {np.mean(reader_hits):.3f}  coverage scorer top-1 "
             f"{np.mean(coverage_hits):.3f}  ({len(reader_hits)} questions, {RD.READ_SENTENCES} read)"
         )
+    from sklearn.metrics import roc_auc_score as auc
+
     for name in ("news", "files", "seed"):
         mine = [s for s in scored if s.item.set == name]
         y = np.array([s.item.answerable for s in mine])
@@ -291,18 +293,10 @@ def alone(scored: list[Scored]) -> None:
         span = np.array([np.max(s.span_logits[s.logits > RD.UNREAD.logit], initial=-99.0) for s in mine])
         conf = np.array([s.shipped_conf for s in mine])
         print(
-            f"separates  {name:6s} answerable from not: AUC of the top logit {auc(best, y):.3f}, "
-            f"of the top span score {auc(span, y):.3f}, of the coverage confidence {auc(conf, y):.3f}  "
+            f"separates  {name:6s} answerable from not: AUC of the top logit {auc(y, best):.3f}, "
+            f"of the top span score {auc(y, span):.3f}, of the coverage confidence {auc(y, conf):.3f}  "
             f"({int((~y).sum())} unanswerable)"
         )
-
-
-def auc(score: np.ndarray, y: np.ndarray) -> float:
-    """Area under the ROC curve of ``score`` for the labels ``y`` (ties count half)."""
-    pos, neg = score[y], score[~y]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    return float(np.mean((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])))
 
 
 def main() -> None:
