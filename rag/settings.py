@@ -210,7 +210,7 @@ class Settings(BaseSettings):
         "by `rag/answer/answerability.py` (a name of the question the cited report never uses, no number "
         'next to the counted thing of a "how many" question, quotes from two reports) and by the '
         "reader's span score of the best sentence. The fitted 0.402 refuses 2.6% of answerable news, "
-        "2.6% files, 1 of 34 seed and 2.2% of SQuAD questions; lower it to answer more, raise it to "
+        "3.8% files, 1 of 34 seed and 2.3% of SQuAD questions; lower it to answer more, raise it to "
         "abstain more (0.50: news 24% of unanswerable abstained / 5% refused, files 44% / 14%; "
         "trade-off table: `fit_answer_models.py --abstain-extras --refuse=0.04`).",
     )
@@ -221,7 +221,7 @@ class Settings(BaseSettings):
         "the closest evidence is quoted and marked as possibly not answering (fitted with the grade by "
         "`benchmarks/fit_features/fit_grade.py` as the threshold closest to both targets, 90% of "
         '"answered" right and at most 10% of right answers "uncertain"; cross-validated by report it '
-        'reaches 85.2% and 16.5% on news, files and the seed). Raise it for fewer, surer "answered".',
+        'reaches 85.0% and 17.3% on news, files and the seed). Raise it for fewer, surer "answered".',
     )
     llm: str | None = Field(
         None,

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
+import json
 import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import Stemmer
 
@@ -38,12 +41,37 @@ STOPWORDS = frozenset(
 NEGATIONS = frozenset("not no never n't without none nor neither cannot".split())
 
 #: Names the tokenizer; an index or catalog saved with another one is rebuilt, not reused.
-TOKENIZER = "snowball-english/stopwords-1"
+TOKENIZER = "snowball-english/stopwords-1/irregular-1"
+
+#: Irregular forms and their lemmas ("withdrew" -> "withdraw"), written by
+#: ``training/irregular_forms.py`` from the pinned spaCy pipeline's exception tables; checked at load.
+IRREGULAR_FORMS = Path(__file__).resolve().parent / "models" / "irregular-forms.json"
+IRREGULAR_FORMS_SHA256 = "80e4f48336a0e0396ef76627d62c006bb5a4a6afeccedef1560f7aa35c4ad4d2"
+
+
+class TextDataError(RuntimeError):
+    """A data file of the text rules is missing or not the one this version pins."""
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords, Snowball-stemmed ("dominated" -> "domin")."""
+    """Lower-cased word tokens without stopwords, each an irregular form's lemma ("withdrew" ->
+    "withdraw", :func:`irregular_forms`) Snowball-stemmed ("dominated" -> "domin")."""
     return [_stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+@functools.cache
+def irregular_forms(path: Path = IRREGULAR_FORMS, sha256: str = IRREGULAR_FORMS_SHA256) -> dict[str, str]:
+    """Irregular form -> lemma (``path``, checked against ``sha256``)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TextDataError(f"cannot read the irregular forms file {path}: {exc}") from exc
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise TextDataError(
+            f"{path} is damaged or not the one this version pins (sha256 differs); reinstall, "
+            "or rebuild it with training/irregular_forms.py"
+        )
+    return dict(json.loads(raw)["forms"])
 
 
 _STEMMERS = threading.local()
@@ -51,13 +79,14 @@ _STEMMERS = threading.local()
 
 @functools.lru_cache(maxsize=262_144)
 def _stem(word: str) -> str:
-    """The English Snowball stem of ``word``; numbers stay intact ("1990" is not a stem)."""
+    """The English Snowball stem of ``word`` (of its lemma if it is an irregular form); numbers
+    stay intact ("1990" is not a stem)."""
     if word.isdigit():
         return word
     stemmer = getattr(_STEMMERS, "english", None)
     if stemmer is None:  # PyStemmer objects are not thread-safe: one per thread
         stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
-    return stemmer.stemWord(word)
+    return stemmer.stemWord(irregular_forms().get(word, word))
 
 
 # Question kinds ------------------------------------------------------------------------------

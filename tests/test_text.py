@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from rag.text import (
     CURRENCY,
+    IRREGULAR_FORMS,
+    TextDataError,
     count_spans,
     counted_before_verb,
     date_spans,
     focus_words,
+    irregular_forms,
     question_kinds,
     question_type,
     refers_back,
@@ -17,6 +24,21 @@ from rag.text import (
 
 def test_tokens_are_stemmed_without_stopwords_and_numbers_stay_whole() -> None:
     assert tokenize("The rebels dominated the 1990 elections") == ["rebel", "domin", "1990", "elect"]
+
+
+def test_irregular_forms_meet_their_lemma_and_words_of_their_own_stay() -> None:
+    # "Where did the soldiers withdraw to?" must find "... 400 men withdrew ... to nearby Ariha".
+    assert tokenize("withdraw fled children went") == tokenize("withdrew flee child go")
+    assert tokenize("He left, she saw the lives he found") == ["left", "saw", "live", "found"]
+
+
+def test_a_damaged_irregular_forms_file_is_refused_with_a_message_naming_it(tmp_path: Path) -> None:
+    damaged = tmp_path / IRREGULAR_FORMS.name
+    damaged.write_bytes(IRREGULAR_FORMS.read_bytes().replace(b'"go"', b'"og"', 1))
+    with pytest.raises(TextDataError, match=r"irregular-forms\.json is damaged"):
+        irregular_forms(damaged)
+    with pytest.raises(TextDataError, match="cannot read the irregular forms file"):
+        irregular_forms(tmp_path / "missing.json")
 
 
 def test_kinds_in_order_and_the_type_is_the_first() -> None:

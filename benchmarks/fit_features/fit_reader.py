@@ -37,7 +37,7 @@ from rag.answer.reader import Reader  # noqa: E402
 
 #: Passages whose sentences the reader reads (the shipped scorer reads ``R.ANSWER_PASSAGES``).
 WIDE = 5
-CACHE = D.REPO / "eval-out" / "fit-cache" / "reader"
+CACHE = D.REPO / "eval-out" / "fit-cache" / "reader" / D.TOKENS
 FOLDS = 5
 #: The abstention threshold leaves out this share of the right answers of the training questions.
 REFUSE = 0.05

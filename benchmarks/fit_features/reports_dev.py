@@ -29,9 +29,12 @@ sys.path.insert(0, str(REPO))
 from rag.answer import features as R  # noqa: E402
 from rag.answer import signals as S  # noqa: E402
 from rag.eval.metrics import contains_all, locate_quote  # noqa: E402
+from rag.text import TOKENIZER  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "reports-dev"
-CACHE = REPO / "eval-out" / "fit-cache" / "reports-dev"
+#: The caches hold the ranked passages' tokens: a tokenizer of another name starts new ones.
+TOKENS = TOKENIZER.replace("/", "_")
+CACHE = REPO / "eval-out" / "fit-cache" / "reports-dev" / TOKENS
 SETS = {
     "news": (DATA / "news" / "questions.jsonl", DATA / "news" / "reports"),
     "files": (DATA / "files" / "questions.jsonl", DATA / "files" / "reports"),
