@@ -37,8 +37,7 @@ def main() -> None:
     """Ask each question of a fresh index of the news reports and print the figures."""
     rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
     concordant = discordant = found_total = listed_total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        qa = ReportQA(index_dir=tmp, llm=None)
+    with tempfile.TemporaryDirectory() as tmp, ReportQA(index_dir=tmp, llm=None) as qa:
         qa.ingest([DATA / "news" / "reports"])
         for row in rows:
             answer = qa.ask(row["question"])

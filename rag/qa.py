@@ -85,6 +85,19 @@ class ReportQA:
         self._chat_lock = threading.Lock()
         self.set_llm(chat_model or self.settings.llm)
 
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop the background work on the index, so that its folder may be removed: the entity
+        pass drops its queue (a brief extracts those entities when asked) and finishes the report
+        in hand; the BM25 cache's catch-up is waited for. Also run by ``with ReportQA(...) as qa:``."""
+        self.entity_pass.stop(timeout)
+        self.index.sparse_cache.wait(timeout)
+
+    def __enter__(self) -> ReportQA:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # The index -----------------------------------------------------------------------------
 
     @property

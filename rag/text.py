@@ -632,6 +632,9 @@ class DateMention:
     precision: str  # "day", "week", "month" or "year"
     relative: bool  # resolved against the report's issue date ("Tuesday", "last week")
     year_given: bool  # the words name the year ("9 September 2015", not "On 15 April")
+    #: The year is neither given, nor the issue date's, nor one the report named before: it is the
+    #: first year the report names anywhere, an assumption the label says.
+    year_assumed: bool = False
 
     def iso(self) -> str:
         """The date as ISO text at its precision: 2015-04-28, week of 2015-04-27, 2015-04, 2015."""
@@ -643,10 +646,11 @@ class DateMention:
 
     def label(self) -> str:
         """The words as written, with the ISO date beside them when they do not give it in full
-        ("Tuesday (2015-04-28)", "15 April (2014-04-15)", "9 September 2015")."""
+        ("Tuesday (2015-04-28)", "15 April (2014-04-15)", "9 September 2015", "March 28
+        (2011-03-28, year assumed)")."""
         if self.year_given and not self.relative:
             return self.phrase
-        return f"{self.phrase} ({self.iso()})"
+        return f"{self.phrase} ({self.iso()}{', year assumed' if self.year_assumed else ''})"
 
 
 _SENTENCE_MONTH = (

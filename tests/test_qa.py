@@ -135,3 +135,12 @@ def test_a_question_that_stands_alone_is_not_merged_with_the_history(seeded_qa: 
     answer = seeded_qa.ask(question, history=[SEED_QUESTION])
     assert answer.retrieval_query == question
     assert answer == seeded_qa.ask(question)
+
+
+def test_after_a_with_block_nothing_runs_on_the_index_and_its_folder_can_go(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    with ReportQA(index_dir=folder, brief_entities="background") as qa:
+        qa.ingest([SEEDS])  # starts the background entity pass over the seed report
+    assert qa.entity_pass.wait(timeout=0), "the entity pass outlived the with-block"
+    shutil.rmtree(folder)
+    assert not folder.exists()

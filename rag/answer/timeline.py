@@ -3,13 +3,16 @@
 A sentence is dated by the first date it names (``rag.text.dates_in``): a calendar date, a month
 or a year, or words relative to the report's issue date ("yesterday", "on Tuesday", "last
 week"), which are resolved against it and shown both ways ("Tuesday (2015-04-28)"). A date
-without its year ("On 15 April") takes the year the report last named. Which sentences: every
+without its year ("On 15 April") takes the year the report last named, else the first it names; in
+a report without a date line that names no year before it, its label says the year is assumed
+("March 28 (2011-03-28, year assumed)": a backstory year need not be the events'). Which sentences: every
 dated sentence of the report X names, or of a report whose opening mentions X; in other reports
 only those that mention X themselves; with no X, every dated sentence in scope.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,11 +49,13 @@ def report_events(catalog: Catalog, number: int, text: str, issued: str) -> list
     """The dated prose sentences of report number ``number`` of ``catalog``, in report order.
 
     ``issued`` is the report's date line (relative dates are left out without one); a date with
-    no year takes the last year the report named before it, else the first it names at all.
+    no year takes the last year the report named before it, else the first it names at all (marked
+    ``year_assumed`` when the report has no date line either).
     """
     body_start = parse_header(text, split_paragraphs(text)).body_start
     day = issue_date(issued) if issued else None
     year = next((m.date.year for m in dates_in(text[body_start:], day) if m.year_given), None)
+    assumed = day is None  # until the report names a year: the first one it names anywhere
     seen: set[int] = set()
     events: list[Event] = []
     for passage in range(int(catalog.report_rows[number]), int(catalog.report_rows[number + 1])):
@@ -62,9 +67,13 @@ def report_events(catalog: Catalog, number: int, text: str, issued: str) -> list
             sentence = text[start:end]
             found = dates_in(sentence, day, year)
             if found and is_prose(sentence, EVENT_MIN_WORDS):
+                when = found[0]
+                if assumed and not when.year_given:
+                    when = dataclasses.replace(when, year_assumed=True)
                 pid = catalog.passage_ids[passage]
-                events.append(Event(catalog.sources[number], pid, start, end, found[0], len(events)))
-            year = next((m.date.year for m in reversed(found) if m.year_given), year)
+                events.append(Event(catalog.sources[number], pid, start, end, when, len(events)))
+            if any(m.year_given for m in found):
+                year, assumed = next(m.date.year for m in reversed(found) if m.year_given), False
     return events
 
 

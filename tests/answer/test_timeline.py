@@ -74,3 +74,23 @@ def test_a_timeline_of_nothing_in_scope_abstains(briefings: Briefings) -> None:
 
 def test_a_factual_when_question_is_not_taken_as_a_timeline(briefings: Briefings) -> None:
     assert briefings.answer("When did the harbour reopen?") is None
+
+
+def test_a_year_the_report_never_gives_its_date_is_shown_as_assumed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # No date line, and the only year comes later, in the backstory: the timeline must not
+    # present "March 28" as a fact of 2011.
+    undated = {
+        "quay.txt": (
+            "Rebels take the quay\n\n"
+            "Rebels took the Sandvik quay on March 28 after a week of fighting.\n\n"
+            "The quay had been seized by the army in 2011, early in the unrest."
+        )
+    }
+    index = index_of(undated, tmp_path_factory, "undated")
+    answer = Briefings(index, Briefer(index)).answer("Timeline of quay.txt")
+    assert answer is not None and not answer.abstained
+    lines = answer.text.splitlines()
+    assert lines[1].startswith("2011: The quay had been seized"), lines
+    assert lines[2].startswith("March 28 (2011-03-28, year assumed): Rebels took the Sandvik quay"), lines
