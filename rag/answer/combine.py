@@ -18,7 +18,7 @@ it does not see whole:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,8 +76,24 @@ def combine(
     if asks_why(question) and len(units) < max_sentences and chosen:
         best = max(chosen, key=lambda i: float(scores[i]))
         units = _with_reason(units, ranked, (refs[best].passage, refs[best].sentence))
-    ordered = sorted(dict.fromkeys(units))
-    return [Unit(p, ranked[p].chunk.sentences[s], score_of.get((p, s), 0.0)) for p, s in ordered]
+    return [
+        Unit(p, ranked[p].chunk.sentences[s], score_of.get((p, s), 0.0))
+        for p, s in reading_order(dict.fromkeys(units), ranked)
+    ]
+
+
+def reading_order(units: Iterable[tuple[int, int]], ranked: Sequence[Candidate]) -> list[tuple[int, int]]:
+    """(passage, sentence) pairs in the order a reader meets them: by report (the best-ranked
+    report first), then by place in the report (passages are ranked, not in report order)."""
+    first: dict[str, int] = {}
+    for p, candidate in enumerate(ranked):
+        first.setdefault(candidate.chunk.source, p)
+
+    def key(unit: tuple[int, int]) -> tuple[int, int]:
+        p, s = unit
+        return first[ranked[p].chunk.source], ranked[p].chunk.sentences[s].start
+
+    return sorted(units, key=key)
 
 
 # More sentences for lists and two-part questions --------------------------------------------------

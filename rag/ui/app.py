@@ -37,6 +37,8 @@ UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".docx"]
 
 #: What the question box says while empty (short enough for a phone's width).
 QUESTION_PLACEHOLDER = "Ask about the reports…"
+#: The question box while the page loads (it is off until the stored conversation is back).
+LOADING_PLACEHOLDER = "Loading the reports…"
 
 #: What the empty chat shows.
 PLACEHOLDER = "<b>Ask a question about the reports.</b><br>Answers quote the reports and cite them."
@@ -228,7 +230,8 @@ class ChatHandlers:
     def load(
         self, stored: dict[str, Any] | None, query: str, prefs: dict[str, Any] | None
     ) -> tuple[Any, ...]:
-        """A page (re)opened: the current reports, the stored conversation and Settings, examples."""
+        """A page (re)opened: the current reports, the stored conversation and Settings, examples;
+        then the question box and the Ask button come on (off until now, see ``_chat_column``)."""
         stored = stored or {}
         try:
             answers = [Answer.model_validate(a) for a in stored.get("answers", [])]
@@ -244,7 +247,8 @@ class ChatHandlers:
         panel = render.sources_panel(answers, self.session.document_text, self.session.title)
         mode, spec, top_k = self.preferences(prefs)
         settings = (mode, spec, top_k, _badge(mode, spec or self.session.default_spec))
-        return (*self._reports_outputs(query, None, []), chat, answers, panel, report, *settings)
+        ready = (gr.update(interactive=True, placeholder=QUESTION_PLACEHOLDER), gr.update(interactive=True))
+        return (*self._reports_outputs(query, None, []), chat, answers, panel, report, *settings, *ready)
 
     def preferences(self, prefs: dict[str, Any] | None) -> tuple[str, str, float]:
         """Answer mode, chat model spec and passages from the browser's stored Settings (when valid),
@@ -595,17 +599,19 @@ def _chat_column() -> dict[str, Any]:
         buttons=["copy"],
     )
     with gr.Row(equal_height=True, elem_id="dq-ask-row"):
+        # Off until the page has loaded (``ChatHandlers.load``): the load puts the stored
+        # conversation in the chat, and a question answered before it would be wiped out.
         box = gr.Textbox(
-            placeholder=QUESTION_PLACEHOLDER,
+            placeholder=LOADING_PLACEHOLDER,
             show_label=False,
             scale=6,
             lines=1,
             max_lines=4,
             min_width=160,
             elem_id="dq-question",
-            autofocus=True,
+            interactive=False,
         )
-        ask = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="dq-ask")
+        ask = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="dq-ask", interactive=False)
         clear = gr.Button("New conversation", variant="secondary", scale=0, min_width=170, elem_id="dq-clear")
     examples = gr.HTML("", elem_id="dq-examples", js_on_load=_EXAMPLE_CLICKS)
     return {
@@ -618,6 +624,11 @@ def _chat_column() -> dict[str, Any]:
         "examples": examples,
     }
 
+
+#: Once the page has loaded and the question box is on, put the cursor in it.
+_FOCUS_QUESTION = (
+    "() => { const box = document.querySelector('#dq-question textarea'); if (box) box.focus(); }"
+)
 
 #: After "Remove…", bring the confirmation into view (a long report list can push it below the fold).
 _SCROLL_TO_CONFIRM = (
@@ -716,10 +727,20 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict[str, Any], main: dict[str
     demo.load(
         h.load,
         [stored, side["search"], side["prefs"]],
-        [*listing, chat, answers, main["panel"], main["report"], *settings, side["badge"]],
+        [
+            *listing,
+            chat,
+            answers,
+            main["panel"],
+            main["report"],
+            *settings,
+            side["badge"],
+            main["box"],
+            main["ask"],
+        ],
         api_name="ui_load",
         **quiet,
-    )
+    ).then(None, js=_FOCUS_QUESTION)
     ask_in = [main["box"], chat, answers, side["top_k"], side["mode"], side["spec"], scope]
     ask_out = [main["box"], chat, answers, main["panel"], main["report"], main["tabs"], side["badge"], stored]
     for trigger in (main["box"].submit, main["ask"].click):

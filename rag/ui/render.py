@@ -98,6 +98,13 @@ def _html_text(text: str) -> str:
     return "<br>".join(esc(line) for line in text.strip().splitlines() if line.strip())
 
 
+def _piece_html(piece: str) -> str:
+    """``_html_text`` of a piece of an answer between citation markers, keeping the line break
+    it starts with (a timeline's or a brief's next line begins right after a marker)."""
+    starts_line = piece.lstrip(" \t")[:1] in ("\n", "\r")
+    return ("<br>" if starts_line else "") + _html_text(piece)
+
+
 #: The three looks of an answer, by ``Answer.support``.
 SUPPORT_LOOKS = ("answered", "uncertain", "abstained")
 
@@ -124,14 +131,14 @@ def answer_message(answer: Answer, turn: int, note: str = "") -> str:
     parts: list[str] = []
     last = 0
     for match in _MARKER.finditer(answer.text):
-        parts.append(_html_text(answer.text[last : match.start()]))
+        parts.append(_piece_html(answer.text[last : match.start()]))
         n = int(match.group(1))
         if n in known:
             parts.append(f' <a class="dq-marker" href="#cite-{turn}-{n}" title="Show source {n}">[{n}]</a> ')
         else:
             parts.append(esc(match.group(0)))
         last = match.end()
-    parts.append(_html_text(answer.text[last:]))
+    parts.append(_piece_html(answer.text[last:]))
     body = short_block(getattr(answer, "short", "")) + "".join(parts).strip()
     extra = unsupported_block(answer.unsupported) if answer.unsupported else ""
     if any(has_instructions(c.quote) for c in answer.citations):

@@ -296,3 +296,34 @@ def test_no_wcag_violations_and_everything_reachable_by_keyboard(page: Any) -> N
     names = " ".join(str(name) for name, _ in reached)
     assert "dq-example" in names and "dq-pick" in names and "dq-act" in names
     assert all(ring for name, ring in reached if "dq-" in str(name))  # focus visible on our buttons
+
+
+def test_a_question_asked_while_the_page_loads_stays_in_the_chat(
+    context: Any, seeded_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page's load puts the stored conversation in the chat; on a cold server it can take
+    # seconds, and a question answered before it ended was wiped out. The box waits for it now.
+    from rag.qa import ReportQA
+    from rag.ui import app as ui
+
+    loaded = ui.ChatHandlers.load
+
+    def slow_load(self: Any, *args: Any) -> tuple[Any, ...]:
+        time.sleep(1.5)
+        return loaded(self, *args)
+
+    monkeypatch.setattr(ui.ChatHandlers, "load", slow_load)
+    shutil.copytree(seeded_index_dir, tmp_path / "index")
+    qa = ReportQA(index_dir=tmp_path / "index")
+    with serve(qa) as app:
+        page = context.new_page()
+        page.set_viewport_size(DESKTOP)
+        page.goto(app.url, wait_until="load")
+        ask(page, "How many troops withdrew and to where?")  # typing waits for the box to come on
+        page.wait_for_timeout(2000)
+        assert page.locator("#dq-chat .dq-answer").count() == 1
+        assert "400 men withdrew" in page.locator("#dq-chat .dq-answer").first.inner_text()
+        page.reload(wait_until="load")  # once on, the box holds the cursor (autofocus came too early)
+        page.wait_for_function("() => document.querySelector('#dq-question textarea')?.disabled === false")
+        page.wait_for_function("() => document.activeElement?.closest('#dq-question') != null")
+        page.close()

@@ -215,3 +215,11 @@ def test_safe_filename_cannot_leave_the_upload_folder() -> None:
     assert "/" not in safe_filename("a/b/../c<>:|?.md") and safe_filename("a/b/../c<>:|?.md").endswith(".md")
     long = safe_filename("n" * 500 + ".docx")
     assert len(long) <= 120 and long.endswith(".docx")
+
+
+def test_each_line_of_a_listing_answer_stays_a_line() -> None:
+    # A timeline or brief puts each cited sentence on its own line, right after a marker.
+    answer = _answer(text="Timeline, in date order:\n2011: one [1]\nMarch 28: two [1]\nApril 25: three [1]")
+    html = render.answer_message(answer, turn=0)
+    assert html.count("<br>") == 3, html
+    assert "</a> <br>March 28: two" in html
