@@ -69,6 +69,9 @@ class Stage:
     seed: int
     caps: dict[str, int]
     null: bool
+    #: Answerable questions copied with one named entity swapped for another of its kind that
+    #: their sentences never name (``swapped_pairs``): every sentence of the copy is a 0.
+    swaps: int = 0
 
 
 #: The shipped recipe.
@@ -90,11 +93,24 @@ NULL_STAGE = Stage(
     {"squad2": 22000, "squad1": 9000, "qed": 5000, "covid": 3000, "squad_train": 8000, "qamr": 3000},
     True,
 )
+#: Measured, not shipped (benchmarks/fit_features/README.md, "Swapped entities"): ``--swap-stage``
+#: runs it after ``STAGES``, from their weights: the no-answer option, and questions whose named
+#: entity is swapped ("How many Ukrainian soldiers ...?" against "... 100 Russian soldiers ...").
+SWAP_STAGE = Stage(
+    "reader-v5",
+    2e-5,
+    15,
+    {"squad2": 11000, "squad1": 5000, "qed": 3000, "covid": 2000, "squad_train": 5000, "qamr": 2000},
+    True,
+    swaps=3000,
+)
 SEED = STAGES[0].seed
 
 
 def stages() -> tuple[Stage, ...]:
     """The stages this run trains, in order (the last one is exported)."""
+    if "--swap-stage" in sys.argv:
+        return (*STAGES, SWAP_STAGE)
     return (*STAGES, NULL_STAGE) if "--null-stage" in sys.argv else STAGES
 
 
@@ -273,8 +289,54 @@ def all_pairs(stage: Stage) -> list[Pair]:
             keep.add(q)
             n += counts[q]
         pairs += [p for p in got if p.question in keep]
+    if stage.swaps:
+        pairs += swapped_pairs(pairs, stage.swaps, rng)
     rng.shuffle(pairs)
     return pairs
+
+
+#: The named-entity kinds a swap may exchange (spaCy's labels), each only for another of its kind.
+SWAP_LABELS = frozenset("PERSON NORP GPE LOC ORG FAC EVENT DATE CARDINAL PRODUCT WORK_OF_ART LAW".split())
+
+
+def swapped_pairs(pairs: list[Pair], n: int, rng: random.Random) -> list[Pair]:
+    """Up to ``n`` answerable questions of ``pairs`` copied with one named entity that their
+    answering sentence names swapped for another entity of its kind, from another question, that
+    none of their sentences or contexts names; the copy's pairs are all 0 (origin ``*-swap``)."""
+    from rag.nlp import pipeline
+
+    groups: dict[tuple[str, str], list[Pair]] = {}
+    for p in pairs:
+        groups.setdefault((p.origin, p.question), []).append(p)
+    answerable = sorted(k for k, g in groups.items() if any(p.label > 0 for p in g))
+    nlp = pipeline(("tok2vec", "ner"))
+    ents = {
+        k: [(e.text, e.label_) for e in doc.ents if e.label_ in SWAP_LABELS]
+        for k, doc in zip(answerable, nlp.pipe([q for _, q in answerable], batch_size=256))
+    }
+    pool: dict[str, list[str]] = {}
+    for found in ents.values():
+        for text, label in found:
+            pool.setdefault(label, []).append(text)
+    rng.shuffle(answerable)
+    out: list[Pair] = []
+    for key in answerable:
+        if n <= 0:
+            break
+        group = groups[key]
+        seen = " ".join(f"{p.sentence} {p.context}" for p in group).lower()
+        gold = " ".join(p.sentence for p in group if p.label > 0).lower()
+        named = [(t, lab) for t, lab in ents[key] if t.lower() in gold]
+        if not named:
+            continue
+        text, label = rng.choice(named)
+        others = [o for o in rng.sample(pool[label], min(20, len(pool[label]))) if o.lower() not in seen]
+        if not others:
+            continue
+        question = key[1].replace(text, others[0], 1)
+        out += [Pair(question, p.sentence, p.context, 0.0, None, f"{p.origin}-swap") for p in group]
+        n -= 1
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
