@@ -7,7 +7,9 @@ report beside the shipped grade.
 
 Questions: news, files and the seed set (``reports_dev``), each answered as the product answers
 by default (the reader's choice when ``Settings.reader`` is on, else the coverage scorer's; the
-coverage confidence either way). Only those the confidence lets
+coverage confidence either way; the reader's logit and span score of the chosen sentence and the
+lead of its choice score over the next sentence read, or the coverage scorer's lead). Only those the
+confidence lets
 through (at or above ``abstain_threshold``) train the grade; an answer is right when it quotes the
 key facts and cites the gold sentence (an unanswerable question's answer is never right). A
 logistic model on standardised ``GRADE_FEATURES`` (L2, C = ``C``), written back in the raw
@@ -29,7 +31,8 @@ import reports_dev as D  # noqa: E402
 
 from rag import models  # noqa: E402
 from rag.answer import features as R  # noqa: E402
-from rag.answer.grade import GRADE_FEATURES, grade_features  # noqa: E402
+from rag.answer import read as RD  # noqa: E402
+from rag.answer.grade import GRADE_FEATURES, choice_margin, grade_features  # noqa: E402
 from rag.answer.reader import shared_reader  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -38,9 +41,9 @@ C = 1.0
 #: The grade's targets: this share of "answered" right, at most this share of right answers "uncertain".
 PRECISION, UNCERTAIN = 0.90, 0.10
 SETS = ("news", "files", "seed")
-#: Sign of each grade weight: the confidence counts for, two quoted sentences are free, and the
-#: abstention signals keep the signs of the shipped abstention model.
-SIGNS = np.concatenate([[1, 0], models.load().model("abstain").signs])
+#: Sign of each grade weight: the confidence, the leads and the reader's verdict count for; two
+#: quoted sentences and the question's length are free.
+SIGNS = np.array([1, 0, 1, 1, 0, 1, 1, 1])
 
 
 @dataclass
@@ -72,7 +75,10 @@ def answered_by_reader(name: str) -> list[Graded]:
     for s in FR.score_set(name, shared_reader()):
         shipped = D.shipped_answer(s.item, idf, vocab_of)
         chosen = FR.picks(s, weights)
-        x = grade_features(shipped.confidence, len(chosen), shipped.signals)
+        scores = np.where(s.logits > RD.UNREAD.logit, FR.choice_features(s) @ weights, -np.inf)
+        best = int(np.argmax(scores))
+        reading = RD.Reading(float(s.logits[best]), s.spans[best], float(s.span_logits[best]))
+        x = grade_features(shipped.confidence, len(chosen), shipped.signals, choice_margin(scores), reading)
         out.append(Graded(name, s.item.source, x, shipped.confidence, D.is_right(s.item, s.refs, chosen)))
     return out
 
@@ -84,7 +90,16 @@ def answered_by_coverage(name: str) -> list[Graded]:
     out = []
     for it in items:
         shipped = D.shipped_answer(it, idf, vocab_of)
-        x = grade_features(shipped.confidence, len(shipped.chosen), shipped.signals)
+        best = max(shipped.chosen, key=lambda i: shipped.scores[i]) if shipped.chosen else None
+        reading = (
+            None
+            if best is None
+            else D.readings().best(
+                it.question, it.ranked[: R.ANSWER_PASSAGES], shipped.refs, shipped.chosen, shipped.scores
+            )
+        )
+        margin = choice_margin(shipped.scores)
+        x = grade_features(shipped.confidence, len(shipped.chosen), shipped.signals, margin, reading)
         out.append(
             Graded(name, it.source, x, shipped.confidence, D.is_right(it, shipped.refs, shipped.chosen))
         )
@@ -94,9 +109,8 @@ def answered_by_coverage(name: str) -> list[Graded]:
 def fit(train: list[Graded]) -> tuple[np.ndarray, float, float]:
     """Weights, bias (raw feature units) and threshold fitted on ``train`` (answers given only).
 
-    L2-penalised logistic loss on standardised features, each weight held to the sign the
-    abstention model holds it to (``SIGNS``: more evidence never lowers the grade), so that
-    features that move together cannot cancel out with large opposite weights."""
+    L2-penalised logistic loss on standardised features, each weight held to its sign (``SIGNS``:
+    more evidence never lowers the grade)."""
     from scipy.optimize import minimize
 
     X = np.array([g.x for g in train])

@@ -19,7 +19,7 @@ from rag.answer.answerability import Evidence, gaps, signals_of
 from rag.answer.cite import cite
 from rag.answer.combine import combine
 from rag.answer.conversation import standalone_question, user_turns
-from rag.answer.grade import grade_features, right_probability
+from rag.answer.grade import choice_margin, grade_features, right_probability
 from rag.answer.reader import shared_reader
 from rag.answer.support import support_level
 from rag.prompts import ABSTAIN_TEXT
@@ -206,7 +206,9 @@ class ExtractiveAnswerer:
             evidence=found,
             asked=question,
             unmatched=unmatched(question, ranked, sorted({u.passage for u in units})),
-            grade=right_probability(grade_features(confidence, len(picked), abstain_signals)),
+            grade=right_probability(
+                grade_features(confidence, len(picked), abstain_signals, choice_margin(scores), reading)
+            ),
         )
 
     def _readout(
@@ -251,7 +253,11 @@ class ExtractiveAnswerer:
             asked=query.text,
             unmatched=unmatched(query.text, readout.ranked, sorted({u.passage for u in units})),
             short=read.short_answer(readout, readout.best) if self.short_answers else "",
-            grade=right_probability(grade_features(coverage, len(picked), abstain_signals)),
+            grade=right_probability(
+                grade_features(
+                    coverage, len(picked), abstain_signals, read.lead(readout), readout.readings[readout.best]
+                )
+            ),
         )
 
     def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:

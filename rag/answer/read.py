@@ -13,7 +13,8 @@ with folds that leave whole reports out) sits on top of it:
 
 The confidence stays the coverage confidence of ``rag.answer.features``, into which the reader's
 span score of the coverage scorer's best sentence enters (``rag.answer.answerability``; its logit
-got no weight there), and the support grade that of ``rag.answer.grade``.
+got no weight there); the support grade (``rag.answer.grade``) reads it, the reader's verdict on
+the chosen sentence and the choice's ``lead``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 
 from rag import models
 from rag.answer.features import SentenceRef
+from rag.answer.grade import choice_margin
 from rag.answer.reader import Reader, Reading, context_of
 from rag.types import Candidate
 
@@ -145,6 +147,13 @@ def picks(read: ReadSentences) -> list[int]:
         if same and read.scores[best] - read.scores[second] < second_margin():
             return [best, second]
     return [best]
+
+
+def lead(read: ReadSentences) -> float:
+    """How far the chosen sentence's choice score stands above the next sentence the reader read
+    (the support grade reads it, ``rag.answer.grade``)."""
+    was_read = np.array([r.logit > UNREAD.logit for r in read.readings])
+    return choice_margin(np.where(was_read, read.scores, -np.inf))
 
 
 def second_margin() -> float:
