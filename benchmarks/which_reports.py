@@ -33,6 +33,7 @@ def main() -> None:
                 shutil.copy(path, reports / path.name)
         qa = ReportQA(index_dir=Path(tmp) / "index", llm=None)
         qa.ingest([reports])
+        qa.close()  # stops the entity pass, which would outlive the temporary folder
         right = found_total = gold_total = 0
         for row in rows:
             answer = qa.ask(f"Which reports mention {row['term']}?")

@@ -1,8 +1,9 @@
 """A report's key people, organisations, groups, places, dates and figures, for its brief.
 
 spaCy's pinned small pipeline (``rag.nlp``, NER only) over the report's body paragraphs (not its
-header block); entities are counted and the most frequent of each kind kept, first mention
-breaking ties. Without the pipeline a brief simply has no entities.
+header block); entities are counted, each name under the kind most of its mentions have, and the
+most frequent of each kind kept, first mention breaking ties. Without the pipeline a brief simply
+has no entities.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -21,6 +23,7 @@ from typing import Any
 
 from rag.header import parse_header
 from rag.read.chunk import split_paragraphs
+from rag.text import CALENDAR, RELATIVE_DATE
 from rag.types import Entity
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,7 @@ MAX_PARAGRAPHS = 400
 
 #: Version of the entities' recipe in their stamp (bump it when the extraction changes: entities
 #: stored before are then extracted again on first use).
-ENTITIES_VERSION = 1
+ENTITIES_VERSION = 2
 
 #: The key of a report record's metadata that keeps its entities (as ``rag.answer.brief``'s).
 ENTITIES_KEY = "entities"
@@ -69,10 +72,32 @@ def report_entities(text: str) -> tuple[Entity, ...]:
     for doc in nlp.pipe(texts, batch_size=32):
         for ent in doc.ents:
             kind = ENTITY_KINDS.get(ent.label_)
-            name = ent.text.strip(" .,;:'\"()")
-            if kind and name:
+            name = POSSESSIVE.sub("", ent.text.strip(" .,;:'\"()"))
+            if kind and name and (kind != "date" or names_a_date(name)):
                 counts[(kind, name)] += 1
-    return _top(counts)
+    return _top(one_kind_per_name(counts))
+
+
+#: A possessive ending ("al Qaida's" names "al Qaida").
+POSSESSIVE = re.compile(r"['’]s$")
+
+
+def names_a_date(name: str) -> bool:
+    """A day, month or year ("March 28", "2015", "Tuesday", "last week"), not a span of time
+    ("weeks", "the past two months")."""
+    return any(ch.isdigit() for ch in name) or bool(CALENDAR.search(name) or RELATIVE_DATE.search(name))
+
+
+def one_kind_per_name(counts: Counter[tuple[str, str]]) -> Counter[tuple[str, str]]:
+    """Each name under the kind most of its mentions have (the first mention's on a tie), with
+    all its mentions: the small pipeline tags one town a person here and a place there."""
+    kinds: dict[str, Counter[str]] = {}
+    for kind, name in counts:
+        kinds.setdefault(name, Counter())[kind] += counts[(kind, name)]
+    merged: Counter[tuple[str, str]] = Counter()
+    for (_, name), n in counts.items():  # first-mention order
+        merged[(kinds[name].most_common(1)[0][0], name)] += n
+    return merged
 
 
 def _top(counts: Counter[tuple[str, str]]) -> tuple[Entity, ...]:

@@ -57,6 +57,11 @@ def test_seed_brief_lists_key_entities(seeded_qa: ReportQA) -> None:
     entities = {(e.kind, e.text) for e in seeded_qa.brief(SEED_SOURCE).entities}
     assert ("figure", "400") in entities
     assert ("place", "Ariha") in entities and ("date", "Tuesday") in entities
+    # One kind per name (the small pipeline also tagged Ariha a person), no possessive "'s", and
+    # dates are days, months or years, not spans of time ("weeks", "the past two months").
+    assert [kind for kind, text in entities if text == "Ariha"] == ["place"]
+    assert ("organisation", "al Qaida") in entities
+    assert not {text for kind, text in entities if kind == "date"} & {"weeks", "the past two months"}
     assert not any(e.kind == "figure" for e in seeded_qa.brief(SEED_SOURCE, entities=False).entities)
 
 
