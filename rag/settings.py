@@ -221,7 +221,7 @@ class Settings(BaseSettings):
         "the closest evidence is quoted and marked as possibly not answering (fitted with the grade by "
         "`benchmarks/fit_features/fit_grade.py` as the threshold closest to both targets, 90% of "
         '"answered" right and at most 10% of right answers "uncertain"; cross-validated by report it '
-        'reaches 85.6% and 15.4% on news, files and the seed). Raise it for fewer, surer "answered".',
+        'reaches 84.2% and 14.2% on news, files and the seed). Raise it for fewer, surer "answered".',
     )
     llm: str | None = Field(
         None,

@@ -7,9 +7,8 @@ report beside the shipped grade.
 
 Questions: news, files and the seed set (``reports_dev``), each answered as the product answers
 by default (the reader's choice when ``Settings.reader`` is on, else the coverage scorer's; the
-coverage confidence either way; the reader's logit and span score of the chosen sentence and the
-lead of its choice score over the next sentence read, or the coverage scorer's lead). Only those the
-confidence lets
+coverage confidence either way; the lead of the reader's choice score over the next sentence it
+read, or of the coverage scorer's). Only those the confidence lets
 through (at or above ``abstain_threshold``) train the grade; an answer is right when it quotes the
 key facts and cites the gold sentence (an unanswerable question's answer is never right). A
 logistic model on standardised ``GRADE_FEATURES`` (L2, C = ``C``), written back in the raw
@@ -41,9 +40,9 @@ C = 1.0
 #: The grade's targets: this share of "answered" right, at most this share of right answers "uncertain".
 PRECISION, UNCERTAIN = 0.90, 0.10
 SETS = ("news", "files", "seed")
-#: Sign of each grade weight: the confidence, the leads and the reader's verdict count for; two
-#: quoted sentences and the question's length are free.
-SIGNS = np.array([1, 0, 1, 1, 0, 1, 1, 1])
+#: Sign of each grade weight: the confidence and the choice's lead count for, two quoted sentences
+#: are free.
+SIGNS = np.array([1, 0, 1])
 
 
 @dataclass
@@ -76,9 +75,7 @@ def answered_by_reader(name: str) -> list[Graded]:
         shipped = D.shipped_answer(s.item, idf, vocab_of)
         chosen = FR.picks(s, weights)
         scores = np.where(s.logits > RD.UNREAD.logit, FR.choice_features(s) @ weights, -np.inf)
-        best = int(np.argmax(scores))
-        reading = RD.Reading(float(s.logits[best]), s.spans[best], float(s.span_logits[best]))
-        x = grade_features(shipped.confidence, len(chosen), shipped.signals, choice_margin(scores), reading)
+        x = grade_features(shipped.confidence, len(chosen), choice_margin(scores))
         out.append(Graded(name, s.item.source, x, shipped.confidence, D.is_right(s.item, s.refs, chosen)))
     return out
 
@@ -90,16 +87,7 @@ def answered_by_coverage(name: str) -> list[Graded]:
     out = []
     for it in items:
         shipped = D.shipped_answer(it, idf, vocab_of)
-        best = max(shipped.chosen, key=lambda i: shipped.scores[i]) if shipped.chosen else None
-        reading = (
-            None
-            if best is None
-            else D.readings().best(
-                it.question, it.ranked[: R.ANSWER_PASSAGES], shipped.refs, shipped.chosen, shipped.scores
-            )
-        )
-        margin = choice_margin(shipped.scores)
-        x = grade_features(shipped.confidence, len(shipped.chosen), shipped.signals, margin, reading)
+        x = grade_features(shipped.confidence, len(shipped.chosen), choice_margin(shipped.scores))
         out.append(
             Graded(name, it.source, x, shipped.confidence, D.is_right(it, shipped.refs, shipped.chosen))
         )

@@ -192,7 +192,7 @@ class ExtractiveAnswerer:
                 sentences=(issued,), confidence=max(confidence, self.answer_threshold), grade=1.0
             )
         if readout is not None:
-            return self._read(query, readout, confidence, catalog, abstain_signals)
+            return self._read(query, readout, confidence, catalog)
         units = combine(query.text, ranked, refs, scores, chosen, self.max_sentences)
         picked = tuple(
             SentenceChoice(chunk=ranked[u.passage].chunk, sentence=u.sentence, score=u.score) for u in units
@@ -206,9 +206,7 @@ class ExtractiveAnswerer:
             evidence=found,
             asked=question,
             unmatched=unmatched(question, ranked, sorted({u.passage for u in units})),
-            grade=right_probability(
-                grade_features(confidence, len(picked), abstain_signals, choice_margin(scores), reading)
-            ),
+            grade=right_probability(grade_features(confidence, len(picked), choice_margin(scores))),
         )
 
     def _readout(
@@ -227,7 +225,6 @@ class ExtractiveAnswerer:
         readout: read.ReadSentences,
         coverage: float,
         catalog: Any,
-        abstain_signals: np.ndarray,
     ) -> Selection:
         """The reader's choice among the sentences it read, with the confidence and short answer."""
         chosen = read.picks(readout)
@@ -253,11 +250,7 @@ class ExtractiveAnswerer:
             asked=query.text,
             unmatched=unmatched(query.text, readout.ranked, sorted({u.passage for u in units})),
             short=read.short_answer(readout, readout.best) if self.short_answers else "",
-            grade=right_probability(
-                grade_features(
-                    coverage, len(picked), abstain_signals, read.lead(readout), readout.readings[readout.best]
-                )
-            ),
+            grade=right_probability(grade_features(coverage, len(picked), read.lead(readout))),
         )
 
     def _issue_date(self, question: str, candidates: Sequence[Candidate]) -> SentenceChoice | None:

@@ -13,8 +13,7 @@ with folds that leave whole reports out) sits on top of it:
 
 The confidence stays the coverage confidence of ``rag.answer.features``, into which the reader's
 span score of the coverage scorer's best sentence enters (``rag.answer.answerability``; its logit
-got no weight there); the support grade (``rag.answer.grade``) reads it, the reader's verdict on
-the chosen sentence and the choice's ``lead``.
+got no weight there); the support grade (``rag.answer.grade``) reads it and the choice's ``lead``.
 """
 
 from __future__ import annotations
