@@ -40,6 +40,9 @@ QUESTION_PLACEHOLDER = "Ask about the reports…"
 #: The question box while the page loads (it is off until the stored conversation is back).
 LOADING_PLACEHOLDER = "Loading the reports…"
 
+#: How many components the page's load fills (``ChatHandlers.load``).
+LOAD_OUTPUTS = 14
+
 #: What the empty chat shows.
 PLACEHOLDER = "<b>Ask a question about the reports.</b><br>Answers quote the reports and cite them."
 
@@ -230,8 +233,18 @@ class ChatHandlers:
     def load(
         self, stored: dict[str, Any] | None, query: str, prefs: dict[str, Any] | None
     ) -> tuple[Any, ...]:
-        """A page (re)opened: the current reports, the stored conversation and Settings, examples;
-        then the question box and the Ask button come on (off until now, see ``_chat_column``)."""
+        """A page (re)opened: the current reports, the stored conversation and Settings, examples
+        (then ``_ready`` turns the question box on, see ``_chat_column``). If that fails, the
+        page keeps what it shows and is logged: a question can still be asked."""
+        try:
+            return self._load(stored, query, prefs)
+        except Exception:
+            log.exception("the page's load failed")
+            return tuple(gr.skip() for _ in range(LOAD_OUTPUTS))
+
+    def _load(
+        self, stored: dict[str, Any] | None, query: str, prefs: dict[str, Any] | None
+    ) -> tuple[Any, ...]:
         stored = stored or {}
         try:
             answers = [Answer.model_validate(a) for a in stored.get("answers", [])]
@@ -247,8 +260,7 @@ class ChatHandlers:
         panel = render.sources_panel(answers, self.session.document_text, self.session.title)
         mode, spec, top_k = self.preferences(prefs)
         settings = (mode, spec, top_k, _badge(mode, spec or self.session.default_spec))
-        ready = (gr.update(interactive=True, placeholder=QUESTION_PLACEHOLDER), gr.update(interactive=True))
-        return (*self._reports_outputs(query, None, []), chat, answers, panel, report, *settings, *ready)
+        return (*self._reports_outputs(query, None, []), chat, answers, panel, report, *settings)
 
     def preferences(self, prefs: dict[str, Any] | None) -> tuple[str, str, float]:
         """Answer mode, chat model spec and passages from the browser's stored Settings (when valid),
@@ -625,6 +637,12 @@ def _chat_column() -> dict[str, Any]:
     }
 
 
+def _ready() -> tuple[Any, Any]:
+    """The question box and the Ask button on, once the page's load has ended (even if it failed:
+    ``then`` runs either way)."""
+    return gr.update(interactive=True, placeholder=QUESTION_PLACEHOLDER), gr.update(interactive=True)
+
+
 #: Once the page has loaded and the question box is on, put the cursor in it.
 _FOCUS_QUESTION = (
     "() => { const box = document.querySelector('#dq-question textarea'); if (box) box.focus(); }"
@@ -724,23 +742,15 @@ def _wire(demo: gr.Blocks, h: ChatHandlers, side: dict[str, Any], main: dict[str
     scope = main["scope"]
     settings = [side["mode"], side["spec"], side["top_k"]]
     listing = [side["listing"], side["chosen"], side["header"], scope, main["scope_note"], main["examples"]]
+    loaded = [*listing, chat, answers, main["panel"], main["report"], *settings, side["badge"]]
+    assert len(loaded) == LOAD_OUTPUTS, "ChatHandlers.load's outputs changed: update LOAD_OUTPUTS"
     demo.load(
         h.load,
         [stored, side["search"], side["prefs"]],
-        [
-            *listing,
-            chat,
-            answers,
-            main["panel"],
-            main["report"],
-            *settings,
-            side["badge"],
-            main["box"],
-            main["ask"],
-        ],
+        loaded,
         api_name="ui_load",
         **quiet,
-    ).then(None, js=_FOCUS_QUESTION)
+    ).then(_ready, None, [main["box"], main["ask"]], **quiet).then(None, js=_FOCUS_QUESTION)
     ask_in = [main["box"], chat, answers, side["top_k"], side["mode"], side["spec"], scope]
     ask_out = [main["box"], chat, answers, main["panel"], main["report"], main["tabs"], side["badge"], stored]
     for trigger in (main["box"].submit, main["ask"].click):

@@ -327,3 +327,25 @@ def test_a_question_asked_while_the_page_loads_stays_in_the_chat(
         page.wait_for_function("() => document.querySelector('#dq-question textarea')?.disabled === false")
         page.wait_for_function("() => document.activeElement?.closest('#dq-question') != null")
         page.close()
+
+
+def test_the_question_box_comes_on_even_when_the_page_load_fails(
+    context: Any, seeded_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The box is off until the load ends; a load that fails must not leave it off for good.
+    from rag.qa import ReportQA
+    from rag.ui import app as ui
+
+    def failing_preferences(*args: Any) -> tuple[str, str, float]:
+        raise RuntimeError("the stored Settings could not be read")
+
+    monkeypatch.setattr(ui.ChatHandlers, "preferences", failing_preferences)
+    shutil.copytree(seeded_index_dir, tmp_path / "index")
+    qa = ReportQA(index_dir=tmp_path / "index")
+    with serve(qa) as app:
+        page = context.new_page()
+        page.set_viewport_size(DESKTOP)
+        page.goto(app.url, wait_until="load")
+        ask(page, "How many troops withdrew and to where?")
+        assert "400 men withdrew" in page.locator("#dq-chat .dq-answer").last.inner_text()
+        page.close()
