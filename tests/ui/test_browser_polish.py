@@ -8,6 +8,7 @@ Screenshots go to ``eval-out/ui-shots`` (gitignored).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections.abc import Iterator
@@ -298,12 +299,25 @@ def test_no_wcag_violations_and_everything_reachable_by_keyboard(page: Any) -> N
     assert all(ring for name, ring in reached if "dq-" in str(name))  # focus visible on our buttons
 
 
+@contextlib.contextmanager
+def _own_app_page(context: Any, seeded_index_dir: Path, tmp_path: Path) -> Iterator[Any]:
+    """A page on an app of its own over a copy of the seed index (built after any monkeypatch)."""
+    from rag.qa import ReportQA
+
+    shutil.copytree(seeded_index_dir, tmp_path / "index")
+    with serve(ReportQA(index_dir=tmp_path / "index")) as app:
+        page = context.new_page()
+        page.set_viewport_size(DESKTOP)
+        page.goto(app.url, wait_until="load")
+        yield page
+        page.close()
+
+
 def test_a_question_asked_while_the_page_loads_stays_in_the_chat(
     context: Any, seeded_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The page's load puts the stored conversation in the chat; on a cold server it can take
     # seconds, and a question answered before it ended was wiped out. The box waits for it now.
-    from rag.qa import ReportQA
     from rag.ui import app as ui
 
     loaded = ui.ChatHandlers.load
@@ -313,12 +327,7 @@ def test_a_question_asked_while_the_page_loads_stays_in_the_chat(
         return loaded(self, *args)
 
     monkeypatch.setattr(ui.ChatHandlers, "load", slow_load)
-    shutil.copytree(seeded_index_dir, tmp_path / "index")
-    qa = ReportQA(index_dir=tmp_path / "index")
-    with serve(qa) as app:
-        page = context.new_page()
-        page.set_viewport_size(DESKTOP)
-        page.goto(app.url, wait_until="load")
+    with _own_app_page(context, seeded_index_dir, tmp_path) as page:
         ask(page, "How many troops withdrew and to where?")  # typing waits for the box to come on
         page.wait_for_timeout(2000)
         assert page.locator("#dq-chat .dq-answer").count() == 1
@@ -326,26 +335,18 @@ def test_a_question_asked_while_the_page_loads_stays_in_the_chat(
         page.reload(wait_until="load")  # once on, the box holds the cursor (autofocus came too early)
         page.wait_for_function("() => document.querySelector('#dq-question textarea')?.disabled === false")
         page.wait_for_function("() => document.activeElement?.closest('#dq-question') != null")
-        page.close()
 
 
 def test_the_question_box_comes_on_even_when_the_page_load_fails(
     context: Any, seeded_index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The box is off until the load ends; a load that fails must not leave it off for good.
-    from rag.qa import ReportQA
     from rag.ui import app as ui
 
     def failing_preferences(*args: Any) -> tuple[str, str, float]:
         raise RuntimeError("the stored Settings could not be read")
 
     monkeypatch.setattr(ui.ChatHandlers, "preferences", failing_preferences)
-    shutil.copytree(seeded_index_dir, tmp_path / "index")
-    qa = ReportQA(index_dir=tmp_path / "index")
-    with serve(qa) as app:
-        page = context.new_page()
-        page.set_viewport_size(DESKTOP)
-        page.goto(app.url, wait_until="load")
+    with _own_app_page(context, seeded_index_dir, tmp_path) as page:
         ask(page, "How many troops withdrew and to where?")
         assert "400 men withdrew" in page.locator("#dq-chat .dq-answer").last.inner_text()
-        page.close()
