@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rag.header import parse_header
@@ -111,10 +111,19 @@ def _top(counts: Counter[tuple[str, str]]) -> tuple[Entity, ...]:
     return tuple(out)
 
 
+def entity_rows(entities: Iterable[Entity]) -> list[list[Any]]:
+    """Entities as JSON rows ``[kind, text, count]`` (the record's and the worker's)."""
+    return [[e.kind, e.text, e.count] for e in entities]
+
+
+def from_rows(rows: Iterable[Sequence[Any]]) -> tuple[Entity, ...]:
+    """The entities of ``entity_rows``' rows."""
+    return tuple(Entity(kind=k, text=t, count=int(n)) for k, t, n in rows)
+
+
 def entities_json(entities: tuple[Entity, ...], content_hash: str) -> str:
     """The JSON a report record keeps its entities in, stamped with the report's version."""
-    rows = [[e.kind, e.text, e.count] for e in entities]
-    return json.dumps({"of": f"{ENTITIES_VERSION}/{content_hash}", "entities": rows})
+    return json.dumps({"of": f"{ENTITIES_VERSION}/{content_hash}", "entities": entity_rows(entities)})
 
 
 def entities_from_json(raw: object, content_hash: str) -> tuple[Entity, ...] | None:
@@ -123,7 +132,7 @@ def entities_from_json(raw: object, content_hash: str) -> tuple[Entity, ...] | N
         data = json.loads(raw) if isinstance(raw, str) else None
         if not data or data["of"] != f"{ENTITIES_VERSION}/{content_hash}":
             return None
-        return tuple(Entity(kind=k, text=t, count=int(n)) for k, t, n in data["entities"])
+        return from_rows(data["entities"])
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -154,7 +163,7 @@ class EntityWorker:
         line = self.proc.stdout.readline()
         if not line:
             raise OSError(f"entity worker ended (exit {self.proc.poll()})")
-        return tuple(Entity(kind=k, text=t, count=int(n)) for k, t, n in json.loads(line))
+        return from_rows(json.loads(line))
 
     def close(self, timeout: float = 10.0) -> None:
         """End the child (it exits when its input closes)."""
@@ -172,8 +181,7 @@ def worker_main() -> None:
     with contextlib.suppress(OSError):  # not allowed: run at the same priority
         os.nice(10)
     for line in sys.stdin:
-        rows = [[e.kind, e.text, e.count] for e in report_entities(json.loads(line))]
-        out.write(json.dumps(rows) + "\n")
+        out.write(json.dumps(entity_rows(report_entities(json.loads(line)))) + "\n")
         out.flush()
 
 

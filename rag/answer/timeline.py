@@ -12,9 +12,8 @@ only those that mention X themselves; with no X, every dated sentence in scope.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.answer.across import matches_any, reports_mentioning, topic_patterns
@@ -69,7 +68,7 @@ def report_events(catalog: Catalog, number: int, text: str, issued: str) -> list
             if found and is_prose(sentence, EVENT_MIN_WORDS):
                 when = found[0]
                 if assumed and not when.year_given:
-                    when = dataclasses.replace(when, year_assumed=True)
+                    when = replace(when, year_assumed=True)
                 pid = catalog.passage_ids[passage]
                 events.append(Event(catalog.sources[number], pid, start, end, when, len(events)))
             if any(m.year_given for m in found):
