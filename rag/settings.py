@@ -93,8 +93,9 @@ class Settings(BaseSettings):
         True,
         description="`Answer.short`: the trained reader (`rag/models/reader.json`) cuts the direct answer "
         'out of the quoted sentence ("400 men", "to nearby Ariha"), whichever scorer chose the '
-        "sentence, when its span score reaches the fitted `short_min_logit`; shown in bold above the "
-        "quote. Off: no short answer.",
+        "sentence, when its span score reaches the fitted `short_min_logit`; a multi-part question "
+        '("How many ... and to where?") gets one span per part (`Answer.short_parts`). Shown in '
+        "bold above the quote. Off: no short answer.",
     )
     reader: bool = Field(
         True,

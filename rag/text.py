@@ -818,6 +818,46 @@ def asks_two_things(question: str) -> bool:
     return bool(_SECOND_PART.search(question))
 
 
+# The parts of a multi-part question, for one short answer each (narrower than _SECOND_PART:
+# only "and" or a colon before the next question word).
+_WH = r"(?:who|whom|whose|what|which|where|when|why|how)"
+# Words that may stand between "and" and the next part's question word ("and to where", "and
+# roughly how big", "and on what date").
+_PART_LEAD = r"(?:(?:to|from|in|on|at|by|for|with|of|into|roughly|about|approximately|also|then|exactly) )"
+_PART_BREAK = re.compile(rf",? and (?={_PART_LEAD}{{0,2}}{_WH}\b)|: (?={_WH}\b)", re.IGNORECASE)
+_JOINT_WH = re.compile(rf"^({_WH}) and ({_WH})\b(.*)$", re.IGNORECASE | re.DOTALL)
+_ASKING = re.compile(
+    rf"^(?:[\w'-]+ ){{0,3}}?{_WH}\b(?: (?:many|much|long|far|big|old|often))?"
+    r"(?: (?:is|are|was|were|do|does|did|has|have|had)\b)?",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a multi-part question asks, each readable alone; ``[question]`` otherwise.
+
+    "How many troops withdrew and to where?" -> ["How many troops withdrew?", "to where (troops
+    withdrew)?"]: a later part carries what the first part asks about in brackets. "Where and when
+    did ...?" -> ["Where did ...?", "When did ...?"]. Words before a colon that introduces the
+    parts ("What were the losses: how many killed and how many captured?") are context only.
+    """
+    q = question.strip()
+    if (joint := _JOINT_WH.match(q)) is not None:
+        rest = joint.group(3)
+        return [joint.group(1).capitalize() + rest, joint.group(2).capitalize() + rest]
+    breaks = list(_PART_BREAK.finditer(q))
+    if not breaks:
+        return [q]
+    bits = [b.strip(" ?,") for b in _PART_BREAK.split(q)]
+    about = _ASKING.sub("", bits[0], count=1).strip()
+    if breaks[0].group(0).startswith(":"):
+        bits = bits[1:]
+    bits = [b for b in bits if b]
+    if len(bits) < 2:
+        return [q]
+    return [f"{bits[0]}?", *(f"{b} ({about})?" for b in bits[1:])]
+
+
 # Answer signals (rag.answer.signals) ----------------------------------------------------------------
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"

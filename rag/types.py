@@ -106,6 +106,12 @@ class Answer(_Frozen):
         description="The direct answer inside the quote, e.g. 'nearby Ariha' (the reader's span): "
         "always a slice of a citation's quote; '' when there is none.",
     )
+    short_parts: tuple[str, ...] = Field(
+        default=(),
+        description="A multi-part question's short answers, one per part it found ('400 men', "
+        "'nearby Ariha'); ``short`` joins them with '; '. Each is a slice of a citation's quote; "
+        "() for a one-part question.",
+    )
     citations: tuple[Citation, ...] = ()
     passages: tuple[Passage, ...] = ()
     confidence: float = 0.0
@@ -140,8 +146,11 @@ class Answer(_Frozen):
     def _check_support(self) -> Answer:
         if (self.support == "abstained") != self.abstained:
             raise ValueError(f"support {self.support!r} contradicts abstained={self.abstained}")
-        if self.short and not any(self.short in c.quote for c in self.citations):
-            raise ValueError(f"short answer {self.short!r} is not inside a quote")
+        if self.short_parts and self.short != "; ".join(self.short_parts):
+            raise ValueError(f"short answer {self.short!r} does not join its parts {self.short_parts!r}")
+        for short in self.short_parts or ((self.short,) if self.short else ()):
+            if not any(short in c.quote for c in self.citations):
+                raise ValueError(f"short answer {short!r} is not inside a quote")
         return self
 
 

@@ -37,7 +37,8 @@ def test_ask_prints_the_answer_then_each_citation(index: Path) -> None:
     run = _rag(index, "ask", "How many troops withdrew and to where?", RAG_ANSWER_THRESHOLD="0")
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0].startswith("The estimated 400 men withdrew") and "[1]" in lines[0]
+    assert lines[0] == "Answer: 400; nearby Ariha"  # the short answer of each part, in bold in the UI
+    assert lines[1].startswith("The estimated 400 men withdrew") and "[1]" in lines[1]
     assert f"[1] {SEED_SOURCE}, characters" in run.stdout
     assert '"The estimated 400 men withdrew with most of their equipment' in run.stdout
 
@@ -56,7 +57,8 @@ def test_an_uncertain_answer_is_printed_under_a_note(index: Path) -> None:
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == f"({UNCERTAIN_NOTE})"
-    assert lines[1].startswith("The estimated 400 men withdrew") and "[1]" in lines[1]
+    assert lines[1] == "Answer: 400; nearby Ariha"
+    assert lines[2].startswith("The estimated 400 men withdrew") and "[1]" in lines[2]
 
 
 def test_an_abstention_names_no_gap_of_a_report_it_did_not_quote(index: Path) -> None:

@@ -142,6 +142,28 @@ def test_list_and_two_part_questions() -> None:
     assert not asks_two_things("How many soldiers held the town?")
 
 
+def test_the_parts_of_a_multi_part_question_each_read_alone() -> None:
+    from rag.text import question_parts
+
+    assert question_parts("How many troops withdrew and to where?") == [
+        "How many troops withdrew?",
+        "to where (troops withdrew)?",
+    ]
+    assert question_parts("Where and when did the troops cross the bridge?") == [
+        "Where did the troops cross the bridge?",
+        "When did the troops cross the bridge?",
+    ]
+    # Words before a colon introduce the parts; they are what the later parts are about.
+    assert question_parts("What were the losses: how many were killed and how many captured?") == [
+        "how many were killed?",
+        "how many captured (the losses)?",
+    ]
+    # "and" between two names of one question is no second part.
+    question = "Why did the Kilab give up chasing the Quraysh and Kinana when night fell?"
+    assert question_parts(question) == [question]
+    assert question_parts("What is the population of Ariha?") == ["What is the population of Ariha?"]
+
+
 def test_a_sentence_holds_a_kind_the_question_does_not_name() -> None:
     from rag.text import holds_kind
 

@@ -25,7 +25,7 @@ from rag.answer.support import support_level
 from rag.prompts import ABSTAIN_TEXT
 from rag.read.chunk import passage_id
 from rag.text import WORD, identifier_numbers, in_report_terms, issue_date_question, tokenize
-from rag.types import Answer, Candidate, Chunk, Passage, Query, Report, Sentence
+from rag.types import Answer, Candidate, Chunk, Citation, Passage, Query, Report, Sentence
 
 if TYPE_CHECKING:
     from rag.answer.retrieve import HybridRetriever
@@ -145,15 +145,31 @@ class ExtractiveAnswerer:
             texts = {src: self.index.text_or_empty(src) for src, *_ in quotes}
             text, citations = cite(query.text, quotes, texts)
             short = selection.short if any(selection.short in c.quote for c in citations) else ""
+            parts = self._part_answers(selection.asked or query.question, citations)
+            short = "; ".join(parts) if parts else short  # one part's span beats the whole question's
+            parts = parts if len(parts) > 1 else ()
             if support != "answered":  # gaps speak of the quoted reports only
                 cited = {c.source for c in citations}
                 common["gaps"] = unmatched_list + gaps(selection.asked, selection.evidence, cited)
             if citations:
                 return Answer(
-                    **common, text=text, short=short, abstained=False, citations=citations, support=support
+                    **common,
+                    text=text,
+                    short=short,
+                    short_parts=parts,
+                    abstained=False,
+                    citations=citations,
+                    support=support,
                 )
         common["gaps"] = ()  # nothing quoted: no gap to speak of
         return Answer(**common, text=ABSTAIN_TEXT, abstained=True)
+
+    def _part_answers(self, question: str, citations: Sequence[Citation]) -> tuple[str, ...]:
+        """The short answer of each part of a multi-part question, from the quotes (``()`` for one
+        part, or without short answers)."""
+        if not self.short_answers:
+            return ()
+        return read.part_answers(shared_reader(), question, [c.quote for c in citations])
 
     def select(self, query: Query, candidates: Sequence[Candidate]) -> Selection:
         """Choose the answer sentences among the top passages of ``candidates`` (best first)."""

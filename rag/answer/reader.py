@@ -184,7 +184,7 @@ class Reader:
         self._executor: ThreadPoolExecutor | None = None
         # The last call's readings: the answerer reads the chosen sentence again for the short
         # answer and the confidence, which costs nothing when it was among them.
-        self._recent: dict[tuple[str, str, str, int], Reading] = {}
+        self._recent: dict[tuple[str, str, str, int, int], Reading] = {}
 
     def predict(
         self,
@@ -192,18 +192,25 @@ class Reader:
         sentences: Sequence[str],
         contexts: Sequence[str] | None = None,
         batch_size: int = 1,
+        span_tokens: int = MAX_SPAN_TOKENS,
     ) -> list[Reading]:
-        """One ``Reading`` per sentence of ``sentences`` (with ``contexts`` beside them, if given)."""
+        """One ``Reading`` per sentence of ``sentences`` (with ``contexts`` beside them, if given);
+        answer spans of at most ``span_tokens`` tokens."""
         contexts = contexts if contexts is not None else [""] * len(sentences)
-        keys = [(question, s, c, batch_size) for s, c in zip(sentences, contexts)]
+        keys = [(question, s, c, batch_size, span_tokens) for s, c in zip(sentences, contexts)]
         if all(k in self._recent for k in keys):  # read moments ago (the confidence's sentence)
             return [self._recent[k] for k in keys]
-        readings = self._predict(question, sentences, contexts, batch_size)
+        readings = self._predict(question, sentences, contexts, batch_size, span_tokens)
         self._recent = dict(zip(keys, readings))
         return readings
 
     def _predict(
-        self, question: str, sentences: Sequence[str], contexts: Sequence[str], batch_size: int
+        self,
+        question: str,
+        sentences: Sequence[str],
+        contexts: Sequence[str],
+        batch_size: int,
+        span_tokens: int,
     ) -> list[Reading]:
         encoded = [encode(self.tokenizer, question, s, c, self.limits) for s, c in zip(sentences, contexts)]
         # One input per run by default: the int8 model quantises activations per run, so a batch
@@ -212,7 +219,7 @@ class Reader:
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
         groups = [order[at : at + batch_size] for at in range(0, len(order), batch_size)]
         out: dict[int, Reading] = {}
-        runs = self._pool().map(lambda rows: self._run([encoded[i] for i in rows]), groups)
+        runs = self._pool().map(lambda rows: self._run([encoded[i] for i in rows], span_tokens), groups)
         for rows, readings in zip(groups, runs):
             out.update(zip(rows, readings))
         return [out[i] for i in range(len(encoded))]
@@ -223,7 +230,7 @@ class Reader:
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="reader")
         return self._executor
 
-    def _run(self, batch: list[Encoded]) -> list[Reading]:
+    def _run(self, batch: list[Encoded], span_tokens: int = MAX_SPAN_TOKENS) -> list[Reading]:
         width = max(len(e.ids) for e in batch)
         ids = np.zeros((len(batch), width), dtype=np.int64)
         types = np.zeros_like(ids)
@@ -236,7 +243,7 @@ class Reader:
         for row, e in enumerate(batch):
             n = len(e.offsets)
             sl = slice(e.first, e.first + n)
-            i, j, score = best_span(starts[row, sl], ends[row, sl], n)
+            i, j, score = best_span(starts[row, sl], ends[row, sl], n, span_tokens)
             span = (e.offsets[i][0], e.offsets[j][1]) if n else (0, 0)
             readings.append(Reading(logit=float(logits[row]), span=span, span_logit=score))
         return readings

@@ -223,7 +223,8 @@ def score_answer(
 
 def _short_scores(question: EvalQuestion, answer: Answer, text: str) -> dict[str, Any]:
     """The short answer's exact match and F1 against the gold answers (realistic sets: the
-    must-contain strings, one by one and together)."""
+    must-contain strings, one by one and together). A multi-part short answer matches exactly when
+    each of its parts equals a gold answer; its F1 is the joined parts'."""
     golds = question.answers
     if question.realistic:
         golds = (" ".join(question.must_contain), *question.must_contain)
@@ -233,7 +234,9 @@ def _short_scores(question: EvalQuestion, answer: Answer, text: str) -> dict[str
     guess = short or text
     return {
         "short": short,
-        "short_exact": any(m.exact_match(guess, g) for g in golds),
+        "short_exact": all(
+            any(m.exact_match(part, g) for g in golds) for part in answer.short_parts or (guess,)
+        ),
         "short_f1": m.best_f1(guess, golds),
     }
 

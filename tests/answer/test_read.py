@@ -32,9 +32,9 @@ def test_a_short_answer_is_a_slice_of_a_quote(reading_qa: ReportQA, question: st
     answer = reading_qa.ask(question)
     assert not answer.abstained
     assert answer.citations
-    if answer.short:
-        assert any(answer.short in c.quote for c in answer.citations)
-        assert len(answer.short) < max(len(c.quote) for c in answer.citations)
+    for short in answer.short_parts or ((answer.short,) if answer.short else ()):
+        assert any(short in c.quote for c in answer.citations)
+        assert len(short) < max(len(c.quote) for c in answer.citations)
 
 
 def test_every_citation_comes_from_the_best_sentence_s_report(reading_qa: ReportQA) -> None:
@@ -54,6 +54,27 @@ def test_an_answer_whose_short_answer_is_not_quoted_is_refused() -> None:
         Answer(question="q", text=f"{quote} [1]", abstained=False, citations=(citation,), short="Idlib")
     ok = Answer(question="q", text=f"{quote} [1]", abstained=False, citations=(citation,), short="Ariha")
     assert ok.short == "Ariha"
+
+
+def test_a_two_part_question_gets_a_short_answer_for_each_part(reading_qa: ReportQA) -> None:
+    answer = reading_qa.ask("How many troops withdrew and to where?")
+    assert len(answer.short_parts) == 2
+    assert "400" in answer.short_parts[0] and "Ariha" in answer.short_parts[1]
+    assert answer.short == "; ".join(answer.short_parts)
+    one_part = reading_qa.ask("Where did the 400 men withdraw to?")
+    assert one_part.short_parts == ()
+
+
+def test_an_answer_whose_short_parts_are_not_quoted_or_not_joined_is_refused() -> None:
+    quote = "The estimated 400 men withdrew to nearby Ariha."
+    citation = Citation(marker=1, source="a.txt", passage_id="p", quote=quote, start=0, end=len(quote))
+    common = {"question": "q", "text": f"{quote} [1]", "abstained": False, "citations": (citation,)}
+    with pytest.raises(ValidationError, match="not inside a quote"):
+        Answer(**common, short="400 men; Idlib", short_parts=("400 men", "Idlib"))
+    with pytest.raises(ValidationError, match="does not join its parts"):
+        Answer(**common, short="400 men", short_parts=("400 men", "nearby Ariha"))
+    ok = Answer(**common, short="400 men; nearby Ariha", short_parts=("400 men", "nearby Ariha"))
+    assert ok.short_parts == ("400 men", "nearby Ariha")
 
 
 def test_the_shortlist_keeps_the_best_covered_sentences_in_order() -> None:

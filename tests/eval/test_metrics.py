@@ -635,3 +635,30 @@ def test_kendall_tau_counts_pairs_of_distinct_dates() -> None:
         2,
         0,
     )  # a tie is not counted
+
+
+def test_a_multi_part_short_answer_matches_exactly_only_when_every_part_does() -> None:
+    from rag.eval.runner import _short_scores
+    from rag.types import Answer, Citation
+
+    quote = "The estimated 400 men withdrew to nearby Ariha."
+    citation = Citation(marker=1, source="a.txt", passage_id="p", quote=quote, start=0, end=len(quote))
+    question = EvalQuestion(
+        qid="1", question="How many withdrew and to where?", answerable=True, must_contain=("400", "Ariha")
+    )
+
+    def scores(*parts: str) -> dict[str, Any]:
+        answer = Answer(
+            question=question.question,
+            text=f"{quote} [1]",
+            abstained=False,
+            citations=(citation,),
+            short="; ".join(parts),
+            short_parts=parts if len(parts) > 1 else (),
+        )
+        return _short_scores(question, answer, answer.text)
+
+    assert scores("400", "Ariha")["short_exact"]
+    assert not scores("400", "nearby Ariha")["short_exact"]
+    assert scores("400")["short_exact"]  # one part, one gold string
+    assert scores("400", "Ariha")["short_f1"] == 1.0 and scores("400", "nearby Ariha")["short_f1"] < 1.0
