@@ -833,6 +833,10 @@ _ASKING = re.compile(
 )
 
 
+#: A question is read as at most this many parts (each costs a reader pass per quote).
+MAX_PARTS = 4
+
+
 def question_parts(question: str) -> list[str]:
     """The questions a multi-part question asks, each readable alone; ``[question]`` otherwise.
 
@@ -855,7 +859,8 @@ def question_parts(question: str) -> list[str]:
     bits = [b for b in bits if b]
     if len(bits) < 2:
         return [q]
-    return [f"{bits[0]}?", *(f"{b} ({about})?" for b in bits[1:])]
+    later = [f"{b} ({about})?" if about else f"{b}?" for b in bits[1:MAX_PARTS]]
+    return [f"{bits[0]}?", *later]
 
 
 # Answer signals (rag.answer.signals) ----------------------------------------------------------------

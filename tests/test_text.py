@@ -162,6 +162,8 @@ def test_the_parts_of_a_multi_part_question_each_read_alone() -> None:
     question = "Why did the Kilab give up chasing the Quraysh and Kinana when night fell?"
     assert question_parts(question) == [question]
     assert question_parts("What is the population of Ariha?") == ["What is the population of Ariha?"]
+    assert question_parts("How many, and how many?") == ["How many?", "how many?"]
+    assert len(question_parts("Who came" + ", and who came" * 20 + "?")) == 4  # bounded
 
 
 def test_a_sentence_holds_a_kind_the_question_does_not_name() -> None:
