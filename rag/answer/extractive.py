@@ -145,7 +145,9 @@ class ExtractiveAnswerer:
             texts = {src: self.index.text_or_empty(src) for src, *_ in quotes}
             text, citations = cite(query.text, quotes, texts)
             short = selection.short if any(selection.short in c.quote for c in citations) else ""
-            parts = self._part_answers(selection.asked or query.question, citations)
+            # the parts of the question as the user asked it (a follow-up is searched joined to
+            # the turn before, whose parts are not asked again)
+            parts = self._part_answers(query.question, citations)
             short = "; ".join(parts) if parts else short  # one part's span beats the whole question's
             parts = parts if len(parts) > 1 else ()
             if support != "answered":  # gaps speak of the quoted reports only

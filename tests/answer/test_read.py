@@ -63,6 +63,12 @@ def test_a_two_part_question_gets_a_short_answer_for_each_part(reading_qa: Repor
     assert answer.short == "; ".join(answer.short_parts)
     one_part = reading_qa.ask("Where did the 400 men withdraw to?")
     assert one_part.short_parts == ()
+    # a follow-up is searched joined to the two-part question before it, but asks one thing
+    follow_up = reading_qa.ask(
+        "Where did the government troops go after they left Mastoumeh?",
+        history=["Who captured the base, and when?"],
+    )
+    assert follow_up.short_parts == () and ";" not in follow_up.short
 
 
 def test_an_answer_whose_short_parts_are_not_quoted_or_not_joined_is_refused() -> None:
