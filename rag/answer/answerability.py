@@ -1,16 +1,17 @@
 """Answerability signals of the quoted evidence, for the abstention confidence (``rag.answer.features``).
 
-The questions the reports cannot answer are of three kinds, and each leaves a trace in the
-sentences the answerer would quote:
+Two traces of a question the reports cannot answer are read in the sentences the answerer
+would quote:
 
 - a false premise names something the report never mentions ("Why did Turkey send ...": the
   cited report has no "Turkey") -> ``name_miss_rep``;
-- a near miss borrows the fact from another report or passage ("How many Iranian experts were
-  killed at Wadi Deif?": the Iranians are in a passage about another base) -> ``name_miss_win``
-  (the question's names missing from a quoted sentence's passage) and ``split_reports`` (the
-  quoted sentences come from different reports);
 - a fact never given ("How many aircraft ...") leaves no number next to the question's words in
   the quote -> ``num_far``.
+
+Two more were measured and fitted to no weight, and are gone: the question's names missing from
+a quoted sentence's passage (a near miss borrowing the fact from another passage) and quotes
+from different reports (the quotes now come from one report). The reader's "answers it" logit got
+no weight either (its best span's score did): benchmarks/fit_features/README.md.
 
 A question's *names* are its capitalised words after the first (of "Kurdish-led", "Kurdish")
 and its words with a digit. A
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.reader import LOGIT_RANGE, SPAN_RANGE, Reading
+from rag.answer.reader import SPAN_RANGE, Reading
 from rag.text import (
     CAPITAL,
     COUNT_WORDS,
@@ -50,10 +51,10 @@ from rag.text import (
 from rag.types import Candidate
 
 #: The features :func:`answerability_features` returns, in order.
-EVIDENCE_FEATURES = ("name_miss_rep", "name_miss_win", "num_far", "split_reports")
-#: The reader's verdict on the best quoted sentence: its "answers it" logit and its best answer
-#: span's score (``rag.answer.reader``; the reader reads it for the short answer anyway).
-READER_FEATURES = ("reader_logit", "reader_span")
+EVIDENCE_FEATURES = ("name_miss_rep", "num_far")
+#: The reader's verdict on the best quoted sentence: its best answer span's score
+#: (``rag.answer.reader``; the reader reads it for the short answer anyway).
+READER_FEATURES = ("reader_span",)
 #: The signals :func:`signals_of` gives the confidence's answerability correction, in order.
 ANSWERABILITY_FEATURES = (*EVIDENCE_FEATURES, *READER_FEATURES)
 #: A question name matches an evidence word with the same first PREFIX letters (stems).
@@ -133,7 +134,6 @@ class Evidence:
     :data:`ANSWERABILITY_FEATURES` (:func:`signals_of`), a reader as :func:`gaps`."""
 
     missing_in_report: list[str]  # the question's names, as worded, that the quoted reports lack
-    missing_in_passage: list[str]  # ... that a quoted sentence's passage (and title) lacks
     number_far: bool
     sources: list[str]  # the quoted reports, best first
 
@@ -142,15 +142,14 @@ def evidence_signals(found: Evidence | None) -> np.ndarray:
     """:data:`EVIDENCE_FEATURES` of ``found``, in order (zeros when nothing is quoted)."""
     if found is None:
         return np.zeros(len(EVIDENCE_FEATURES))
-    missing = (len(found.missing_in_report), len(found.missing_in_passage))
-    return np.array([*map(float, missing), float(found.number_far), float(len(found.sources) - 1)])
+    return np.array([float(len(found.missing_in_report)), float(found.number_far)])
 
 
 def signals_of(found: Evidence | None, reading: Reading | None) -> np.ndarray:
     """:data:`ANSWERABILITY_FEATURES`: the evidence's signals and the ``reading`` of the best quoted
     sentence (the lowest reader values when there is none)."""
-    reader = reading.clipped() if reading is not None else (LOGIT_RANGE[0], SPAN_RANGE[0])
-    return np.r_[evidence_signals(found), reader]
+    span = reading.clipped()[1] if reading is not None else SPAN_RANGE[0]
+    return np.r_[evidence_signals(found), span]
 
 
 def evidence(
@@ -170,14 +169,9 @@ def evidence(
     reports = list(dict.fromkeys(int(ranked[p].report) for p, _, _ in quoted))
     # one report (the usual case): its cached frozenset, not a copy of it per question
     report_words = vocab_of(reports[0]) if len(reports) == 1 else frozenset().union(*map(vocab_of, reports))
-    passage_missing = [
-        [w for n, w in named.items() if not _known(n, frozenset(ranked[p].tokens) | ranked[p].title_tokens)]
-        for p, _, _ in quoted
-    ]
     text = " ".join(ranked[p].text[s:e] for p, s, e in quoted)
     return Evidence(
         missing_in_report=[w for n, w in named.items() if not _known(n, report_words)],
-        missing_in_passage=max(passage_missing, key=len),
         number_far=number_far(question, text),
         sources=list(dict.fromkeys(ranked[p].chunk.source for p, _, _ in quoted)),
     )

@@ -1,5 +1,5 @@
 """Answerability signals of the quoted evidence: names the report never uses, a number away from
-the counted thing, sentences quoted from a passage or report that never names the question's place."""
+the counted thing."""
 
 from __future__ import annotations
 
@@ -37,12 +37,11 @@ def test_a_name_the_cited_report_never_uses_is_counted_and_a_demonym_matches_its
     assert answerability._known(("iranian",), frozenset(tokenize("Iran said")))  # shares the first letters
 
 
-def test_a_sentence_quoted_from_a_passage_without_the_questions_place_is_a_near_miss() -> None:
-    found = _features("How many Iranian military experts were killed at Wadi Deif?", [(0, 1), (1, 1)])
-    assert found["name_miss_win"] == 2.0  # "Wadi", "Deif" missing from the second quote's passage
-    assert found["split_reports"] == 1.0
-    same = _features("How many tanks were captured at Wadi Deif?", [(0, 1)])
-    assert same["name_miss_win"] == same["split_reports"] == same["name_miss_rep"] == 0.0
+def test_names_the_quoted_report_uses_and_numbers_next_to_the_counted_thing_leave_no_trace() -> None:
+    found = _features("How many tanks were captured at Wadi Deif?", [(0, 1)])
+    assert found == {"name_miss_rep": 0.0, "num_far": 0.0}
+    missing = _features("How many Iranian military experts were killed at Wadi Deif?", [(0, 1)])
+    assert missing == {"name_miss_rep": 1.0, "num_far": 1.0}  # no "Iranian", no count of experts
 
 
 def test_a_number_far_from_the_counted_thing_does_not_answer_how_many() -> None:
@@ -133,13 +132,13 @@ def test_gaps_never_paste_a_clause_of_the_question_into_the_template() -> None:
     assert answerability.counted_phrase(question) == ""
     assert answerability.counted_phrase("How many Iranian experts were killed?") == "Iranian experts"
     assert answerability.counted_phrase("What share of asylum claims were approved?") == "asylum claims"
-    found = answerability.Evidence([], [], number_far=True, sources=["r0.txt"])
+    found = answerability.Evidence([], number_far=True, sources=["r0.txt"])
     assert answerability.gaps(question, found) == ("The quote gives no such number.",)
 
 
 def test_gaps_speak_only_of_the_cited_reports() -> None:
     question = "Why did the White House's envoy reinforce Wadi Deif in 2014?"
-    found = answerability.Evidence(["2014"], [], number_far=False, sources=["r0.txt", "r1.txt"])
+    found = answerability.Evidence(["2014"], number_far=False, sources=["r0.txt", "r1.txt"])
     assert answerability.gaps(question, found, cited=set()) == ()  # nothing quoted: no gap
     assert answerability.gaps(question, found, cited={"r9.txt"}) == ()  # read from other reports
     assert answerability.gaps(question, found, cited={"r1.txt"}) == ("“2014” appears nowhere in r1.txt.",)

@@ -74,11 +74,11 @@ def test_the_answerability_correction_lowers_the_confidence_of_a_quote_missing_t
     base = features.confidence(signals)
     correction = features.models.LinearModel(
         features.ANSWERABILITY_MODEL,
-        np.array([1.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+        np.array([1.0, -1.0, 0.0, 0.0]),
         0.0,
         features.ANSWERABILITY.signs,
     )
     clean = np.zeros(len(features.ANSWERABILITY_FEATURES))
-    missing = np.array([1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    missing = np.array([1.0, 0.0, 0.0])
     assert features.confidence(signals, answerability=clean, correction=correction) == base
     assert features.confidence(signals, answerability=missing, correction=correction) < base
