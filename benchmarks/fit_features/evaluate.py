@@ -272,11 +272,8 @@ def run_chain(W: World, PF, train: np.ndarray, test: np.ndarray, margin: float |
     AF = {}
     for q in both:
         ranked, refs, _X, _y = sent[q]
-        _o, s = ps[q]
         rep = W.report_vocab[ranked[0].report]
-        AF[q] = R.abstain_features(
-            c.questions[q], W.e["questions"][q], ranked, s, refs, ans[q][0], W.idf, rep
-        )
+        AF[q] = R.abstain_features(c.questions[q], W.e["questions"][q], ranked, refs, ans[q][0], W.idf, rep)
     wa, ba = fit_abstention(np.stack([AF[q] for q in train]), c.q_answerable[train])
     out = {}
     for q in test:
@@ -363,9 +360,7 @@ def timing(W: World, n: int = 400) -> None:
         extras = S.sentence_extras(qt, qv, ranked, refs, W.idf)
         sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
         R.choose_sentences(refs, sc, [r.text for r in ranked], question=qt)
-        R.confidence(
-            R.abstain_features(qt, qv, ranked, s[o], refs, sc, W.idf, W.report_vocab[ranked[0].report])
-        )
+        R.confidence(R.abstain_features(qt, qv, ranked, refs, sc, W.idf, W.report_vocab[ranked[0].report]))
         ts.append(time.perf_counter() - t)
     ts = np.array(ts) * 1000
     print(

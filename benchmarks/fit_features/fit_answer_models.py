@@ -265,7 +265,7 @@ def apply(rows: list[Row], idx, ws: np.ndarray, bs: float = 0.0) -> dict:
         r = rows[i]
         sc = r.X @ ws + bs
         chosen = R.choose_sentences(r.refs, sc, [c.text for c in r.ranked], question=r.question)
-        sig = R.abstain_features(r.question, r.qvec, r.ranked, r.pscores, r.refs, sc, r.idf, r.vocab)
+        sig = R.abstain_features(r.question, r.qvec, r.ranked, r.refs, sc, r.idf, r.vocab)
         reading = D.readings().best(r.question, r.ranked, r.refs, chosen, sc)
         extra = R.answerability_signals(r.question, r.ranked, r.refs, chosen, r.vocab_of, reading)
         out[i] = dict(right=r.right(chosen), signals=sig, extra=extra)

@@ -197,7 +197,7 @@ def shipped_answer(item: Item, idf: dict, vocab_of) -> Shipped:
     extras = S.sentence_extras(item.question, item.qvec, ranked, refs, idf)
     sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
     chosen = R.choose_sentences(refs, sc, [c.text for c in ranked], question=item.question)
-    sig = R.abstain_features(item.question, item.qvec, ranked, pscores, refs, sc, idf, item.vocab)
+    sig = R.abstain_features(item.question, item.qvec, ranked, refs, sc, idf, item.vocab)
     reading = readings().best(item.question, ranked, refs, chosen, sc)
     extra = R.answerability_signals(item.question, ranked, refs, chosen, vocab_of, reading)
     conf = R.guarded_confidence(sig, item.question, item.vocab, answerability=extra)
@@ -231,7 +231,7 @@ def main() -> None:
             extras = S.sentence_extras(it.question, it.qvec, it.ranked, refs, idf_tab)
             sc = np.hstack([X, extras]) @ R.SENTENCE_WEIGHTS + R.SENTENCE_BIAS
             chosen = R.choose_sentences(refs, sc, [c.text for c in it.ranked], question=it.question)
-            sig = R.abstain_features(it.question, it.qvec, it.ranked, it.pscores, refs, sc, idf_tab, it.vocab)
+            sig = R.abstain_features(it.question, it.qvec, it.ranked, refs, sc, idf_tab, it.vocab)
             reading = readings().best(it.question, it.ranked, refs, chosen, sc)
             extra = R.answerability_signals(it.question, it.ranked, refs, chosen, vocab_of, reading)
             conf = R.guarded_confidence(sig, it.question, it.vocab, answerability=extra)

@@ -183,12 +183,11 @@ class ExtractiveAnswerer:
         ranked, refs, scores = competing_sentences(question, question_vec, candidates, catalog.idf)
         if not refs:
             return Selection(sentences=(), confidence=0.0)
-        passage_scores = [c.score for c in ranked]
         texts = [e.text for e in ranked]
         chosen = features.choose_sentences(refs, scores, texts, question=question)[: self.max_sentences]
         vocab = catalog.report_vocab(int(ranked[0].report)) if len(catalog.sources) else None
         abstain_signals = features.abstain_features(
-            question, question_vec, ranked, passage_scores, refs, scores, catalog.idf, vocab
+            question, question_vec, ranked, refs, scores, catalog.idf, vocab
         )
         found = (
             features.quoted_evidence(question, ranked, refs, chosen, catalog.report_vocab)

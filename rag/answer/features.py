@@ -87,16 +87,14 @@ SENTENCE_EXTRAS = (
     "win_dense_local",
 )
 
+#: The confidence's features (p_top, p_margin, s_margin and oov were fitted to weight 0 and are
+#: gone: benchmarks/fit_features/README.md, "Pruned").
 ABSTAIN_FEATURES = (
-    "p_top",
-    "p_margin",
     "s_top",
-    "s_margin",
     "miss_p",
     "miss_s",
     "miss_rep",
     "max_miss_idf",
-    "oov",
     "cap_miss",
     "num_miss",
     "type_miss",
@@ -361,7 +359,6 @@ def abstain_features(
     question: str,
     q_vec: np.ndarray,
     ranked: Sequence[Candidate],
-    passage_scores: Sequence[float],
     refs: Sequence[SentenceRef],
     sent_scores: np.ndarray,
     idf_tab: dict[str, float],
@@ -388,7 +385,6 @@ def abstain_features(
     miss = [(t, w) for t, w in zip(q_terms, q_w) if t not in p_set]
     n_docs = idf_tab["\x00n"]
     max_idf = math.log((n_docs + 1) / 0.5)
-    oov = sum(1 for t in q_terms if t not in idf_tab)
     q_words = WORD.findall(question)
     caps = {w.lower() for w in q_words[1:] if w[:1].isupper()}
     p_lower = set(w.lower() for w in WORD.findall(top.text))
@@ -398,19 +394,13 @@ def abstain_features(
     neg_q = any(w.lower() in NEGATIONS for w in q_words) or "n't" in question
     s_lower = set(w.lower() for w in WORD.findall(s_text))
     neg_s = bool(s_lower & NEGATIONS) or "n't" in s_text
-    ps = np.asarray(passage_scores, dtype=float)
-    ss = np.sort(sent_scores)[::-1]
     return np.array(
         [
-            ps[0],
-            ps[0] - (ps[1] if len(ps) > 1 else ps[0] - 5.0),
-            ss[0],
-            ss[0] - (ss[1] if len(ss) > 1 else ss[0] - 5.0),
+            float(sent_scores.max()),
             sum(w for _, w in miss) / tot,
             sum(w for t, w in zip(q_terms, q_w) if t not in s_set) / tot,
             sum(w for t, w in zip(q_terms, q_w) if t not in rep) / tot,
             max((w for _, w in miss), default=0.0) / max_idf,
-            float(oov),
             float(len(caps - p_lower)),
             float(len({n.lower() for n in nums} - p_lower)),
             float(kind != "other" and not holds_kind(kind, s_text, q_lower)),
