@@ -3,6 +3,7 @@ reader of a briefing wants answered, pick sentences that cover more key facts?
 
     python benchmarks/fit_features/fit_briefs.py             # figures: in-sample and CV by report
     python benchmarks/fit_features/fit_briefs.py --questions # also each question's own figures
+    python benchmarks/fit_features/fit_briefs.py --slots     # slot filling only (no fit)
 
 Data: the 19 reports of ``evals/brief_facts.jsonl`` (reports-dev news and files), ingested as the
 product ingests them, their eligible sentences (``rag.answer.brief.eligible_sentences``) and the
@@ -65,6 +66,48 @@ GRID = {
     "reader": (0.0, 0.25, 0.5, 1.0, 2.0),
     "mmr": (0.6, 0.7, 0.8),
 }
+
+
+#: Slot filling (``--slots``): the briefing questions each filled by the reader's best sentence.
+SLOTS = (
+    (
+        "What happened?",
+        "How many people were killed or affected?",
+        "What was the outcome?",
+        "Who was involved?",
+    ),
+    (
+        "How many people were killed or affected?",
+        "What was the outcome?",
+        "How many troops or people took part?",
+    ),
+    QUESTIONS[:5],
+    (
+        "How many people were killed or affected?",
+        "What was the outcome?",
+        "Why did it happen?",
+        "What will happen next?",
+    ),
+)
+
+
+def slot_coverage(
+    reports: list[D.ReportData], holds: list[np.ndarray], slots: tuple[str, ...], lead: int
+) -> float:
+    """Facts covered by a brief of the first ``lead`` sentences, then for each of ``slots`` in turn
+    the reader's best sentence not yet chosen, then the shipped brief's, up to ``SENTENCES`` (no
+    weight fitted)."""
+    covered = []
+    for data, held in zip(reports, holds):
+        chosen = list(range(min(lead, len(data.found))))
+        for question in slots:
+            if len(chosen) >= SENTENCES:
+                break
+            order = np.argsort(-D.reader_logits(data, question), kind="stable")
+            chosen.append(int(next(i for i in order if i not in chosen)))
+        chosen += [i for i in B.choose(data.found, data.text, len(data.found)) if i not in chosen]
+        covered.append(int(held[chosen[:SENTENCES]].any(0).sum()))
+    return float(np.mean(covered))
 
 
 def cheap_scores(data: D.ReportData) -> np.ndarray:
@@ -185,12 +228,22 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--questions", action="store_true", help="also each question's own figures")
+    parser.add_argument(
+        "--slots", action="store_true", help="only slot filling: lead + the reader's best per question"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     reports = D.reports()
     holds = [r.holds() for r in reports]
     sentences, facts = sum(len(r.found) for r in reports), sum(len(r.facts) for r in reports)
     print(f"{len(reports)} reports, {sentences} eligible sentences, {facts} facts")
+    if args.slots:
+        for lead in (0, 1, 2):
+            for slots in SLOTS:
+                print(
+                    f"lead {lead}, then {' / '.join(slots)}: {slot_coverage(reports, holds, slots, lead):.2f}"
+                )
+        return
 
     def mean_of(choose: Callable[[D.ReportData], list[int]]) -> str:
         return f"{np.mean([int(h[choose(r)].any(0).sum()) for r, h in zip(reports, holds)]):.2f}"
