@@ -74,6 +74,7 @@ REALISTIC_ROWS: list[tuple[str, Callable[[RealisticFigures], float], str]] = [
     ("answerable questions right", lambda r: r.answerable_right, "{:.1%}"),
     ("answerable questions refused (abstained)", lambda r: r.refused, "{:.1%}"),
     ("unanswerable questions abstained on", lambda r: r.unanswerable_abstained, "{:.1%}"),
+    ("must-contain strings in the short answer", lambda r: r.short_keys, "{:.1%}"),
 ]
 
 _LABEL_WIDTH = 44

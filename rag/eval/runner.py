@@ -55,6 +55,11 @@ class QuestionResult(m.FigureModel):
     short: str = Field("", description="The short answer (Answer.short).")
     short_exact: bool = Field(False, description="The short answer (else the text) equals a gold answer.")
     short_f1: float = Field(0.0, description="Token F1 of the short answer (else the text), best gold.")
+    short_keys: float | None = Field(
+        None,
+        description="Realistic sets, answerable: the share of the must-contain strings the short "
+        "answer holds ('' holds none). None on other sets.",
+    )
     words: int = Field(0, description="Words of the answer text without markers (0 if abstained).")
     citations: int
     citations_valid: int
@@ -82,6 +87,11 @@ class RealisticFigures(m.FigureModel):
     answerable_right: float
     refused: float = Field(description="Share of answerable questions abstained on.")
     unanswerable_abstained: float
+    short_keys: float = Field(
+        0.0,
+        description="Mean share of the must-contain strings in the short answer, over the "
+        "answerable questions answered (not refused).",
+    )
 
 
 class RetrievalFigures(m.FigureModel):
@@ -226,11 +236,14 @@ def _short_scores(question: EvalQuestion, answer: Answer, text: str) -> dict[str
     must-contain strings, one by one and together). A multi-part short answer matches exactly when
     each of its parts equals a gold answer; its F1 is the joined parts'."""
     golds = question.answers
+    short = getattr(answer, "short", "")
+    keys = None
     if question.realistic:
         golds = (" ".join(question.must_contain), *question.must_contain)
-    short = getattr(answer, "short", "")
+        if question.answerable and question.must_contain:
+            keys = sum(m.contains_all(short, [k]) for k in question.must_contain) / len(question.must_contain)
     if answer.abstained or not golds:
-        return {"short": short, "short_exact": False, "short_f1": 0.0}
+        return {"short": short, "short_exact": False, "short_f1": 0.0, "short_keys": keys}
     guess = short or text
     return {
         "short": short,
@@ -238,6 +251,7 @@ def _short_scores(question: EvalQuestion, answer: Answer, text: str) -> dict[str
             any(m.exact_match(part, g) for g in golds) for part in answer.short_parts or (guess,)
         ),
         "short_f1": m.best_f1(guess, golds),
+        "short_keys": keys,
     }
 
 
@@ -258,6 +272,7 @@ def realistic_figures(results: Sequence[QuestionResult], threshold: float) -> Re
     unanswerable = [r for r in results if not r.answerable]
     right = [bool(r.right) and not _outcome(r).abstains_at(threshold) for r in answerable]
     abstained = [_outcome(r).abstains_at(threshold) for r in unanswerable]
+    keys = [r.short_keys or 0.0 for r in answerable if not _outcome(r).abstains_at(threshold)]
     return RealisticFigures(
         questions=len(results),
         answerable=len(answerable),
@@ -266,6 +281,7 @@ def realistic_figures(results: Sequence[QuestionResult], threshold: float) -> Re
         answerable_right=m.share(right),
         refused=m.share(_outcome(r).abstains_at(threshold) for r in answerable),
         unanswerable_abstained=m.share(abstained),
+        short_keys=sum(keys) / len(keys) if keys else 0.0,
     )
 
 

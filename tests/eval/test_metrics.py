@@ -662,3 +662,5 @@ def test_a_multi_part_short_answer_matches_exactly_only_when_every_part_does() -
     assert not scores("400", "nearby Ariha")["short_exact"]
     assert scores("400")["short_exact"]  # one part, one gold string
     assert scores("400", "Ariha")["short_f1"] == 1.0 and scores("400", "nearby Ariha")["short_f1"] < 1.0
+    # the share of the key strings the short answer holds, whatever its wording around them
+    assert scores("400", "nearby Ariha")["short_keys"] == 1.0 and scores("400")["short_keys"] == 0.5
