@@ -206,7 +206,8 @@ def part_answers(reader: Reader, question: str, quotes: Sequence[str]) -> tuple[
 
     No score floor (unlike a whole question's span, ``short_min_logit``): on the realistic sets'
     two-part questions a part's best span held a gold string 77% of the time at any score, 82%
-    above the floor, which would have dropped a third of them (benchmarks/fit_features/README.md)."""
+    above the floor, which would have dropped more than a quarter of them
+    (``benchmarks/fit_features/part_answers.py``)."""
     parts = question_parts(question)
     if len(parts) < 2 or not quotes:
         return ()

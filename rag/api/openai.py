@@ -236,6 +236,7 @@ def completion(answer: Answer, model: str, text: str, citations: list[dict[str, 
         "citations": citations,
         "support": answer.support,
         "short": answer.short,
+        "short_parts": list(answer.short_parts),
     }
 
 
@@ -387,7 +388,10 @@ class OpenAIApi:
                 yield sse(chunk(ident, created, model, {"content": piece}))
             last = chunk(ident, created, model, {}, finish="stop")
             last.update(
-                citations=citation_records(answer, self.headers), support=answer.support, short=answer.short
+                citations=citation_records(answer, self.headers),
+                support=answer.support,
+                short=answer.short,
+                short_parts=list(answer.short_parts),
             )
             yield sse(last)
         except Exception as err:  # the stream has begun: the error is an event, never a traceback

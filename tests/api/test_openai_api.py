@@ -66,6 +66,7 @@ def test_a_completion_is_the_cited_answer_with_its_sources_and_citations(app_ser
     assert app_server.qa.document_text(citation["source"])[citation["start"] : citation["end"]] == SEED_ANSWER
     assert completion.model_extra["support"] == answer.support and completion.object == "chat.completion"
     assert completion.model_extra["short"] == answer.short
+    assert completion.model_extra["short_parts"] == list(answer.short_parts) == ["400", "nearby Ariha"]
 
 
 def test_the_short_answer_comes_as_an_extra_field(app_server: Server) -> None:
@@ -93,6 +94,9 @@ def test_a_stream_is_openais_chunks_ending_with_done(app_server: Server) -> None
         == (chunks[-1].choices[0].finish_reason == "stop")
     )
     assert chunks[-1].model_extra["citations"] == whole.model_extra["citations"]
+    assert (
+        chunks[-1].model_extra["short_parts"] == whole.model_extra["short_parts"] == ["400", "nearby Ariha"]
+    )
     assert {c.id for c in chunks} == {chunks[0].id} and all(
         c.object == "chat.completion.chunk" for c in chunks
     )
