@@ -62,13 +62,23 @@ def page(ui_app: RunningApp, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         page.outside = []  # requests that left this machine
         page.on("request", lambda r: _record_outside(page, ui_app.url, r.url))
         page.goto(ui_app.url, wait_until="load")
-        page.locator("#dq-question textarea").wait_for()
+        wait_until_ready(page)
         yield page
 
 
 def _record_outside(page: Any, base: str, url: str) -> None:
     if not url.startswith((base, "data:", "blob:", "about:")):
         page.outside.append(url)
+
+
+def wait_until_ready(page: Any) -> None:
+    """Wait for the page's load to end: it restores the conversation, the scope and the report
+    list (closing an open dropdown), then turns the question box on."""
+    page.locator("#dq-question textarea").wait_for()
+    page.wait_for_function(
+        "() => { const box = document.querySelector('#dq-question textarea'); return box && !box.disabled; }",
+        timeout=60_000,
+    )
 
 
 def ask(page: Any, question: str) -> None:

@@ -24,7 +24,7 @@ from tests.answer.generative.conftest import SEED_ANSWER
 from tests.conftest import REPO, SEED_SOURCE
 from tests.test_scope import HARBOUR
 from tests.ui.conftest import RunningApp, serve
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, ask, chromium
+from tests.ui.test_browser import ARTIFACTS, CHROMIUM, ask, chromium, wait_until_ready
 
 pytestmark = [
     pytest.mark.browser,
@@ -103,7 +103,7 @@ def page(browser: Any, daily_app: RunningApp) -> Any:
 
 def _open(page: Any, url: str) -> None:
     page.goto(url, wait_until="load")
-    page.locator("#dq-question textarea").wait_for()
+    wait_until_ready(page)
     page.wait_for_function("() => /report/.test(document.querySelector('#dq-count')?.textContent || '')")
     page.locator("#dq-scope-note .dq-scope-note").wait_for()
 

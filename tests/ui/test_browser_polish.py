@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import REPO, SEED_SOURCE
 from tests.ui.conftest import RunningApp, serve
-from tests.ui.test_browser import CHROMIUM, ask, chromium
+from tests.ui.test_browser import CHROMIUM, ask, chromium, wait_until_ready
 
 AXE = REPO / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = REPO / "eval-out" / "ui-shots"
@@ -78,7 +78,7 @@ def page(context: Any, polish_app: RunningApp) -> Iterator[Any]:
 
 def _open(page: Any, url: str) -> None:
     page.goto(url, wait_until="load")
-    page.locator("#dq-question textarea").wait_for()
+    wait_until_ready(page)
     page.locator("#dq-examples button.dq-example").first.wait_for(timeout=60_000)
 
 
