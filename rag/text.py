@@ -796,9 +796,10 @@ _LIST_QUESTION = re.compile(
     r"(?!\s+(?:the|a|an|its|their|this|these|that|those|his|her)\b)"
     r"|(?:name|list)\s+(?:the|all|some)\b)"
 )
+#: A question word (the parts of a question start with one).
+_WH = r"(?:who|whom|whose|what|which|where|when|why|how)"
 _SECOND_PART = re.compile(
-    r"(?i)(?:,|:|\band\b|\bor\b)\s+(?:(?:at|in|on|for|from|to|by|of|with)\s+)?"
-    r"(?:how|what|which|where|when|who|whom|whose|why)\b"
+    r"(?i)(?:,|:|\band\b|\bor\b)\s+(?:(?:at|in|on|for|from|to|by|of|with)\s+)?" + _WH + r"\b"
 )
 
 
@@ -820,7 +821,6 @@ def asks_two_things(question: str) -> bool:
 
 # The parts of a multi-part question, for one short answer each (narrower than _SECOND_PART:
 # only "and" or a colon before the next question word).
-_WH = r"(?:who|whom|whose|what|which|where|when|why|how)"
 # Words that may stand between "and" and the next part's question word ("and to where", "and
 # roughly how big", "and on what date").
 _PART_LEAD = r"(?:(?:to|from|in|on|at|by|for|with|of|into|roughly|about|approximately|also|then|exactly) )"

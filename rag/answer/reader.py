@@ -230,7 +230,7 @@ class Reader:
             self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="reader")
         return self._executor
 
-    def _run(self, batch: list[Encoded], span_tokens: int = MAX_SPAN_TOKENS) -> list[Reading]:
+    def _run(self, batch: list[Encoded], span_tokens: int) -> list[Reading]:
         width = max(len(e.ids) for e in batch)
         ids = np.zeros((len(batch), width), dtype=np.int64)
         types = np.zeros_like(ids)
