@@ -6,6 +6,7 @@ remove), a ``HybridRetriever`` and the answerers (extractive, and generative per
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -45,6 +46,33 @@ CHAT_MODELS_KEPT = 4
 EXTRACTIVE = "extractive"
 
 
+def _warm_up(embedder: Embedder, reader: bool) -> threading.Thread:
+    """Load the embedding model and the reader in a thread while the index opens (importing
+    Chroma alone takes about 0.4 s of a cold start; hashing the weights and building the ONNX
+    sessions run beside it on a second core). Their imports happen here first: two threads
+    importing one module at once can see it half made. A failure is left to the first use,
+    which reports it."""
+    import onnxruntime  # noqa: F401
+    import tokenizers  # noqa: F401
+
+    from rag.answer.reader import shared_reader
+    from rag.index.embed import PACKAGED_MODEL, resolve_model_path
+
+    if embedder.model_name == PACKAGED_MODEL:
+        resolve_model_path(PACKAGED_MODEL)  # imports the model's package
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            embedder.warm()
+        if reader:
+            with contextlib.suppress(Exception):
+                shared_reader()
+
+    thread = threading.Thread(target=load, name="warm-up")
+    thread.start()
+    return thread
+
+
 class ReportQA:
     """Question answering over a collection of reports, with verified citations.
 
@@ -63,7 +91,9 @@ class ReportQA:
         base = settings.model_dump() if settings else {}
         self.settings = Settings(**{**base, **overrides})
         limit_blas_threads(self.settings.blas_threads)
-        self.index = Index(self.settings)
+        embedder = Embedder(self.settings)
+        _warm_up(embedder, self.settings.reader)
+        self.index = Index(self.settings, embedder)
         self.retriever = HybridRetriever(self.index, self.settings)
         self.answerer = ExtractiveAnswerer(
             self.index,

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -249,7 +250,15 @@ class Reader:
         return readings
 
 
+_SHARED_LOCK = threading.Lock()
+
+
 @functools.cache
-def shared_reader() -> Reader:
-    """The process's reader, loaded on first use."""
+def _shared() -> Reader:
     return Reader()
+
+
+def shared_reader() -> Reader:
+    """The process's reader, loaded on first use (once, whichever threads ask at once)."""
+    with _SHARED_LOCK:
+        return _shared()

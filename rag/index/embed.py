@@ -2,9 +2,9 @@
 
 ``Embedder`` has LangChain's ``Embeddings`` methods, and ``langchain_embeddings`` wraps it in a
 true LangChain ``Embeddings`` (for LangChain's Chroma and chains; LangChain is imported only
-then, which keeps it off a cold ``python -m rag ask``). ``ChromaEmbedding`` adapts it to
-Chroma's embedding-function interface, so every collection we open carries our model and
-Chroma never reaches for its default one (which downloads).
+then, which keeps it off a cold ``python -m rag ask``). ``rag.index.chroma_function`` adapts it to
+Chroma's embedding-function interface; this module does not import Chroma, so the model can load
+while Chroma is imported (``Embedder.warm``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ import threading
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction
-from chromadb.api.types import Embeddings as ChromaVectors
 
 from rag.index.onnx_backend import (
     OnnxEncoder,
@@ -107,7 +105,17 @@ class Embedder:
         """The backend in use: ``onnx`` or ``torch`` (after a fallback, ``torch``)."""
         return "onnx" if isinstance(self.model, OnnxEncoder) else "torch"
 
-    def _load(self) -> Any:
+    def warm(self) -> None:
+        """Load the model now if that needs no export (the ONNX files are cached): for a
+        background thread at start-up, which must not import torch beside the main thread's
+        imports. Otherwise, and on any error, the first use loads it (and reports the error)."""
+        if self.settings.embedding_backend != "onnx":
+            return
+        with self._lock:
+            if self._model is None:
+                self._model = self._load(cached_only=True)
+
+    def _load(self, cached_only: bool = False) -> Any:
         model_dir = resolve_model_path(self.model_name)
         digest = weights_sha256(model_dir)
         expected = self.settings.embedding_sha256
@@ -116,6 +124,8 @@ class Embedder:
                 f"embedding model weights in {model_dir} have sha256 {digest}, "
                 f"expected {expected} (set RAG_EMBEDDING_SHA256 for another model)"
             )
+        if cached_only:
+            return self._load_cached(model_dir, digest)
         if self.settings.embedding_backend == "onnx":
             try:
                 return self._load_onnx(model_dir, digest)
@@ -125,6 +135,17 @@ class Embedder:
                     f"embedding model: ONNX backend unavailable ({reason}); using torch", stacklevel=2
                 )
         return TorchEncoder(model_dir)
+
+    def _load_cached(self, model_dir: Path, digest: str) -> OnnxEncoder | None:
+        """The cached ONNX model this embedder uses, or None when it must be made first."""
+        onnx_file = onnx_file_for(model_dir, digest, self.settings.model_cache_dir)
+        wanted = quantized_file_for(onnx_file) if self.settings.embedding_int8 else onnx_file
+        if not (onnx_file.is_file() and wanted.is_file()):
+            return None
+        try:
+            return OnnxEncoder(model_dir, wanted)
+        except Exception:  # a damaged cache file: the first use makes it again
+            return None
 
     def _load_onnx(self, model_dir: Path, digest: str) -> OnnxEncoder:
         onnx_file = onnx_file_for(model_dir, digest, self.settings.model_cache_dir)
@@ -303,31 +324,3 @@ class TorchEncoder:
             show_progress_bar=progress,
             convert_to_numpy=True,
         )
-
-
-class ChromaEmbedding(EmbeddingFunction[Documents]):
-    """Chroma's embedding-function interface over an ``Embedder``."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-
-    def __call__(self, input: Documents) -> ChromaVectors:
-        return list(self.embedder.encode(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        """The name Chroma records in the collection's configuration."""
-        return "dispatch-qa-sentence-transformers"
-
-    def get_config(self) -> dict[str, Any]:
-        """What Chroma persists to rebuild this function."""
-        return {"model": self.embedder.model_name}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ChromaEmbedding:
-        """Rebuild from a persisted configuration (the model loads lazily)."""
-        return ChromaEmbedding(Embedder(Settings(embedding_model=config.get("model", PACKAGED_MODEL))))
-
-    def default_space(self) -> Literal["cosine"]:
-        """Our vectors are unit length: cosine distance."""
-        return "cosine"

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.index.embed import ChromaEmbedding, Embedder, langchain_embeddings
+from rag.index.embed import Embedder, langchain_embeddings
 from rag.index.space import RESERVE_NAME, DiskFullError, is_disk_full, release_reserve
 from rag.settings import Settings
 from rag.types import Chunk, Report, Sentence
@@ -139,6 +139,8 @@ class ChromaStore:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
+        from rag.index.chroma_function import ChromaEmbedding  # imports Chroma
+
         self.client = _client(settings)
         self._function = ChromaEmbedding(embedder)
         self._identity = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,8 @@ from rag.index.embed import Embedder
 from rag.index.onnx_backend import OnnxUnavailableError
 from rag.settings import Settings
 from tests.conftest import SEEDS
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 TEXTS = [
     *[p for p in next(SEEDS.iterdir()).read_text(encoding="utf-8").split("\n\n") if p.strip()],
@@ -137,3 +141,24 @@ def test_int8_passage_vectors_leave_the_sentences_on_the_float_model() -> None:
     assert np.allclose(passages, mixed.int8_embedder.encode([c.text for c in chunks]), atol=1e-6)
     assert not np.allclose(passages, model_passages, atol=1e-4)
     assert seen[-1][0] == seen[-1][1] == len(chunks) + len(sentences)
+
+
+def test_a_warm_up_loads_a_cached_model_and_never_exports(tmp_path: Path) -> None:
+    """``ReportQA`` warms the model in a thread beside Chroma's import: it must not start the
+    torch export there (two threads importing at once), only load what is cached."""
+    cold = Embedder(Settings(model_cache_dir=tmp_path))
+    cold.warm()
+    assert list(tmp_path.iterdir()) == []  # nothing exported
+    assert cold.backend == "onnx" and any(tmp_path.iterdir())  # the first use exports
+    warm = Embedder(Settings(model_cache_dir=tmp_path))
+    warm.warm()
+    assert warm.backend == "onnx"
+    assert np.allclose(warm.encode(TEXTS[:2]), cold.encode(TEXTS[:2]))
+
+
+def test_the_library_imports_without_chroma() -> None:
+    """Importing Chroma takes about 0.4 s; the models load beside it only if ``rag.qa`` leaves it
+    to the index's opening (a cold ``python -m rag ask``)."""
+    code = "import sys, rag.qa; print(sorted(m for m in sys.modules if m.startswith('chromadb')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
