@@ -211,11 +211,15 @@ def part_answers(reader: Reader, question: str, quotes: Sequence[str]) -> tuple[
     parts = question_parts(question)
     if len(parts) < 2 or not quotes:
         return ()
-    contexts = [""] * len(quotes)  # the quotes alone: a part reads what is quoted
+    # every part against every quote in one call (side by side on the reader's threads); the
+    # quotes alone, without context: a part reads what is quoted
+    n = len(quotes)
+    questions = [part for part in parts for _ in quotes]
+    every = reader.predict_pairs(questions, list(quotes) * len(parts), span_tokens=PART_SPAN_TOKENS)
     found: list[str] = []
-    for part in parts:
-        readings = reader.predict(part, quotes, contexts, span_tokens=PART_SPAN_TOKENS)
-        best = max(range(len(quotes)), key=lambda i: readings[i].span_logit)
+    for at in range(len(parts)):
+        readings = every[at * n : (at + 1) * n]
+        best = max(range(n), key=lambda i: readings[i].span_logit)
         span = span_text(quotes[best], readings[best], float("-inf"))
         if not span or any(span in seen for seen in found):
             continue

@@ -197,23 +197,30 @@ class Reader:
     ) -> list[Reading]:
         """One ``Reading`` per sentence of ``sentences`` (with ``contexts`` beside them, if given);
         answer spans of at most ``span_tokens`` tokens."""
+        return self.predict_pairs([question] * len(sentences), sentences, contexts, batch_size, span_tokens)
+
+    def predict_pairs(
+        self,
+        questions: Sequence[str],
+        sentences: Sequence[str],
+        contexts: Sequence[str] | None = None,
+        batch_size: int = 1,
+        span_tokens: int = MAX_SPAN_TOKENS,
+    ) -> list[Reading]:
+        """One ``Reading`` per pair of ``questions`` and ``sentences`` (several questions read in
+        one call run side by side on the reader's threads)."""
         contexts = contexts if contexts is not None else [""] * len(sentences)
-        keys = [(question, s, c, batch_size, span_tokens) for s, c in zip(sentences, contexts)]
+        keys = [(q, s, c, batch_size, span_tokens) for q, s, c in zip(questions, sentences, contexts)]
         if all(k in self._recent for k in keys):  # read moments ago (the confidence's sentence)
             return [self._recent[k] for k in keys]
-        readings = self._predict(question, sentences, contexts, batch_size, span_tokens)
+        readings = self._predict(keys, batch_size, span_tokens)
         self._recent = dict(zip(keys, readings))
         return readings
 
     def _predict(
-        self,
-        question: str,
-        sentences: Sequence[str],
-        contexts: Sequence[str],
-        batch_size: int,
-        span_tokens: int,
+        self, keys: list[tuple[str, str, str, int, int]], batch_size: int, span_tokens: int
     ) -> list[Reading]:
-        encoded = [encode(self.tokenizer, question, s, c, self.limits) for s, c in zip(sentences, contexts)]
+        encoded = [encode(self.tokenizer, q, s, c, self.limits) for q, s, c, _, _ in keys]
         # One input per run by default: the int8 model quantises activations per run, so a batch
         # (and its padding) would shift each score with its neighbours; alone, a pair always
         # scores the same, and nothing is padded. Larger batches are sorted by length.

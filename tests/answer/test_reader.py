@@ -76,6 +76,15 @@ def test_the_short_answer_is_a_span_of_the_sentence() -> None:
     assert "400" in ARIHA[start:end]
 
 
+def test_pairs_of_several_questions_read_as_each_question_alone() -> None:
+    reader = Reader()  # its own: no readings kept from other tests
+    questions = ["How many men withdrew?", "To where did they withdraw?"]
+    together = reader.predict_pairs([questions[0], questions[1], questions[1]], [ARIHA, ARIHA, "No."])
+    alone = [*Reader().predict(questions[0], [ARIHA]), *Reader().predict(questions[1], [ARIHA, "No."])]
+    assert together == alone
+    assert "400" in ARIHA[slice(*together[0].span)] and "Ariha" in ARIHA[slice(*together[1].span)]
+
+
 def test_the_span_never_leaves_the_sentence_for_the_context() -> None:
     # The context holds a number too; the span head only points inside the sentence.
     reading = shared_reader().predict(
